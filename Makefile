@@ -1,0 +1,97 @@
+# luaform: render, review and deploy CloudFormation stacks described in Lua.
+#
+#   make            build ./luaform
+#   make demo       install what is missing, build, run the main job
+#   make test       install what is missing, build, run every test
+#   make asan       the tests under AddressSanitizer + UBSan
+#   make bench      benchmarks (print figures, never fail on time)
+
+VERSION    := 0.1.0
+PKG_CONFIG ?= pkg-config
+HOST_CC    ?= $(CC)
+LUA_PC     := $(firstword $(foreach p,lua5.4 lua-5.4 lua54 lua,\
+                $(shell $(PKG_CONFIG) --exists $(p) 2>/dev/null && echo $(p))))
+PKGS        = $(LUA_PC) jansson yaml-0.1 libcurl libcrypto expat
+
+CPPFLAGS += -Iinclude -D_POSIX_C_SOURCE=200809L -DLUAFORM_VERSION='"$(VERSION)"'
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 -Wall -Wextra -Werror -Wshadow -Wno-format-truncation \
+            $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+LDLIBS   += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
+
+B ?= build
+
+# Library sources: everything but main.c, so unit tests can link them.
+LIB_SRCS = generator/err.c generator/buf.c generator/fsx.c \
+           generator/embed.c generator/tm.c generator/ej.c generator/ey.c \
+           generator/cfg.c generator/lh.c generator/rn.c
+CLI_SRCS = generator/cli.c generator/cmd_render.c generator/main.c
+GEN_SRC  = $(B)/lua_embed.c
+
+LIB_OBJS = $(LIB_SRCS:%.c=$(B)/%.o) $(B)/lua_embed.o
+CLI_OBJS = $(CLI_SRCS:%.c=$(B)/%.o)
+
+EMBED_FILES = $(sort $(shell find lua templates -type f \( -name '*.lua' -o -name '*.yaml' \) 2>/dev/null))
+
+# Unit tests are listed, not globbed, so a test for a module not yet in
+# LIB_SRCS cannot break the build.
+UNIT_NAMES = test_buf
+UNIT_TESTS = $(UNIT_NAMES:%=$(B)/tests/%)
+
+all: luaform
+
+luaform: $(B)/luaform
+	cp $< $@
+
+$(B)/luaform: $(LIB_OBJS) $(CLI_OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/%.o: %.c $(wildcard include/*.h) | $(B)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(B)/lua_embed.o: $(GEN_SRC)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(B)/embed: generator/tools/embed.c | $(B)
+	$(HOST_CC) -O2 -Wall -Wextra -Werror -o $@ $<
+
+$(GEN_SRC): $(B)/embed $(EMBED_FILES)
+	$(B)/embed $@ $(EMBED_FILES)
+
+$(B)/tests/%: tests/unit/%.c $(LIB_OBJS) $(wildcard include/*.h) tests/unit/test.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
+
+$(B):
+	@mkdir -p $(B)
+
+deps:
+	@sh generator/tools/install-deps.sh
+
+units: $(UNIT_TESTS)
+
+test: deps
+	@$(MAKE) --no-print-directory luaform units
+	@sh tests/run.sh $(B)
+
+asan:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory B=build-asan \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	  LDFLAGS="-fsanitize=address,undefined" build-asan/luaform units
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99 \
+	  LUAFORM_BIN=build-asan/luaform sh tests/run.sh build-asan
+
+demo: deps
+	@$(MAKE) --no-print-directory luaform
+	@sh generator/tools/demo.sh
+
+bench: luaform
+	@sh bench/render
+
+clean:
+	rm -rf build build-asan luaform
+
+.PHONY: all deps units test asan demo bench clean

@@ -1,0 +1,243 @@
+/* cfg.c: YAML configuration through libyaml's document API. */
+#include "cfg.h"
+#include "err.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+void cfg_init(struct cfg *c)
+{
+    memset(c, 0, sizeof *c);
+    c->overrides = json_array();
+}
+
+void cfg_free(struct cfg *c)
+{
+    free(c->file);
+    json_decref(c->values);
+    json_decref(c->meta);
+    json_decref(c->overrides);
+    memset(c, 0, sizeof *c);
+}
+
+static int match_all(const char *s, const char *accept)
+{
+    return *s && strspn(s, accept) == strlen(s);
+}
+
+/* A plain scalar's value under YAML 1.2's core schema. */
+static json_t *plain_value(const char *s)
+{
+    char *end;
+
+    if (!strcmp(s, "") || !strcmp(s, "~") || !strcmp(s, "null") ||
+        !strcmp(s, "Null") || !strcmp(s, "NULL"))
+        return json_null();
+    if (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "TRUE"))
+        return json_true();
+    if (!strcmp(s, "false") || !strcmp(s, "False") || !strcmp(s, "FALSE"))
+        return json_false();
+    if (match_all(s + (*s == '-' || *s == '+'), "0123456789")) {
+        long long v;
+
+        errno = 0;
+        v = strtoll(s, &end, 10);
+        if (!errno && !*end)
+            return json_integer(v);
+    }
+    if (match_all(s, "0123456789+-.eE") && strpbrk(s, "0123456789")) {
+        double d = strtod(s, &end);
+
+        if (!*end)
+            return json_real(d);
+    }
+    return json_string(s);
+}
+
+struct walk {
+    yaml_document_t *doc;
+    const char *file;
+    json_t *meta;
+    struct gen_err *e;
+};
+
+static json_t *walk_node(struct walk *w, yaml_node_t *n, const char *path, int depth);
+
+static void note(struct walk *w, const char *path, yaml_node_t *n)
+{
+    json_t *m = json_object();
+
+    json_object_set_new(m, "line", json_integer((json_int_t)n->start_mark.line + 1));
+    if (n->type == YAML_SCALAR_NODE) {
+        json_object_set_new(m, "raw", json_stringn((const char *)n->data.scalar.value,
+                                                   n->data.scalar.length));
+        json_object_set_new(m, "plain",
+                            json_boolean(n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE));
+    }
+    json_object_set_new(w->meta, path, m);
+}
+
+static json_t *walk_node(struct walk *w, yaml_node_t *n, const char *path, int depth)
+{
+    int line = (int)n->start_mark.line + 1;
+    char sub[512];
+    json_t *out;
+
+    if (depth > 32) {
+        err_set(w->e, GEN_EINPUT, w->file, line, "nested too deeply");
+        return NULL;
+    }
+    note(w, path, n);
+    switch (n->type) {
+    case YAML_SCALAR_NODE: {
+        const char *s = (const char *)n->data.scalar.value;
+
+        if (strlen(s) != n->data.scalar.length) {
+            err_set(w->e, GEN_EINPUT, w->file, line, "NUL byte in a value");
+            return NULL;
+        }
+        if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+            out = json_stringn(s, n->data.scalar.length);
+        else
+            out = plain_value(s);
+        if (!out)
+            err_set(w->e, GEN_EINPUT, w->file, line, "value is not valid UTF-8");
+        return out;
+    }
+    case YAML_SEQUENCE_NODE: {
+        yaml_node_item_t *it;
+        int i = 0;
+
+        out = json_array();
+        for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+            json_t *v;
+
+            snprintf(sub, sizeof sub, "%s%s%d", path, *path ? "." : "", ++i);
+            v = walk_node(w, yaml_document_get_node(w->doc, *it), sub, depth + 1);
+            if (!v) {
+                json_decref(out);
+                return NULL;
+            }
+            json_array_append_new(out, v);
+        }
+        return out;
+    }
+    case YAML_MAPPING_NODE: {
+        yaml_node_pair_t *p;
+
+        out = json_object();
+        for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+            yaml_node_t *k = yaml_document_get_node(w->doc, p->key);
+            const char *key;
+            json_t *v;
+
+            if (k->type != YAML_SCALAR_NODE) {
+                err_set(w->e, GEN_EINPUT, w->file, (int)k->start_mark.line + 1,
+                        "a key must be a plain string");
+                json_decref(out);
+                return NULL;
+            }
+            key = (const char *)k->data.scalar.value;
+            if (json_object_get(out, key)) {
+                err_set(w->e, GEN_EINPUT, w->file, (int)k->start_mark.line + 1,
+                        "duplicate key '%s'", key);
+                json_decref(out);
+                return NULL;
+            }
+            if (strchr(key, '.') || !*key) {
+                err_set(w->e, GEN_EINPUT, w->file, (int)k->start_mark.line + 1,
+                        "bad key '%s'", key);
+                json_decref(out);
+                return NULL;
+            }
+            snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", key);
+            v = walk_node(w, yaml_document_get_node(w->doc, p->value), sub, depth + 1);
+            if (!v) {
+                json_decref(out);
+                return NULL;
+            }
+            /* the key's own line is the one to blame */
+            json_object_set_new(json_object_get(w->meta, sub), "line",
+                                json_integer((json_int_t)k->start_mark.line + 1));
+            json_object_set_new(out, key, v);
+        }
+        return out;
+    }
+    default:
+        err_set(w->e, GEN_EINPUT, w->file, line, "empty node");
+        return NULL;
+    }
+}
+
+int cfg_parse(struct cfg *c, const char *name, const char *text, size_t len,
+              struct gen_err *e)
+{
+    yaml_parser_t parser;
+    yaml_document_t doc, extra;
+    yaml_node_t *root;
+    struct walk w;
+    int rc = 0;
+
+    free(c->file);
+    c->file = strdup(name);
+    if (!yaml_parser_initialize(&parser))
+        return err_set(e, GEN_ENOMEM, name, 0, "cannot start the YAML parser");
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    if (!yaml_parser_load(&parser, &doc)) {
+        rc = err_set(e, GEN_EINPUT, name, (int)parser.problem_mark.line + 1,
+                     "YAML: %s%s%s", parser.problem ? parser.problem : "parse error",
+                     parser.context ? " " : "", parser.context ? parser.context : "");
+        yaml_parser_delete(&parser);
+        return rc;
+    }
+    root = yaml_document_get_root_node(&doc);
+    if (root) {
+        if (!yaml_parser_load(&parser, &extra)) {
+            rc = err_set(e, GEN_EINPUT, name, (int)parser.problem_mark.line + 1,
+                         "YAML: %s", parser.problem ? parser.problem : "parse error");
+        } else {
+            if (yaml_document_get_root_node(&extra))
+                rc = err_set(e, GEN_EINPUT, name, (int)extra.start_mark.line + 1,
+                             "more than one YAML document");
+            yaml_document_delete(&extra);
+        }
+    }
+    if (rc == 0 && root && root->type != YAML_MAPPING_NODE)
+        rc = err_set(e, GEN_EINPUT, name, (int)root->start_mark.line + 1,
+                     "the config must be a map of keys to values");
+    if (rc == 0) {
+        json_decref(c->meta);
+        json_decref(c->values);
+        c->meta = json_object();
+        w.doc = &doc;
+        w.file = name;
+        w.meta = c->meta;
+        w.e = e;
+        c->values = root ? walk_node(&w, root, "", 0) : json_object();
+        if (!c->values)
+            rc = GEN_EINPUT;
+    }
+    yaml_document_delete(&doc);
+    yaml_parser_delete(&parser);
+    return rc;
+}
+
+int cfg_override(struct cfg *c, const char *kv, struct gen_err *e)
+{
+    const char *eq = strchr(kv, '=');
+    json_t *o;
+
+    if (!eq || eq == kv)
+        return err_set(e, GEN_EINPUT, NULL, 0, "-p expects KEY=VALUE, got '%s'", kv);
+    o = json_object();
+    json_object_set_new(o, "key", json_stringn(kv, (size_t)(eq - kv)));
+    json_object_set_new(o, "value", json_string(eq + 1));
+    if (!json_object_get(o, "value")) {
+        json_decref(o);
+        return err_set(e, GEN_EINPUT, NULL, 0, "-p value is not valid UTF-8");
+    }
+    json_array_append_new(c->overrides, o);
+    return 0;
+}

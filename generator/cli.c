@@ -1,0 +1,199 @@
+/* cli.c: one table dispatches commands (after git.c); the only place that
+ * prints errors and picks exit codes. */
+#include "cli.h"
+#include "err.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+struct cli_cmd {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+    const char *usage;
+};
+
+static const struct cli_cmd commands[] = {
+    { "render", cmd_render, "render stacks into CloudFormation templates",
+      "usage: luaform render [STACK...] [-o DIR] [--format json|yaml]\n"
+      "                      [-c CONFIG.yaml] [-p KEY=VALUE]... [--check] [--list] [-v]\n"
+      "\n"
+      "A STACK is a description file (path/to/name.lua), a built-in stack, or\n"
+      "a system name (ltbase) selecting all its stacks. With no STACK, every\n"
+      "built-in stack is rendered. Stack NAME is written to DIR/NAME.json\n"
+      "(or .yaml), atomically; nothing is written if any stack fails.\n"
+      "\n"
+      "  -o, --out DIR        output directory (default: out)\n"
+      "      --format FMT     json (default) or yaml\n"
+      "  -c, --config FILE    YAML config (default: the system's example config)\n"
+      "  -p KEY=VALUE         override one config value (a.b=c for nested keys)\n"
+      "      --check          write nothing; exit 2 if DIR differs from what\n"
+      "                       would be rendered\n"
+      "      --list           list the built-in systems and stacks\n"
+      "  -v, --verbose        add a Lua traceback to errors\n"
+      "\n"
+      "Exit status: 0 done, 1 error, 2 stale (--check).\n" },
+};
+
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static const char main_usage[] =
+    "usage: luaform [--version] [--help] COMMAND [ARGS]\n"
+    "\n"
+    "Render, review and deploy CloudFormation stacks described in Lua.\n"
+    "\n"
+    "Commands:\n";
+
+static void print_main_usage(FILE *f)
+{
+    size_t i;
+
+    fputs(main_usage, f);
+    for (i = 0; i < NCOMMANDS; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fputs("\n'luaform help COMMAND' shows a command's options.\n"
+          "Exit status: 0 done, 1 error, 2 stale or drifted.\n", f);
+}
+
+static const struct cli_cmd *find_cmd(const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < NCOMMANDS; i++)
+        if (!strcmp(commands[i].name, name))
+            return &commands[i];
+    return NULL;
+}
+
+int cli_usage(const char *cmd, int code)
+{
+    const struct cli_cmd *c = find_cmd(cmd);
+    FILE *f = code == EXIT_DONE ? stdout : stderr;
+
+    if (c)
+        fputs(c->usage, f);
+    else
+        print_main_usage(f);
+    return code;
+}
+
+int cli_error(const struct gen_err *e)
+{
+    char line[2048];
+
+    err_format(e, line, sizeof line);
+    fprintf(stderr, "luaform: %s\n", line);
+    return EXIT_ERROR;
+}
+
+int cli_errorf(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("luaform: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return EXIT_ERROR;
+}
+
+void cli_parse_init(struct cli_parse *p, int argc, char **argv)
+{
+    memset(p, 0, sizeof *p);
+    p->argc = argc;
+    p->argv = argv;
+    p->i = 1;
+}
+
+int cli_next(struct cli_parse *p, const struct cli_opt *opts, const char *cmd)
+{
+    const char *a, *eq;
+    const struct cli_opt *o;
+    size_t n;
+
+    if (p->i >= p->argc)
+        return CLI_END;
+    a = p->argv[p->i++];
+    if (p->only_positional || a[0] != '-' || !a[1]) {
+        p->arg = a;
+        return CLI_POSITIONAL;
+    }
+    if (!strcmp(a, "--")) {
+        p->only_positional = 1;
+        return cli_next(p, opts, cmd);
+    }
+    if (a[1] == '-') {
+        eq = strchr(a + 2, '=');
+        n = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+        for (o = opts; o->id; o++)
+            if (o->lng && strlen(o->lng) == n && !strncmp(o->lng, a + 2, n))
+                break;
+    } else {
+        eq = a[2] ? a + 1 : NULL;   /* -ovalue */
+        for (o = opts; o->id; o++)
+            if (o->shrt == a[1])
+                break;
+    }
+    if (!o->id) {
+        cli_errorf("%s: unknown option '%s' (see 'luaform help %s')", cmd, a, cmd);
+        return CLI_BAD;
+    }
+    if (!o->has_arg) {
+        if (eq) {
+            cli_errorf("%s: option '%s' takes no value", cmd, a);
+            return CLI_BAD;
+        }
+        p->arg = NULL;
+        return o->id;
+    }
+    if (eq) {
+        p->arg = eq + 1;
+    } else if (p->i < p->argc) {
+        p->arg = p->argv[p->i++];
+    } else {
+        cli_errorf("%s: option '%s' needs a value", cmd, a);
+        return CLI_BAD;
+    }
+    return o->id;
+}
+
+/* Flush stdout and report a failed write (a full disk, a closed pipe). */
+static int finish(int code)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        if (errno != EPIPE)
+            cli_errorf("cannot write to standard output: %s", strerror(errno));
+        return EXIT_ERROR;
+    }
+    return code;
+}
+
+int cli_main(int argc, char **argv)
+{
+    const struct cli_cmd *c;
+
+    if (argc < 2) {
+        print_main_usage(stderr);
+        return EXIT_ERROR;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        print_main_usage(stdout);
+        return finish(EXIT_DONE);
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("luaform %s\n", LUAFORM_VERSION);
+        return finish(EXIT_DONE);
+    }
+    if (!strcmp(argv[1], "help")) {
+        if (argc > 2 && !find_cmd(argv[2]))
+            return cli_errorf("no command '%s' (see 'luaform --help')", argv[2]);
+        return finish(cli_usage(argc > 2 ? argv[2] : "", EXIT_DONE));
+    }
+    c = find_cmd(argv[1]);
+    if (!c)
+        return cli_errorf("'%s' is not a luaform command (see 'luaform --help')", argv[1]);
+    return finish(c->fn(argc - 1, argv + 1));
+}

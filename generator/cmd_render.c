@@ -1,0 +1,190 @@
+/* cmd_render.c: luaform render. */
+#include "buf.h"
+#include "cli.h"
+#include "err.h"
+#include "fsx.h"
+#include "rn.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { O_OUT = 1, O_FORMAT, O_CONFIG, O_PARAM, O_CHECK, O_LIST, O_VERBOSE, O_HELP };
+
+static const struct cli_opt render_opts[] = {
+    { "out", 'o', 1, O_OUT }, { "format", 0, 1, O_FORMAT },
+    { "config", 'c', 1, O_CONFIG }, { "param", 'p', 1, O_PARAM },
+    { "check", 0, 0, O_CHECK }, { "list", 0, 0, O_LIST },
+    { "verbose", 'v', 0, O_VERBOSE }, { "help", 'h', 0, O_HELP },
+    { NULL, 0, 0, 0 }
+};
+
+static int list_stacks(void)
+{
+    struct rn_set all = { 0 };
+    struct gen_err e;
+    const char *sys = "";
+    size_t i;
+
+    if (rn_all(&all, &e) < 0) {
+        rn_set_free(&all);
+        return cli_error(&e);
+    }
+    for (i = 0; i < all.n; i++) {
+        if (strcmp(sys, all.v[i].system)) {
+            sys = all.v[i].system;
+            printf("%s%s\n", i ? "\n" : "", sys);
+        }
+        printf("  %-22s %s\n", all.v[i].name, all.v[i].summary);
+    }
+    rn_set_free(&all);
+    return EXIT_DONE;
+}
+
+/* Is the file at path exactly these bytes? */
+static int same_file(const char *path, const struct buf *b)
+{
+    char *old = NULL;
+    size_t n;
+    int same;
+
+    if (fsx_read(path, &old, &n, NULL) < 0)
+        return 0;
+    same = n == b->len && memcmp(old, b->data, n) == 0;
+    free(old);
+    return same;
+}
+
+/* Files in dir with our extension that no stack rendered. */
+static int extra_files(const char *dir, const struct rn_set *set, const char *ext)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    int extra = 0;
+    size_t i, el = strlen(ext);
+
+    if (!d)
+        return 0;
+    while ((de = readdir(d))) {
+        size_t n = strlen(de->d_name);
+        int known = 0;
+
+        if (de->d_name[0] == '.' || n <= el + 1 || de->d_name[n - el - 1] != '.' ||
+            strcmp(de->d_name + n - el, ext))
+            continue;
+        for (i = 0; i < set->n; i++)
+            if (strlen(set->v[i].name) == n - el - 1 &&
+                !strncmp(set->v[i].name, de->d_name, n - el - 1))
+                known = 1;
+        if (!known) {
+            printf("stale: %s/%s (no stack renders it)\n", dir, de->d_name);
+            extra = 1;
+        }
+    }
+    closedir(d);
+    return extra;
+}
+
+int cmd_render(int argc, char **argv)
+{
+    struct cli_parse p;
+    struct rn_opts o;
+    struct rn_set set = { 0 };
+    struct buf *outs = NULL;
+    struct gen_err e;
+    const char *dir = "out";
+    char **params = NULL, **stacks = NULL;
+    int np = 0, ns = 0, check = 0, id, code = EXIT_ERROR, stale = 0;
+    size_t i;
+
+    memset(&o, 0, sizeof o);
+    params = calloc((size_t)argc, sizeof *params);
+    stacks = calloc((size_t)argc, sizeof *stacks);
+    if (!params || !stacks)
+        goto done;
+    cli_parse_init(&p, argc, argv);
+    while ((id = cli_next(&p, render_opts, "render")) != CLI_END) {
+        switch (id) {
+        case CLI_BAD: goto done;
+        case CLI_POSITIONAL: stacks[ns++] = (char *)p.arg; break;
+        case O_OUT: dir = p.arg; break;
+        case O_FORMAT:
+            if (!strcmp(p.arg, "json")) o.fmt = RN_JSON;
+            else if (!strcmp(p.arg, "yaml")) o.fmt = RN_YAML;
+            else {
+                cli_errorf("render: --format must be json or yaml, not '%s'", p.arg);
+                goto done;
+            }
+            break;
+        case O_CONFIG: o.config_path = p.arg; break;
+        case O_PARAM: params[np++] = (char *)p.arg; break;
+        case O_CHECK: check = 1; break;
+        case O_LIST: code = list_stacks(); goto done;
+        case O_VERBOSE: o.verbose = 1; break;
+        case O_HELP: code = cli_usage("render", EXIT_DONE); goto done;
+        }
+    }
+    o.overrides = params;
+    o.noverrides = np;
+    if (ns == 0 && rn_all(&set, &e) < 0) {
+        cli_error(&e);
+        goto done;
+    }
+    for (id = 0; id < ns; id++)
+        if (rn_resolve(&set, stacks[id], &e) < 0) {
+            cli_error(&e);
+            goto done;
+        }
+    if (o.config_path && set.n > 1) {
+        for (i = 1; i < set.n; i++)
+            if (strcmp(set.v[i].system, set.v[0].system)) {
+                cli_errorf("render: -c applies to one system, but the stacks "
+                           "come from '%s' and '%s'", set.v[0].system, set.v[i].system);
+                goto done;
+            }
+    }
+    /* Render everything first: nothing is written if any stack fails. */
+    outs = calloc(set.n ? set.n : 1, sizeof *outs);
+    if (!outs)
+        goto done;
+    for (i = 0; i < set.n; i++) {
+        buf_init(&outs[i]);
+        if (rn_render(&set.v[i], &o, &outs[i], &e) < 0) {
+            cli_error(&e);
+            goto done;
+        }
+    }
+    for (i = 0; i < set.n; i++) {
+        char path[4096];
+
+        snprintf(path, sizeof path, "%s/%s.%s", dir, set.v[i].name, rn_ext(o.fmt));
+        if (check) {
+            if (!same_file(path, &outs[i])) {
+                printf("stale: %s\n", path);
+                stale = 1;
+            }
+        } else if (!same_file(path, &outs[i])) {
+            if (fsx_write_atomic(path, outs[i].data, outs[i].len, &e) < 0) {
+                cli_error(&e);
+                goto done;
+            }
+            printf("wrote %s\n", path);
+        } else {
+            printf("unchanged %s\n", path);
+        }
+    }
+    if (check && ns == 0 && extra_files(dir, &set, rn_ext(o.fmt)))
+        stale = 1;
+    if (check && stale)
+        fprintf(stderr, "luaform: %s is stale: run 'luaform render' and commit the result\n", dir);
+    code = stale ? EXIT_STALE : EXIT_DONE;
+done:
+    for (i = 0; outs && i < set.n; i++)
+        buf_free(&outs[i]);
+    free(outs);
+    rn_set_free(&set);
+    free(params);
+    free(stacks);
+    return code;
+}

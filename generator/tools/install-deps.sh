@@ -1,0 +1,23 @@
+#!/bin/sh
+# Install the Debian packages luaform needs to build and test, if missing.
+set -eu
+pkgs="build-essential pkg-config liblua5.4-dev libjansson-dev libyaml-dev
+libcurl4-openssl-dev libssl-dev libexpat1-dev ca-certificates python3"
+missing=""
+for p in $pkgs; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+        missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    echo "installing:$missing"
+    SUDO=""
+    [ "$(id -u)" = 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
+fi
+# Test tools that are not Debian packages here: they must be on PATH.
+for t in moto_server cfn-lint aws; do
+    command -v "$t" >/dev/null 2>&1 ||
+        echo "warning: '$t' is not on PATH; the tests that need it will fail" >&2
+done
+exit 0

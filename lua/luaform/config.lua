@@ -1,0 +1,195 @@
+-- luaform.config: check a stack's configuration against its schema.
+--
+-- A schema maps each key to { type = ..., default = ..., doc = ... }.
+-- Types: string, integer, number, boolean, list (of strings), map (with
+-- `fields`, a nested schema). A `pattern` (Lua pattern) constrains strings,
+-- `min`/`max` numbers, `values` a closed set. Values come from the YAML
+-- config (with a line for every key) and from -p KEY=VALUE overrides.
+
+local core = require("luaform.core")
+
+local M = {}
+
+local TYPES = core.set{ "string", "integer", "number", "boolean", "list", "map" }
+
+local function where(src, path)
+  if src.kind == "override" then return { file = "-p " .. path, line = 0 } end
+  local m = src.meta[path]
+  return { file = src.file, line = m and m.line or 0 }
+end
+
+local function describe(v)
+  if type(v) == "table" then return core.is_list(v) and "a list" or "a map" end
+  if math.type(v) == "integer" then return "an integer" end
+  if type(v) == "number" then return "a number" end
+  if type(v) == "boolean" then return "a boolean" end
+  return "'" .. tostring(v) .. "'"
+end
+
+-- Coerce and check one value; returns the value to keep.
+local function check(spec, v, src, path)
+  local loc = where(src, path)
+  local t = spec.type
+  local m = src.kind == "file" and src.meta[path] or nil
+  if src.kind == "override" and t ~= "string" and type(v) == "string" then
+    if t == "boolean" then
+      if v == "true" then v = true elseif v == "false" then v = false end
+    elseif t == "integer" or t == "number" then
+      v = math.tointeger(tonumber(v)) or tonumber(v) or v
+    elseif t == "list" then
+      local l = {}
+      for item in v:gmatch("[^,]+") do l[#l + 1] = item end
+      v = core.list(l)
+    end
+  end
+  -- A plain YAML scalar such as 012345678901 is kept as written for a string.
+  if t == "string" and type(v) ~= "string" and m and m.plain and m.raw then v = m.raw end
+  if t == "string" then
+    if type(v) ~= "string" then core.fail_at(loc, "%s: expected a string, got %s", path, describe(v)) end
+    if spec.pattern and not v:match(spec.pattern) then
+      core.fail_at(loc, "%s: '%s' is not valid (%s)", path, v, spec.pattern_doc or spec.pattern)
+    end
+  elseif t == "integer" then
+    if math.type(v) ~= "integer" then core.fail_at(loc, "%s: expected an integer, got %s", path, describe(v)) end
+  elseif t == "number" then
+    if type(v) ~= "number" then core.fail_at(loc, "%s: expected a number, got %s", path, describe(v)) end
+  elseif t == "boolean" then
+    if type(v) ~= "boolean" then core.fail_at(loc, "%s: expected true or false, got %s", path, describe(v)) end
+  elseif t == "list" then
+    if type(v) ~= "table" or (next(v) ~= nil and not core.is_list(v)) then
+      core.fail_at(loc, "%s: expected a list, got %s", path, describe(v))
+    end
+    for i, item in ipairs(v) do
+      if type(item) ~= "string" then
+        core.fail_at(where(src, path .. "." .. i), "%s[%d]: expected a string, got %s", path, i, describe(item))
+      end
+      if spec.pattern and not item:match(spec.pattern) then
+        core.fail_at(where(src, path .. "." .. i), "%s[%d]: '%s' is not valid (%s)", path, i, item,
+                     spec.pattern_doc or spec.pattern)
+      end
+    end
+  end
+  if (t == "integer" or t == "number") then
+    if spec.min and v < spec.min then core.fail_at(loc, "%s: %s is below the minimum %s", path, v, spec.min) end
+    if spec.max and v > spec.max then core.fail_at(loc, "%s: %s is above the maximum %s", path, v, spec.max) end
+  end
+  if spec.values then
+    local ok = false
+    for _, a in ipairs(spec.values) do if a == v then ok = true end end
+    if not ok then
+      core.fail_at(loc, "%s: '%s' is not one of: %s", path, tostring(v), table.concat(spec.values, ", "))
+    end
+  end
+  return v
+end
+
+local function lookup(schema, path)
+  local spec, sch = nil, schema
+  for part in path:gmatch("[^.]+") do
+    if not sch then return nil end
+    spec = sch[part]
+    if not spec then return nil end
+    sch = spec.fields
+  end
+  return spec
+end
+
+local function known(schema)
+  local l = {}
+  for k in pairs(schema) do l[#l + 1] = k end
+  table.sort(l)
+  return table.concat(l, ", ")
+end
+
+-- Merge a YAML map into out (already holding defaults), checking keys.
+local function merge_file(schema, values, out, src, prefix)
+  if type(values) ~= "table" or (next(values) ~= nil and core.is_list(values)) then
+    core.fail_at(where(src, prefix == "" and "" or prefix:sub(1, -2)),
+                 "%s: expected a map", prefix == "" and "the config" or prefix:sub(1, -2))
+  end
+  for k, v in pairs(values) do
+    local path = prefix .. k
+    local spec = schema[k]
+    if not spec then
+      core.fail_at(where(src, path), "unknown config key '%s' (known: %s)", path, known(schema))
+    end
+    if spec.type == "map" then
+      out[k] = out[k] or {}
+      merge_file(spec.fields, v, out[k], src, path .. ".")
+    else
+      out[k] = check(spec, v, src, path)
+    end
+  end
+end
+
+local function defaults(schema)
+  local out = {}
+  for k, spec in pairs(schema) do
+    if not TYPES[spec.type] then error("schema: key '" .. k .. "' has a bad type") end
+    if spec.type == "map" then out[k] = defaults(spec.fields)
+    elseif spec.default ~= nil then out[k] = spec.default end
+  end
+  return out
+end
+
+local function check_required(schema, out, src, prefix)
+  for k, spec in pairs(schema) do
+    if spec.type == "map" then check_required(spec.fields, out[k], src, prefix .. k .. ".")
+    elseif out[k] == nil and spec.required then
+      core.fail_at({ file = src.file, line = 0 }, "required config key '%s%s' is missing", prefix, k)
+    end
+  end
+end
+
+-- A read-only view: reading an unknown key is an error at the reading line.
+local function freeze(t, prefix)
+  local proxy = {}
+  for k, v in pairs(t) do
+    if type(v) == "table" and not core.is_list(v) and getmetatable(v) ~= core.LIST then
+      t[k] = freeze(v, prefix .. k .. ".")
+    end
+  end
+  return setmetatable(proxy, {
+    __index = function(_, k)
+      local v = t[k]
+      if v == nil then core.fail("config has no key '%s%s'", prefix, tostring(k)) end
+      return v
+    end,
+    __newindex = function() core.fail("config is read-only") end,
+    __pairs = function() return next, t, nil end,
+    __luaform_config = t,
+  })
+end
+
+-- schema: table or nil (no schema: take values as they are).
+-- file/values/meta: the YAML config (values may be nil).
+-- overrides: list of { key = "a.b", value = "text" }.
+function M.load(schema, file, values, meta, overrides)
+  local out
+  if schema then
+    out = defaults(schema)
+    if values ~= nil then
+      merge_file(schema, values, out, { kind = "file", file = file, meta = meta or {} }, "")
+    end
+    for _, o in ipairs(overrides or {}) do
+      local spec = lookup(schema, o.key)
+      local src = { kind = "override" }
+      if not spec or spec.type == "map" then
+        core.fail_at(where(src, o.key), "unknown config key '%s'", o.key)
+      end
+      local parent, last = out, nil
+      for part in o.key:gmatch("[^.]+") do
+        if last then parent = parent[last] end
+        last = part
+      end
+      parent[last] = check(spec, o.value, src, o.key)
+    end
+    check_required(schema, out, { file = file or "config" }, "")
+  else
+    out = values or {}
+    for _, o in ipairs(overrides or {}) do out[o.key] = o.value end
+  end
+  return freeze(out, "")
+end
+
+return M

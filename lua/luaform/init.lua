@@ -1,0 +1,47 @@
+-- luaform: the entry point the host calls to render one stack.
+
+local host = ...
+local core = require("luaform.core")
+local template = require("luaform.template")
+local config = require("luaform.config")
+
+local M = {}
+
+-- The read-only base every description sees behind its own globals.
+local base = host.base
+
+local function description_env(t, cfg)
+  local env = t:env(cfg)
+  return setmetatable(env, {
+    __index = function(_, k)
+      local v = base[k]
+      if v == nil then core.fail("undefined global '%s'", tostring(k)) end
+      return v
+    end,
+  })
+end
+
+-- Run a system manifest (system.lua) and return its table.
+function M.manifest(chunk)
+  host.setenv(chunk, setmetatable({}, { __index = base }))
+  local m = chunk()
+  if type(m) ~= "table" then core.fail("a system manifest must return a table") end
+  return m
+end
+
+-- opts: stack, manifest (chunk or nil), config_file, values, meta, overrides
+function M.render(desc, opts)
+  local schema = nil
+  local system = nil
+  if opts.manifest then
+    system = M.manifest(opts.manifest)
+    schema = system.config
+  end
+  local cfg = config.load(schema, opts.config_file, opts.values, opts.meta, opts.overrides)
+  local t = template.new({ name = opts.stack, system = system and system.name or nil })
+  host.setenv(desc, description_env(t, cfg))
+  desc()
+  return t:finish()
+end
+
+return M

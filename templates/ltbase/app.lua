@@ -1,0 +1,81 @@
+-- What the beta and prod stacks share: the execution role and the function.
+
+local common = require("ltbase.common")
+local util = require("luaform.util")
+
+local M = {}
+
+-- env: the description's environment (resource, output, Sub, iam, ...).
+-- stage: "beta" or "prod". Returns the function and version handles.
+function M.function_stack(env, stage)
+  local config = env.config
+  local n = common.names(config)
+  local fname = stage == "beta" and n.beta_function or n.prod_function
+  local code = config[stage]
+  local role_name = config.name_prefix .. "-" .. stage .. "-exec"
+
+  -- Logs only, inside the boundary the foundation's service role enforces.
+  local role = env.resource "ExecutionRole" {
+    Type = "AWS::IAM::Role",
+    Properties = {
+      RoleName = role_name,
+      Path = n.app_path,
+      Description = "Execution role of the " .. fname .. " function (logs only)",
+      PermissionsBoundary = env.Sub(common.arn("policy", n.boundary)),
+      AssumeRolePolicyDocument = env.iam.service_trust("lambda.amazonaws.com"),
+      Policies = { {
+        PolicyName = "logs",
+        PolicyDocument = env.iam.policy{
+          env.iam.allow{ sid = "CreateLogGroup", actions = "logs:CreateLogGroup",
+            resources = env.Sub(common.arn("logs", "/aws/lambda/" .. fname)) },
+          env.iam.allow{ sid = "WriteLogs",
+            actions = { "logs:CreateLogStream", "logs:PutLogEvents" },
+            resources = env.Sub(common.arn("logs", "/aws/lambda/" .. fname .. ":*")) },
+        },
+      } },
+    },
+  }
+
+  local fn = env.resource "Function" {
+    Type = "AWS::Lambda::Function",
+    Properties = {
+      FunctionName = fname,
+      Description = "LTBase data plane (" .. stage .. ")",
+      Role = role:arn(),
+      Runtime = config.lambda.runtime,
+      Handler = config.lambda.handler,
+      Architectures = { config.lambda.architecture },
+      MemorySize = config.lambda.memory_mb,
+      Timeout = config.lambda.timeout_s,
+      Code = {
+        S3Bucket = config.bucket.name,
+        S3Key = code.artifact_key,
+        S3ObjectVersion = code.object_version,
+      },
+      Environment = { Variables = { LTBASE_STAGE = stage } },
+    },
+  }
+
+  -- One Version per artifact: its logical ID is the code identity, so a new
+  -- artifact publishes a new version, and the old one is retained (not
+  -- deleted) when it leaves the template: rollback needs no rebuild.
+  local identity = config.bucket.name .. "/" .. code.artifact_key .. "@" .. code.object_version
+  local version = env.resource("Version" .. util.digest(identity)) {
+    Type = "AWS::Lambda::Version",
+    DeletionPolicy = "Retain",
+    UpdateReplacePolicy = "Retain",
+    Properties = {
+      FunctionName = fn,
+      Description = "artifact s3://" .. identity,
+    },
+  }
+
+  env.output "FunctionName" { Value = fn }
+  env.output "FunctionArn" { Value = fn:arn() }
+  env.output "ArtifactKey" { Value = code.artifact_key }
+  env.output "ArtifactObjectVersion" { Value = code.object_version }
+  env.output "ExecutionRoleArn" { Value = role:arn() }
+  return fn, version
+end
+
+return M

@@ -1,0 +1,229 @@
+-- ltbase-foundation: what an admin deploys once and changes rarely.
+
+local common = require("ltbase.common")
+local n = common.names(config)
+local arn = common.arn
+local bucket_name = config.bucket.name
+
+description("LTBase self-hosted foundation: artifact bucket, GitHub OIDC trust, " ..
+            "Role A (artifact receiver), Role B (deployment ops), CloudFormation service role")
+
+---------------------------------------------------------------- the bucket
+
+local bucket = resource "ArtifactBucket" {
+  Type = "AWS::S3::Bucket",
+  DeletionPolicy = "Retain",
+  UpdateReplacePolicy = "Retain",
+  Properties = {
+    BucketName = bucket_name,
+    VersioningConfiguration = { Status = "Enabled" },
+    PublicAccessBlockConfiguration = {
+      BlockPublicAcls = true, BlockPublicPolicy = true,
+      IgnorePublicAcls = true, RestrictPublicBuckets = true,
+    },
+    BucketEncryption = { ServerSideEncryptionConfiguration = {
+      { ServerSideEncryptionByDefault = { SSEAlgorithm = "AES256" }, BucketKeyEnabled = true },
+    } },
+    OwnershipControls = { Rules = { { ObjectOwnership = "BucketOwnerEnforced" } } },
+  },
+}
+
+local bucket_arn = bucket:arn()
+local objects = Sub(arn("s3", bucket_name .. "/*"))
+
+resource "ArtifactBucketPolicy" {
+  Type = "AWS::S3::BucketPolicy",
+  DeletionPolicy = "Retain",
+  UpdateReplacePolicy = "Retain",
+  Properties = {
+    Bucket = bucket,
+    PolicyDocument = iam.policy{
+      iam.deny{ sid = "DenyInsecureTransport", principal = { AWS = "*" },
+                actions = "s3:*", resources = { bucket_arn, Sub("${ArtifactBucket.Arn}/*") },
+                condition = { Bool = { ["aws:SecureTransport"] = "false" } } },
+    },
+  },
+}
+
+---------------------------------------------------------------- GitHub OIDC
+
+local provider
+if config.github.oidc_provider_arn ~= "" then
+  provider = config.github.oidc_provider_arn
+else
+  provider = resource "GitHubOidcProvider" {
+    Type = "AWS::IAM::OIDCProvider",
+    Properties = {
+      Url = github.URL,
+      ClientIdList = { github.AUDIENCE },
+    },
+  }:ref()
+end
+
+---------------------------------------------------------------- Role A
+
+-- The vendor's release workflow: may put artifacts under the vendor prefix,
+-- nothing else (no Get, List, Delete or ACL action).
+local role_a = resource "ArtifactReceiverRole" {
+  Type = "AWS::IAM::Role",
+  Properties = {
+    RoleName = n.role_a,
+    Description = "Role A: LTBase's release workflow puts artifacts into the bucket",
+    MaxSessionDuration = 3600,
+    AssumeRolePolicyDocument = github.trust{
+      provider = provider,
+      subjects = { config.github.vendor_subject },
+    },
+    Policies = { {
+      PolicyName = "put-artifacts",
+      PolicyDocument = iam.policy{
+        iam.allow{ sid = "PutArtifacts", actions = "s3:PutObject",
+                   resources = Sub(arn("s3", bucket_name .. "/" .. config.bucket.vendor_prefix .. "*")) },
+      },
+    } },
+  },
+}
+
+---------------------------------------------------------------- app boundary
+
+-- Every role the app stacks create must carry this boundary: whatever its
+-- own policies say, it can do no more than write its function's logs.
+local boundary = resource "AppPermissionsBoundary" {
+  Type = "AWS::IAM::ManagedPolicy",
+  Properties = {
+    ManagedPolicyName = n.boundary,
+    Description = "Upper bound of every role the LTBase app stacks create",
+    PolicyDocument = iam.policy{
+      iam.allow{ sid = "FunctionLogs",
+                 actions = { "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents" },
+                 resources = { Sub(arn("logs", "/aws/lambda/" .. config.name_prefix .. "-*")),
+                               Sub(arn("logs", "/aws/lambda/" .. config.name_prefix .. "-*:*")) } },
+    },
+  },
+}
+
+---------------------------------------------------------------- CFN service role
+
+local app_functions = {
+  Sub(arn("function", n.beta_function)), Sub(arn("function", n.beta_function .. ":*")),
+  Sub(arn("function", n.prod_function)), Sub(arn("function", n.prod_function .. ":*")),
+}
+local app_roles = Sub(arn("role", n.app_path:sub(2) .. "*"))
+local stage_objects = {
+  Sub(arn("s3", bucket_name .. "/beta/*")), Sub(arn("s3", bucket_name .. "/prod/*")),
+}
+
+-- CloudFormation runs the app stacks with this role, so Role B never holds
+-- IAM or Lambda write rights itself.
+local cfn_role = resource "CloudFormationServiceRole" {
+  Type = "AWS::IAM::Role",
+  Properties = {
+    RoleName = n.cfn_role,
+    Description = "CloudFormation service role for the LTBase beta and prod stacks",
+    AssumeRolePolicyDocument = iam.service_trust("cloudformation.amazonaws.com"),
+    Policies = { {
+      PolicyName = "app-stacks",
+      PolicyDocument = iam.policy{
+        iam.allow{ sid = "Functions", resources = app_functions, actions = {
+          "lambda:CreateFunction", "lambda:DeleteFunction", "lambda:GetFunction",
+          "lambda:GetFunctionConfiguration", "lambda:UpdateFunctionCode",
+          "lambda:UpdateFunctionConfiguration", "lambda:PublishVersion",
+          "lambda:ListVersionsByFunction", "lambda:CreateAlias", "lambda:UpdateAlias",
+          "lambda:DeleteAlias", "lambda:GetAlias", "lambda:ListAliases",
+          "lambda:TagResource", "lambda:UntagResource", "lambda:ListTags" } },
+        iam.allow{ sid = "CreateBoundedRoles", resources = app_roles, actions = {
+            "iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy",
+            "iam:PutRolePermissionsBoundary" },
+          condition = { StringEquals = { ["iam:PermissionsBoundary"] = boundary } } },
+        iam.allow{ sid = "ManageAppRoles", resources = app_roles, actions = {
+          "iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies",
+          "iam:ListAttachedRolePolicies", "iam:DeleteRolePolicy", "iam:DetachRolePolicy",
+          "iam:DeleteRole", "iam:TagRole", "iam:UntagRole" } },
+        iam.allow{ sid = "PassAppRolesToLambda", resources = app_roles, actions = "iam:PassRole",
+          condition = { StringEquals = { ["iam:PassedToService"] = "lambda.amazonaws.com" } } },
+        iam.deny{ sid = "KeepBoundaries", resources = "*",
+          actions = { "iam:DeleteRolePermissionsBoundary", "iam:CreatePolicyVersion",
+                      "iam:SetDefaultPolicyVersion" } },
+        iam.allow{ sid = "ReadStageArtifacts", resources = stage_objects,
+          actions = { "s3:GetObject", "s3:GetObjectVersion" } },
+      },
+    } },
+  },
+}
+
+---------------------------------------------------------------- Role B
+
+local ops_repo = config.github.ops_repo
+local ops_subject
+if config.github.ops_environment ~= "" then
+  ops_subject = github.sub.environment(ops_repo, config.github.ops_environment)
+elseif config.github.ops_branch ~= "" then
+  ops_subject = github.sub.branch(ops_repo, config.github.ops_branch)
+else
+  ops_subject = github.sub.repo(ops_repo)
+end
+
+local app_stacks = {
+  Sub(arn("stack", n.beta_stack .. "/*")), Sub(arn("stack", n.prod_stack .. "/*")),
+}
+
+-- The customer's pipeline: runs the release flow and nothing more. It can
+-- pass only the CloudFormation service role, write only under beta/ and
+-- prod/, and holds no IAM write right at all.
+local role_b = resource "DeploymentRole" {
+  Type = "AWS::IAM::Role",
+  Properties = {
+    RoleName = n.role_b,
+    Description = "Role B: the customer's pipeline runs the LTBase release flow",
+    MaxSessionDuration = 3600,
+    AssumeRolePolicyDocument = github.trust{ provider = provider, subjects = { ops_subject } },
+    Policies = { {
+      PolicyName = "release-flow",
+      PolicyDocument = iam.policy{
+        iam.allow{ sid = "AppStacks", resources = app_stacks, actions = {
+          "cloudformation:DescribeChangeSet", "cloudformation:ExecuteChangeSet",
+          "cloudformation:DeleteChangeSet", "cloudformation:ListChangeSets",
+          "cloudformation:DescribeStacks", "cloudformation:DescribeStackEvents",
+          "cloudformation:DescribeStackResources", "cloudformation:GetTemplate",
+          "cloudformation:GetTemplateSummary", "cloudformation:DetectStackDrift",
+          "cloudformation:DescribeStackDriftDetectionStatus",
+          "cloudformation:DescribeStackResourceDrifts" } },
+        iam.allow{ sid = "ChangeSetsRunAsServiceRole", resources = app_stacks,
+          actions = "cloudformation:CreateChangeSet",
+          condition = { StringEquals = { ["cloudformation:RoleArn"] = cfn_role:arn() } } },
+        iam.allow{ sid = "PassServiceRole", resources = cfn_role:arn(), actions = "iam:PassRole",
+          condition = { StringEquals = { ["iam:PassedToService"] = "cloudformation.amazonaws.com" } } },
+        iam.allow{ sid = "ReadFunctions", resources = app_functions, actions = {
+          "lambda:GetFunction", "lambda:GetFunctionConfiguration", "lambda:GetAlias",
+          "lambda:ListAliases", "lambda:ListVersionsByFunction", "lambda:InvokeFunction" } },
+        iam.allow{ sid = "ReadBucket", resources = bucket_arn, actions = {
+          "s3:ListBucket", "s3:ListBucketVersions", "s3:GetBucketLocation",
+          "s3:GetBucketVersioning" } },
+        iam.allow{ sid = "ReadArtifacts", resources = objects,
+          actions = { "s3:GetObject", "s3:GetObjectVersion" } },
+        iam.allow{ sid = "WriteStageArtifacts", resources = stage_objects, actions = "s3:PutObject" },
+        iam.deny{ sid = "NoIamWrites", resources = "*", actions = {
+          "iam:Add*", "iam:Attach*", "iam:Create*", "iam:Delete*", "iam:Detach*",
+          "iam:Put*", "iam:Remove*", "iam:Set*", "iam:Tag*", "iam:Untag*", "iam:Update*" } },
+        iam.deny{ sid = "NoBucketChanges", resources = bucket_arn, actions = {
+          "s3:DeleteBucket", "s3:DeleteBucketPolicy", "s3:PutBucketAcl", "s3:PutBucketPolicy",
+          "s3:PutBucketOwnershipControls", "s3:PutBucketPublicAccessBlock",
+          "s3:PutBucketVersioning", "s3:PutEncryptionConfiguration",
+          "s3:PutLifecycleConfiguration" } },
+      },
+    } },
+  },
+}
+
+---------------------------------------------------------------- outputs
+
+output "ArtifactBucketName" { Description = "Hand to LTBase: the bucket they deliver to", Value = bucket }
+output "ArtifactBucketArn" { Value = bucket_arn }
+output "ArtifactReceiverRoleArn" { Description = "Hand to LTBase: Role A", Value = role_a:arn() }
+output "DeploymentRoleArn" { Description = "Store in the ops repository's secrets: Role B",
+                             Value = role_b:arn() }
+output "CloudFormationServiceRoleArn" {
+  Description = "The service role the beta and prod stacks are deployed with (--cfn-role-arn)",
+  Value = cfn_role:arn() }
+output "AppPermissionsBoundaryArn" { Value = boundary }
+output "GitHubOidcProviderArn" { Value = provider }

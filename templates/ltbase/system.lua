@@ -1,0 +1,81 @@
+-- LTBase self-hosted: the artifact-delivery model of the LTBase spec.
+--
+-- Three stacks, split by who changes them and how often:
+--   ltbase-foundation  the artifact bucket, the GitHub OIDC provider, Role A
+--                      (vendor delivery), Role B (customer deployment), the
+--                      CloudFormation service role the app stacks run with.
+--                      Deployed rarely, by an admin.
+--   ltbase-beta        the isolated beta function and its alias.
+--   ltbase-prod        the production function, its retained versions and
+--                      the one-box and prod aliases (canary).
+-- Both app stacks change with every release, through Role B.
+
+local S3_NAME = "^[a-z0-9][a-z0-9.-]+[a-z0-9]$"
+local REPO = "^[%w_.-]+/[%w_.-]+$"
+local PREFIX = "^[%w!_.*'()/-]*$"
+
+return {
+  name = "ltbase",
+  example_config = "example.yaml",
+  stacks = {
+    { name = "ltbase-foundation", file = "foundation.lua",
+      description = "bucket, OIDC provider, Role A, Role B, CloudFormation service role" },
+    { name = "ltbase-beta", file = "beta.lua",
+      description = "isolated beta function and its beta alias" },
+    { name = "ltbase-prod", file = "prod.lua",
+      description = "production function, retained versions, one-box and prod aliases" },
+  },
+  config = {
+    account = { type = "string", required = true, pattern = "^%d%d%d%d%d%d%d%d%d%d%d%d$",
+                pattern_doc = "12 digits", doc = "the customer's AWS account id" },
+    region = { type = "string", default = "us-east-1", pattern = "^[a-z][a-z]%-[a-z%-]+%-%d$",
+               pattern_doc = "an AWS region such as us-east-1", doc = "the region of every stack" },
+    name_prefix = { type = "string", default = "ltbase", pattern = "^[a-z][a-z0-9-]*$",
+                    pattern_doc = "lowercase letters, digits and '-'",
+                    doc = "prefix of role, function and stack names" },
+    bucket = { type = "map", fields = {
+      name = { type = "string", required = true, pattern = S3_NAME,
+               pattern_doc = "an S3 bucket name", doc = "the artifact bucket" },
+      vendor_prefix = { type = "string", default = "releases/", pattern = PREFIX,
+                        pattern_doc = "an S3 key prefix",
+                        doc = "where Role A may put artifacts" },
+    } },
+    github = { type = "map", fields = {
+      oidc_provider_arn = { type = "string", default = "",
+        doc = "ARN of an existing GitHub OIDC provider; empty: the foundation creates one" },
+      vendor_subject = { type = "string", default = "repo:Lychee-Technology/ltbase.api:*",
+        pattern = "^repo:[%w_.-]+/[%w_.-]+:.+$", pattern_doc = "repo:OWNER/NAME:...",
+        doc = "the OIDC subject allowed to assume Role A" },
+      ops_repo = { type = "string", required = true, pattern = REPO,
+        pattern_doc = "OWNER/NAME", doc = "the customer's ops repository (Role B)" },
+      ops_branch = { type = "string", default = "",
+        doc = "narrow Role B to this branch (empty: any ref of ops_repo)" },
+      ops_environment = { type = "string", default = "",
+        doc = "narrow Role B to this GitHub environment (wins over ops_branch)" },
+    } },
+    lambda = { type = "map", fields = {
+      runtime = { type = "string", default = "provided.al2023" },
+      handler = { type = "string", default = "bootstrap" },
+      architecture = { type = "string", default = "arm64", values = { "arm64", "x86_64" } },
+      memory_mb = { type = "integer", default = 512, min = 128, max = 10240 },
+      timeout_s = { type = "integer", default = 30, min = 1, max = 900 },
+    } },
+    beta = { type = "map", fields = {
+      artifact_key = { type = "string", default = "beta/current.zip", pattern = "^beta/.+$",
+                       pattern_doc = "a key under beta/" },
+      object_version = { type = "string", required = true,
+                         doc = "S3 object version of the beta artifact" },
+    } },
+    prod = { type = "map", fields = {
+      artifact_key = { type = "string", default = "prod/current.zip", pattern = "^prod/.+$",
+                       pattern_doc = "a key under prod/" },
+      object_version = { type = "string", required = true,
+                         doc = "S3 object version of the candidate artifact" },
+      stable_version = { type = "string", default = "", pattern = "^%d*$",
+                         pattern_doc = "a Lambda version number, or empty",
+                         doc = "the version prod serves; empty: the candidate is stable" },
+      canary_weight = { type = "number", default = 0.01, min = 0, max = 1,
+                        doc = "share of prod traffic sent to the candidate during a canary" },
+    } },
+  },
+}

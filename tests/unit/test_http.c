@@ -1,0 +1,766 @@
+/* test_http.c: the HTTP transport against a Python server on 127.0.0.1,
+ * plus the pure retry and redaction functions. Nothing leaves loopback. */
+#include "http.h"
+#include "test.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static pid_t server_pid = -1;
+static int port;
+
+/* ---- the test server ---- */
+
+static void server_script(char *out, size_t n)
+{
+    const char *env = getenv("HTTP_TEST_SERVER");
+    const char *slash = strrchr(__FILE__, '/');
+
+    if (env && *env)
+        snprintf(out, n, "%s", env);
+    else if (slash)
+        snprintf(out, n, "%.*s/http_server.py", (int)(slash - __FILE__),
+                 __FILE__);
+    else
+        snprintf(out, n, "http_server.py");
+}
+
+static int start_server(void)
+{
+    char script[512], line[64];
+    int fds[2];
+    FILE *f;
+
+    server_script(script, sizeof script);
+    if (pipe(fds) < 0)
+        return -1;
+    server_pid = fork();
+    if (server_pid < 0)
+        return -1;
+    if (server_pid == 0) {
+        dup2(fds[1], 1);
+        close(fds[0]);
+        close(fds[1]);
+        execlp("python3", "python3", script, (char *)NULL);
+        _exit(127);
+    }
+    close(fds[1]);
+    f = fdopen(fds[0], "r");
+    if (!f)
+        return -1;
+    if (!fgets(line, sizeof line, f) || sscanf(line, "PORT %d", &port) != 1)
+        port = 0;
+    fclose(f);
+    return port > 0 ? 0 : -1;
+}
+
+static void stop_server(void)
+{
+    if (server_pid > 0) {
+        kill(server_pid, SIGTERM);
+        waitpid(server_pid, NULL, 0);
+        server_pid = -1;
+    }
+}
+
+/* ---- helpers ---- */
+
+static char *url_for(char *out, size_t n, const char *path)
+{
+    snprintf(out, n, "http://127.0.0.1:%d%s", port, path);
+    return out;
+}
+
+static int get(struct http_client *c, const char *path,
+               struct http_response *r, struct gen_err *e)
+{
+    char url[256];
+    struct http_request q = { "GET", url, NULL, 0, NULL, 0 };
+
+    url_for(url, sizeof url, path);
+    return http_send(c, &q, r, e);
+}
+
+static int body_has(const struct http_response *r, const char *s)
+{
+    return r->body.data && strstr(r->body.data, s) != NULL;
+}
+
+static int client_port(const struct http_response *r)
+{
+    const char *p = r->body.data ? strstr(r->body.data, "\nport=") : NULL;
+
+    return p ? atoi(p + 6) : -1;
+}
+
+static void collect(void *ctx, const char *line)
+{
+    struct buf *b = ctx;
+
+    buf_adds(b, line);
+    buf_addc(b, '\n');
+}
+
+/* ---- pure functions ---- */
+
+static double fixed_rand(void *ctx)
+{
+    return *(double *)ctx;
+}
+
+static void test_backoff(void)
+{
+    double one = 0.999999, half = 0.5, zero = 0.0, big = 7.0;
+    long d;
+    int i, ok = 1;
+
+    T(http_backoff_ms(1, fixed_rand, &one) == 999);
+    T(http_backoff_ms(2, fixed_rand, &one) == 1999);
+    T(http_backoff_ms(3, fixed_rand, &one) == 3999);
+    T(http_backoff_ms(5, fixed_rand, &one) == 15999);
+    T(http_backoff_ms(6, fixed_rand, &one) == 19999);   /* capped at 20 s */
+    T(http_backoff_ms(1000, fixed_rand, &one) == 19999);
+    T(http_backoff_ms(0, fixed_rand, &one) == 999);
+    T(http_backoff_ms(-5, fixed_rand, &one) == 999);
+    T(http_backoff_ms(1, fixed_rand, &half) == 500);
+    T(http_backoff_ms(4, fixed_rand, &half) == 4000);
+    T(http_backoff_ms(30, fixed_rand, &half) == 10000);
+    T(http_backoff_ms(3, fixed_rand, &zero) == 0);
+    T(http_backoff_ms(3, fixed_rand, &big) == 4000);    /* clamped to 1 */
+    for (i = 0; i < 2000; i++) {
+        d = http_backoff_ms(1 + i % 10, NULL, NULL);
+        if (d < 0 || d > HTTP_BACKOFF_MAX_MS)
+            ok = 0;
+        if (i % 10 == 0 && d > HTTP_BACKOFF_BASE_MS)
+            ok = 0;
+    }
+    T(ok);
+}
+
+static void test_retryable(void)
+{
+    static const char *const throttles[] = {
+        "Throttling", "ThrottlingException", "ThrottledException",
+        "RequestThrottledException", "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "TransactionInProgressException", "RequestLimitExceeded",
+        "BandwidthLimitExceeded", "LimitExceededException", "RequestThrottled",
+        "SlowDown", "PriorRequestNotComplete", "EC2ThrottledException", NULL
+    };
+    static const char *const transients[] = {
+        "RequestTimeout", "RequestTimeoutException", "InternalError",
+        "InternalFailure", "ServiceUnavailable", NULL
+    };
+    static const char *const nevers[] = {
+        "ValidationError", "AccessDenied", "AccessDeniedException",
+        "InvalidClientTokenId", "SignatureDoesNotMatch", "ExpiredToken",
+        "AlreadyExistsException", "throttling", "", NULL
+    };
+    static const struct { enum http_error err; long status; int want; } tab[] = {
+        { HTTP_ECONNECT, 0, 1 }, { HTTP_ETIMEOUT, 0, 1 }, { HTTP_ERESET, 0, 1 },
+        { HTTP_ETLS, 0, 0 }, { HTTP_EOTHER, 0, 0 },
+        { HTTP_OK, 200, 0 }, { HTTP_OK, 400, 0 }, { HTTP_OK, 403, 0 },
+        { HTTP_OK, 404, 0 }, { HTTP_OK, 429, 0 }, { HTTP_OK, 500, 1 },
+        { HTTP_OK, 501, 0 }, { HTTP_OK, 502, 1 }, { HTTP_OK, 503, 1 },
+        { HTTP_OK, 504, 1 }, { HTTP_OK, 505, 0 },
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof tab / sizeof tab[0]; i++)
+        TMSG(http_retryable(tab[i].err, tab[i].status, NULL) == tab[i].want,
+             "%s %ld", http_error_name(tab[i].err), tab[i].status);
+    for (i = 0; throttles[i]; i++) {
+        TMSG(http_retryable(HTTP_OK, 400, throttles[i]), "%s", throttles[i]);
+        TMSG(http_throttling(throttles[i]), "%s", throttles[i]);
+    }
+    for (i = 0; transients[i]; i++) {
+        TMSG(http_retryable(HTTP_OK, 400, transients[i]), "%s", transients[i]);
+        TMSG(!http_throttling(transients[i]), "%s", transients[i]);
+    }
+    for (i = 0; nevers[i]; i++) {
+        TMSG(!http_retryable(HTTP_OK, 400, nevers[i]), "%s", nevers[i]);
+        TMSG(!http_throttling(nevers[i]), "%s", nevers[i]);
+    }
+    T(!http_retryable(HTTP_OK, 500, "ValidationError"));
+    T(!http_retryable(HTTP_OK, 503, "SignatureDoesNotMatch"));
+    T(http_retryable(HTTP_OK, 503, "SomethingElse"));
+    T(http_retryable(HTTP_ETIMEOUT, 0, "ValidationError"));
+    T(!http_throttling(NULL));
+    T(!strcmp(http_error_name(HTTP_ERESET), "reset"));
+    T(!strcmp(http_error_name(HTTP_OK), "ok"));
+}
+
+static void test_quota(void)
+{
+    struct http_retry_quota q;
+    int i, n = 0;
+
+    http_quota_init(&q);
+    T(q.available == 500);
+    T(http_quota_acquire(&q, HTTP_ETIMEOUT) == 10);
+    T(http_quota_acquire(&q, HTTP_OK) == 5);
+    T(http_quota_acquire(&q, HTTP_ERESET) == 5);
+    T(q.available == 480);
+    http_quota_release(&q, 5);
+    T(q.available == 485);
+    for (i = 0; i < 200; i++)
+        if (http_quota_acquire(&q, HTTP_OK))
+            n++;
+    T(n == 97 && q.available == 0);
+    T(http_quota_acquire(&q, HTTP_OK) == 0);
+    for (i = 0; i < 1000; i++)
+        http_quota_release(&q, HTTP_QUOTA_NO_RETRY_INCREMENT);
+    T(q.available == 500);
+}
+
+static int redacts_to(const char *name, const char *value, const char *want)
+{
+    struct buf b;
+    int ok;
+
+    buf_init(&b);
+    http_redact_header(&b, name, value);
+    ok = !strcmp(buf_cstr(&b), want);
+    if (!ok)
+        fprintf(stderr, "  got: %s\n", buf_cstr(&b));
+    buf_free(&b);
+    return ok;
+}
+
+static int url_redacts_to(const char *url, const char *want)
+{
+    struct buf b;
+    int ok;
+
+    buf_init(&b);
+    http_redact_url(&b, url);
+    ok = !strcmp(buf_cstr(&b), want);
+    if (!ok)
+        fprintf(stderr, "  got: %s\n", buf_cstr(&b));
+    buf_free(&b);
+    return ok;
+}
+
+static void test_redact(void)
+{
+    T(redacts_to("Authorization",
+        "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20240101/us-east-1/"
+        "cloudformation/aws4_request, SignedHeaders=host;x-amz-date, "
+        "Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7",
+        "Authorization: AWS4-HMAC-SHA256 Credential=AKIA****MPLE/20240101/"
+        "us-east-1/cloudformation/aws4_request, SignedHeaders=host;x-amz-date, "
+        "Signature=<redacted>"));
+    T(redacts_to("authorization",
+        "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/x,SignedHeaders=host,"
+        "Signature=abc,Extra=secretstuff",
+        "authorization: AWS4-HMAC-SHA256 Credential=AKIA****MPLE/x, "
+        "SignedHeaders=host, Signature=<redacted>, Extra=<redacted>"));
+    T(redacts_to("Authorization", "AWS4-HMAC-SHA256 Credential=SHORT/x, Signature=s",
+                 "Authorization: AWS4-HMAC-SHA256 Credential=****/x, "
+                 "Signature=<redacted>"));
+    T(redacts_to("Authorization", "Bearer abc.def.ghi",
+                 "Authorization: <redacted>"));
+    T(redacts_to("Authorization", "AWS4-HMAC-SHA256",
+                 "Authorization: <redacted>"));
+    T(redacts_to("Proxy-Authorization", "Basic dXNlcjpwYXNz",
+                 "Proxy-Authorization: <redacted>"));
+    T(redacts_to("X-Amz-Security-Token", "FwoGZXIvYXdzEBYaDEXAMPLETOKEN",
+                 "X-Amz-Security-Token: <redacted>"));
+    T(redacts_to("x-my-secret-thing", "hunter2", "x-my-secret-thing: <redacted>"));
+    T(redacts_to("Cookie", "a=b", "Cookie: <redacted>"));
+    T(redacts_to("set-cookie", "a=b", "set-cookie: <redacted>"));
+    T(redacts_to("X-Aws-Ec2-Metadata-Token-Ttl-Seconds", "21600",
+                 "X-Aws-Ec2-Metadata-Token-Ttl-Seconds: <redacted>"));
+    T(redacts_to("X-Amz-Date", "20240101T000000Z",
+                 "X-Amz-Date: 20240101T000000Z"));
+    T(redacts_to("Content-Type", "application/x-www-form-urlencoded",
+                 "Content-Type: application/x-www-form-urlencoded"));
+    T(http_header_is_secret("X-AMZ-SECURITY-TOKEN"));
+    T(!http_header_is_secret("x-amzn-requestid"));
+    T(!http_header_is_secret(NULL));
+
+    T(url_redacts_to(
+        "https://b.s3.amazonaws.com/k?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+        "&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20240101%2Fus-east-1%2Fs3"
+        "&X-Amz-Date=20240101T000000Z&X-Amz-Expires=900"
+        "&X-Amz-Security-Token=FQoGZXIvYXdz&X-Amz-SignedHeaders=host"
+        "&X-Amz-Signature=deadbeefcafe#frag",
+        "https://b.s3.amazonaws.com/k?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+        "&X-Amz-Credential=<redacted>&X-Amz-Date=20240101T000000Z"
+        "&X-Amz-Expires=900&X-Amz-Security-Token=<redacted>"
+        "&X-Amz-SignedHeaders=host&X-Amz-Signature=<redacted>#frag"));
+    T(url_redacts_to("http://127.0.0.1:1/?x-amz-signature=abc&a=b&flag",
+                     "http://127.0.0.1:1/?x-amz-signature=<redacted>&a=b&flag"));
+    T(url_redacts_to("http://user:pa55@proxy.example:8080/p?q=1",
+                     "http://<redacted>@proxy.example:8080/p?q=1"));
+    T(url_redacts_to("https://cloudformation.us-east-1.amazonaws.com/",
+                     "https://cloudformation.us-east-1.amazonaws.com/"));
+    T(url_redacts_to("https://h/?Action=DescribeStacks&Version=2010-05-15",
+                     "https://h/?Action=DescribeStacks&Version=2010-05-15"));
+    T(url_redacts_to("https://h/?", "https://h/?"));
+    T(url_redacts_to("", ""));
+}
+
+/* ---- against the server ---- */
+
+static void test_get_post(struct http_client *c)
+{
+    struct http_header hs[] = {
+        { "X-Test", "hello world" }, { "X-Empty", "" },
+        { "Content-Type", "application/x-www-form-urlencoded; charset=utf-8" },
+    };
+    static const char body[] = "Action=Describe\0Stacks&x=1";
+    char url[256];
+    struct http_request q = { "GET", url, hs, 2, NULL, 0 };
+    struct http_response r;
+    struct gen_err e;
+    int rc;
+
+    http_response_init(&r);
+    err_clear(&e);
+    url_for(url, sizeof url, "/echo?a=1&b=2");
+    rc = http_send(c, &q, &r, &e);
+    TMSG(rc == 0, "%s", e.msg);
+    T(r.error == HTTP_OK);
+    T(r.status == 200);
+    T(body_has(&r, "method=GET\n"));
+    T(body_has(&r, "path=/echo?a=1&b=2\n"));
+    T(body_has(&r, "h:x-test=hello world\n"));
+    T(body_has(&r, "h:x-empty=\n"));
+    T(body_has(&r, "h:user-agent=luaform/0.1.0\n"));
+    T(!body_has(&r, "h:expect"));
+    T(body_has(&r, "bodylen=0\n"));
+    T(r.elapsed_ms >= 0 && r.elapsed_ms < 2000);
+    {
+        const char *v;
+
+        v = http_response_header(&r, "x-amzn-requestid");
+        T(v && !strcmp(v, "req-123"));
+        v = http_response_header(&r, "X-AMZ-REQUEST-ID");
+        T(v && !strcmp(v, "s3-456"));
+        v = http_response_header(&r, "content-type");
+        T(v && !strcmp(v, "text/plain"));
+        v = http_response_header(&r, "retry-after");
+        T(v && !strcmp(v, "7"));
+        v = http_response_header(&r, "date");
+        T(v && strstr(v, "GMT"));
+        v = http_response_header(&r, "x-folded");
+        T(v && !strcmp(v, "spaced"));
+        T(http_response_header(&r, "x-missing") == NULL);
+        T(r.nheaders >= 7 && !strcmp(r.headers[0].name, "server"));
+    }
+
+    q.method = "POST";
+    q.headers = hs;
+    q.nheaders = 3;
+    q.body = body;
+    q.body_len = sizeof body - 1;
+    url_for(url, sizeof url, "/echo");
+    rc = http_send(c, &q, &r, &e);     /* r is reused: emptied first */
+    TMSG(rc == 0, "%s", e.msg);
+    T(r.status == 200);
+    T(body_has(&r, "method=POST\n"));
+    T(body_has(&r, "h:content-type=application/x-www-form-urlencoded; charset=utf-8\n"));
+    T(body_has(&r, "h:content-length=26\n"));
+    T(body_has(&r, "bodylen=26\n"));
+    T(r.body.len > 26 && !memcmp(r.body.data + r.body.len - 26, body, 26));
+
+    /* a bigger body, which curl would send with Expect: 100-continue */
+    {
+        size_t n = 3 * 1024 * 1024;
+        char *big = malloc(n);
+
+        memset(big, 'z', n);
+        q.body = big;
+        q.body_len = n;
+        rc = http_send(c, &q, &r, &e);
+        TMSG(rc == 0, "%s", e.msg);
+        T(body_has(&r, "bodylen=3145728\n"));
+        T(r.elapsed_ms < 900);         /* no 1 s wait for a 100 Continue */
+        free(big);
+    }
+
+    /* PUT with a body, DELETE and HEAD without */
+    q.method = "PUT";
+    q.body = "abc";
+    q.body_len = 3;
+    rc = http_send(c, &q, &r, &e);
+    T(rc == 0 && body_has(&r, "method=PUT\n") && body_has(&r, "bodylen=3\n"));
+    q.method = "DELETE";
+    q.body = NULL;
+    q.body_len = 0;
+    rc = http_send(c, &q, &r, &e);
+    T(rc == 0 && body_has(&r, "method=DELETE\n"));
+    q.method = "HEAD";
+    rc = http_send(c, &q, &r, &e);
+    T(rc == 0 && r.status == 200 && r.body.len == 0);
+    T(http_response_header(&r, "content-length") != NULL);
+    q.method = "GET";
+    q.nheaders = 0;
+    rc = http_send(c, &q, &r, &e);
+    T(rc == 0 && body_has(&r, "method=GET\n") && body_has(&r, "bodylen=0\n"));
+
+    http_response_free(&r);
+}
+
+static void test_status_and_redirect(struct http_client *c)
+{
+    struct http_response r;
+    struct gen_err e;
+
+    http_response_init(&r);
+    T(get(c, "/status/503", &r, &e) == 0);
+    T(r.error == HTTP_OK && r.status == 503);
+    T(body_has(&r, "<Code>Throttling</Code>"));
+    T(get(c, "/status/400", &r, &e) == 0 && r.status == 400);
+    T(get(c, "/redirect", &r, &e) == 0);
+    T(r.status == 302);
+    T(http_response_header(&r, "location")
+      && !strcmp(http_response_header(&r, "location"), "/echo"));
+    T(!body_has(&r, "method="));
+    http_response_free(&r);
+}
+
+static void test_reuse(struct http_client *c)
+{
+    struct http_response r;
+    struct gen_err e;
+    struct http_client *c2;
+    int p1, p2, p3;
+
+    http_response_init(&r);
+    T(get(c, "/echo", &r, &e) == 0);
+    p1 = client_port(&r);
+    T(get(c, "/echo", &r, &e) == 0);
+    p2 = client_port(&r);
+    TMSG(p1 > 0 && p1 == p2, "ports %d %d", p1, p2);
+    c2 = http_client_new(NULL, NULL, &e);
+    T(c2 != NULL);
+    T(get(c2, "/echo", &r, &e) == 0);
+    p3 = client_port(&r);
+    TMSG(p3 > 0 && p3 != p1, "ports %d %d", p1, p3);
+    http_client_free(c2);
+    http_response_free(&r);
+}
+
+static void test_base_url(void)
+{
+    char base[128];
+    struct http_client *c;
+    struct http_request q = { "GET", "/echo?rel=1", NULL, 0, NULL, 0 };
+    struct http_response r;
+    struct gen_err e;
+
+    http_response_init(&r);
+    snprintf(base, sizeof base, "http://127.0.0.1:%d/", port);
+    c = http_client_new(base, NULL, &e);
+    T(c != NULL);
+    T(http_send(c, &q, &r, &e) == 0 && body_has(&r, "path=/echo?rel=1\n"));
+    q.url = "echo?rel=2";
+    T(http_send(c, &q, &r, &e) == 0 && body_has(&r, "path=/echo?rel=2\n"));
+    http_client_free(c);
+
+    c = http_client_new(NULL, NULL, &e);
+    q.url = "/echo";
+    T(http_send(c, &q, &r, &e) == GEN_EINPUT && r.error == HTTP_EOTHER);
+    http_client_free(c);
+    http_response_free(&r);
+}
+
+static void test_bad_input(struct http_client *c)
+{
+    struct http_header bad[] = { { "X-Inject", "a\r\nX-Evil: 1" } };
+    struct http_header badname[] = { { "X Bad", "v" } };
+    char url[256];
+    struct http_request q = { "GET", url, bad, 1, NULL, 0 };
+    struct http_response r;
+    struct gen_err e;
+    int rc;
+
+    http_response_init(&r);
+    url_for(url, sizeof url, "/echo");
+    T(http_send(c, &q, &r, &e) == GEN_EINPUT && r.error == HTTP_EOTHER);
+    q.headers = badname;
+    T(http_send(c, &q, &r, &e) == GEN_EINPUT);
+    q.nheaders = 0;
+    q.method = "get";
+    T(http_send(c, &q, &r, &e) == GEN_EINPUT);
+    q.method = "POST";
+    q.body_len = 4;
+    T(http_send(c, &q, &r, &e) == GEN_EINPUT);
+    q.body_len = 0;
+    q.method = "GET";
+    q.url = "file:///etc/passwd";
+    rc = http_send(c, &q, &r, &e);
+    TMSG(rc == GEN_ENET && r.error == HTTP_EOTHER, "%d %s", rc, e.msg);
+    T(r.body.len == 0);
+    snprintf(url, sizeof url, "ftp://127.0.0.1:%d/", port);
+    q.url = url;
+    T(http_send(c, &q, &r, &e) == GEN_ENET && r.error == HTTP_EOTHER);
+    http_response_free(&r);
+}
+
+static void test_body_cap(void)
+{
+    struct http_opts o = { 0 };
+    struct http_client *c;
+    struct http_response r;
+    struct gen_err e;
+    int rc;
+
+    o.max_body = 1000;
+    c = http_client_new(NULL, &o, &e);
+    http_response_init(&r);
+    T(get(c, "/big/1000", &r, &e) == 0 && r.body.len == 1000);
+    err_clear(&e);
+    rc = get(c, "/big/1001", &r, &e);
+    TMSG(rc == GEN_ENET && r.error == HTTP_EOTHER, "%d %s", rc, e.msg);
+    T(strstr(e.msg, "exceeds 1000 bytes") != NULL);
+    T(r.body.len == 0 && r.status == 0 && r.nheaders == 0);
+    err_clear(&e);
+    rc = get(c, "/chunked/5000", &r, &e);
+    TMSG(rc == GEN_ENET && r.error == HTTP_EOTHER, "%d %s", rc, e.msg);
+    T(strstr(e.msg, "exceeds 1000 bytes") != NULL);
+    T(get(c, "/chunked/1000", &r, &e) == 0 && r.body.len == 1000);
+    T(get(c, "/echo", &r, &e) == 0 && r.status == 200);   /* still usable */
+    http_client_free(c);
+
+    c = http_client_new(NULL, NULL, &e);       /* the 64 MiB default */
+    T(get(c, "/big/200000", &r, &e) == 0 && r.body.len == 200000);
+    http_client_free(c);
+    http_response_free(&r);
+}
+
+static void test_refused(void)
+{
+    struct sockaddr_in sa;
+    socklen_t len = sizeof sa;
+    struct http_client *c;
+    struct http_response r;
+    struct gen_err e;
+    char url[128];
+    struct http_request q = { "GET", url, NULL, 0, NULL, 0 };
+    int fd, rc;
+
+    /* bound but not listening: connections are refused */
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    T(bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0);
+    T(getsockname(fd, (struct sockaddr *)&sa, &len) == 0);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/x", ntohs(sa.sin_port));
+    c = http_client_new(NULL, NULL, &e);
+    http_response_init(&r);
+    err_clear(&e);
+    rc = http_send(c, &q, &r, &e);
+    TMSG(rc == GEN_ENET && r.error == HTTP_ECONNECT, "%d %d %s", rc, r.error,
+         e.msg);
+    T(e.code == GEN_ENET && e.msg[0]);
+    T(strstr(e.msg, url) != NULL);
+    T(r.elapsed_ms < 1000 && r.status == 0);
+    http_client_free(c);
+    http_response_free(&r);
+    close(fd);
+}
+
+static void test_reset(struct http_client *used)
+{
+    struct http_client *c;
+    struct http_response r;
+    struct gen_err e;
+    int rc;
+
+    c = http_client_new(NULL, NULL, &e);
+    http_response_init(&r);
+    rc = get(c, "/close", &r, &e);
+    TMSG(rc == GEN_ENET && r.error == HTTP_ERESET, "%d %d %s", rc, r.error,
+         e.msg);
+    T(get(c, "/echo", &r, &e) == 0);           /* a fresh connection */
+    http_client_free(c);
+    /* on a kept-alive connection too */
+    rc = get(used, "/close", &r, &e);
+    TMSG(rc == GEN_ENET && r.error == HTTP_ERESET, "%d %d %s", rc, r.error,
+         e.msg);
+    T(get(used, "/echo", &r, &e) == 0);
+    http_response_free(&r);
+}
+
+static void test_timeout(void)
+{
+    struct http_opts o = { 0 };
+    struct http_client *c;
+    struct http_response r;
+    struct gen_err e;
+    int rc;
+
+    o.timeout_ms = 1000;
+    o.connect_timeout_ms = 500;
+    c = http_client_new(NULL, &o, &e);
+    http_response_init(&r);
+    rc = get(c, "/hang", &r, &e);
+    TMSG(rc == GEN_ENET && r.error == HTTP_ETIMEOUT, "%d %d %s", rc, r.error,
+         e.msg);
+    TMSG(r.elapsed_ms >= 900 && r.elapsed_ms < 2500, "%ld ms", r.elapsed_ms);
+    T(get(c, "/echo", &r, &e) == 0);
+    http_client_free(c);
+    http_response_free(&r);
+}
+
+static void test_trace(void)
+{
+    static const char *const secrets[] = {
+        "5d672d79c15b", "IOSFODNN7EXA", "FwoGZXIvYXdzSECRETTOKEN",
+        "deadbeefsig", "qtokenvalue", "supersecretcookie", "wJalrXUtnFEMI",
+        "Action=Describe", NULL
+    };
+    struct http_header hs[] = {
+        { "Authorization", "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/"
+          "20240101/us-east-1/cloudformation/aws4_request, "
+          "SignedHeaders=host;x-amz-date, Signature=5d672d79c15b13162d9279b0" },
+        { "X-Amz-Security-Token", "FwoGZXIvYXdzSECRETTOKEN" },
+        { "X-Amz-Date", "20240101T000000Z" },
+        { "X-Secret-Key", "wJalrXUtnFEMI" },
+    };
+    struct http_opts o = { 0 };
+    struct http_client *c;
+    struct http_response r;
+    struct gen_err e;
+    struct buf tr;
+    char url[256], path[128];
+    struct http_request q = { "POST", url, hs, 4, "Action=Describe", 15 };
+    size_t i;
+    int rc;
+
+    buf_init(&tr);
+    o.debug = collect;
+    o.debug_ctx = &tr;
+    c = http_client_new(NULL, &o, &e);
+    http_response_init(&r);
+    snprintf(path, sizeof path, "/echo?X-Amz-Signature=deadbeefsig"
+             "&X-Amz-Security-Token=qtokenvalue&keep=me");
+    url_for(url, sizeof url, path);
+    T(http_send(c, &q, &r, &e) == 0 && r.status == 200);
+    /* the real values went out */
+    T(body_has(&r, "Signature=5d672d79c15b13162d9279b0"));
+    T(body_has(&r, "h:x-amz-security-token=FwoGZXIvYXdzSECRETTOKEN"));
+    /* the trace says what happened... */
+    T(strstr(buf_cstr(&tr), "> POST http://127.0.0.1:") != NULL);
+    T(strstr(buf_cstr(&tr), "X-Amz-Signature=<redacted>") != NULL);
+    T(strstr(buf_cstr(&tr), "keep=me") != NULL);
+    T(strstr(buf_cstr(&tr), "Credential=AKIA****MPLE/20240101/") != NULL);
+    T(strstr(buf_cstr(&tr), "SignedHeaders=host;x-amz-date") != NULL);
+    T(strstr(buf_cstr(&tr), "> X-Amz-Date: 20240101T000000Z") != NULL);
+    T(strstr(buf_cstr(&tr), "> user-agent: luaform/0.1.0") != NULL);
+    T(strstr(buf_cstr(&tr), "< 200 (") != NULL);
+    T(strstr(buf_cstr(&tr), "< x-amzn-requestid: req-123") != NULL);
+    T(strstr(buf_cstr(&tr), "< set-cookie: <redacted>") != NULL);
+    /* ...and leaks nothing */
+    for (i = 0; secrets[i]; i++)
+        TMSG(strstr(buf_cstr(&tr), secrets[i]) == NULL, "'%s' in trace:\n%s",
+             secrets[i], buf_cstr(&tr));
+
+    buf_reset(&tr);
+    url_for(url, sizeof url, "/close?X-Amz-Signature=deadbeefsig");
+    rc = http_send(c, &q, &r, &e);
+    TMSG(rc == GEN_ENET && r.error == HTTP_ERESET, "%d %d %s\n%s", rc, r.error,
+         e.msg, buf_cstr(&tr));
+    T(strstr(buf_cstr(&tr), "! reset error after") != NULL);
+    T(strstr(e.msg, "deadbeefsig") == NULL);
+    for (i = 0; secrets[i]; i++)
+        TMSG(strstr(buf_cstr(&tr), secrets[i]) == NULL, "'%s'", secrets[i]);
+    http_client_free(c);
+    http_response_free(&r);
+    buf_free(&tr);
+}
+
+static void test_ca_bundle(void)
+{
+    const char *bad = "/nonexistent/luaform-test-ca.pem";
+    struct http_opts o = { 0 };
+    struct http_client *c;
+    struct http_response r;
+    struct gen_err e;
+    char url[128];
+    struct http_request q = { "GET", url, NULL, 0, NULL, 0 };
+    int rc;
+
+    /* https to the plain-HTTP loopback server: never leaves 127.0.0.1 */
+    snprintf(url, sizeof url, "https://127.0.0.1:%d/echo", port);
+    http_response_init(&r);
+    setenv("AWS_CA_BUNDLE", bad, 1);
+    c = http_client_new(NULL, NULL, &e);
+    unsetenv("AWS_CA_BUNDLE");
+    rc = http_send(c, &q, &r, &e);
+    TMSG(rc == GEN_ENET && r.error == HTTP_ETLS, "%d %d %s", rc, r.error,
+         e.msg);
+    TMSG(strstr(e.msg, bad) != NULL, "%s", e.msg);
+    http_client_free(c);
+
+    o.ca_bundle = bad;
+    c = http_client_new(NULL, &o, &e);
+    rc = http_send(c, &q, &r, &e);
+    T(rc == GEN_ENET && r.error == HTTP_ETLS && strstr(e.msg, bad));
+    http_client_free(c);
+
+    c = http_client_new(NULL, NULL, &e);       /* the default store */
+    rc = http_send(c, &q, &r, &e);
+    TMSG(rc == GEN_ENET && r.error == HTTP_ETLS, "%d %d %s", rc, r.error,
+         e.msg);
+    http_client_free(c);
+    http_response_free(&r);
+}
+
+int main(void)
+{
+    struct http_client *c;
+    struct gen_err e;
+    int rc;
+
+    /* a proxy from the environment must not see (or forward) our requests */
+    setenv("no_proxy", "*", 1);
+    setenv("NO_PROXY", "*", 1);
+    unsetenv("AWS_CA_BUNDLE");
+
+    test_backoff();
+    test_retryable();
+    test_quota();
+    test_redact();
+
+    if (start_server() < 0) {
+        TMSG(0, "cannot start the test server");
+        stop_server();
+        return t_report();
+    }
+    T(http_global_init(&e) == 0);
+    T(http_global_init(&e) == 0);       /* counted */
+    http_global_cleanup();
+    c = http_client_new(NULL, NULL, &e);
+    T(c != NULL);
+    if (c) {
+        test_get_post(c);
+        test_status_and_redirect(c);
+        test_reuse(c);
+        test_bad_input(c);
+        test_reset(c);
+    }
+    test_base_url();
+    test_body_cap();
+    test_refused();
+    test_trace();
+    test_ca_bundle();
+    test_timeout();
+    http_client_free(c);
+    http_client_free(NULL);
+    http_global_cleanup();
+    stop_server();
+    rc = t_report();
+    return rc;
+}
