@@ -11,20 +11,24 @@ PKG_CONFIG ?= pkg-config
 HOST_CC    ?= $(CC)
 LUA_PC     := $(firstword $(foreach p,lua5.4 lua-5.4 lua54 lua,\
                 $(shell $(PKG_CONFIG) --exists $(p) 2>/dev/null && echo $(p))))
-PKGS        = $(LUA_PC) jansson yaml-0.1 libcurl libcrypto expat
+# libcurl is compiled against but loaded at run time (dlopen, see http.c),
+# so commands that never touch the network do not pay for its libraries.
+PKGS        = $(LUA_PC) jansson yaml-0.1 libcrypto expat
 
 CPPFLAGS += -Iinclude -D_POSIX_C_SOURCE=200809L -DLUAFORM_VERSION='"$(VERSION)"'
-CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c11 -Wall -Wextra -Werror -Wshadow -Wno-format-truncation \
-            $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-LDLIBS   += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
+OPT      ?= -O2 -g
+WFLAGS    = -std=c11 -Wall -Wextra -Werror -Wshadow -Wno-format-truncation \
+            $(shell $(PKG_CONFIG) --cflags $(PKGS) libcurl 2>/dev/null)
+ALL_CFLAGS = $(OPT) $(WFLAGS) $(CFLAGS)
+LDLIBS   += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -ldl -lm
 
 B ?= build
 
 # Library sources: everything but main.c, so unit tests can link them.
 LIB_SRCS = generator/err.c generator/buf.c generator/fsx.c \
            generator/embed.c generator/tm.c generator/ej.c generator/ey.c \
-           generator/cfg.c generator/lh.c generator/rn.c
+           generator/cfg.c generator/lh.c generator/rn.c \
+           generator/sv4.c generator/http.c
 CLI_SRCS = generator/cli.c generator/cmd_render.c generator/main.c
 GEN_SRC  = $(B)/lua_embed.c
 
@@ -35,7 +39,7 @@ EMBED_FILES = $(sort $(shell find lua templates -type f \( -name '*.lua' -o -nam
 
 # Unit tests are listed, not globbed, so a test for a module not yet in
 # LIB_SRCS cannot break the build.
-UNIT_NAMES = test_buf
+UNIT_NAMES = test_model test_sv4 test_http
 UNIT_TESTS = $(UNIT_NAMES:%=$(B)/tests/%)
 
 all: luaform
@@ -44,14 +48,14 @@ luaform: $(B)/luaform
 	cp $< $@
 
 $(B)/luaform: $(LIB_OBJS) $(CLI_OBJS)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/%.o: %.c $(wildcard include/*.h) | $(B)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 $(B)/lua_embed.o: $(GEN_SRC)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 $(B)/embed: generator/tools/embed.c | $(B)
 	$(HOST_CC) -O2 -Wall -Wextra -Werror -o $@ $<
@@ -61,7 +65,7 @@ $(GEN_SRC): $(B)/embed $(EMBED_FILES)
 
 $(B)/tests/%: tests/unit/%.c $(LIB_OBJS) $(wildcard include/*.h) tests/unit/test.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
 
 $(B):
 	@mkdir -p $(B)
@@ -78,7 +82,7 @@ test: deps
 asan:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory B=build-asan \
-	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	  OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	  LDFLAGS="-fsanitize=address,undefined" build-asan/luaform units
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99 \
@@ -88,8 +92,12 @@ demo: deps
 	@$(MAKE) --no-print-directory luaform
 	@sh generator/tools/demo.sh
 
-bench: luaform
-	@sh bench/render
+$(B)/bench/render_inproc: bench/render_inproc.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
+
+bench: luaform $(B)/bench/render_inproc
+	@bench/render
 
 clean:
 	rm -rf build build-asan luaform

@@ -2,6 +2,7 @@
  * prints errors and picks exit codes. */
 #include "cli.h"
 #include "err.h"
+#include "lh.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -174,6 +175,7 @@ static int finish(int code)
 int cli_main(int argc, char **argv)
 {
     const struct cli_cmd *c;
+    int code;
 
     if (argc < 2) {
         print_main_usage(stderr);
@@ -195,5 +197,7 @@ int cli_main(int argc, char **argv)
     c = find_cmd(argv[1]);
     if (!c)
         return cli_errorf("'%s' is not a luaform command (see 'luaform --help')", argv[1]);
-    return finish(c->fn(argc - 1, argv + 1));
+    code = finish(c->fn(argc - 1, argv + 1));
+    lh_cleanup();
+    return code;
 }

@@ -17,7 +17,7 @@ int fsx_read(const char *path, char **out, size_t *len, struct gen_err *e)
     size_t n = 0, cap = 0, got;
 
     if (!f)
-        return err_set(e, GEN_EIO, path, 0, "cannot open '%s': %s", path,
+        return err_set(e, GEN_EIO, NULL, 0, "cannot open '%s': %s", path,
                        strerror(errno));
     for (;;) {
         if (cap - n < 4096) {
@@ -26,7 +26,7 @@ int fsx_read(const char *path, char **out, size_t *len, struct gen_err *e)
             if (!p) {
                 free(data);
                 fclose(f);
-                return err_set(e, GEN_ENOMEM, path, 0, "out of memory");
+                return err_set(e, GEN_ENOMEM, NULL, 0, "out of memory");
             }
             data = p;
         }
@@ -38,7 +38,7 @@ int fsx_read(const char *path, char **out, size_t *len, struct gen_err *e)
     if (ferror(f)) {
         free(data);
         fclose(f);
-        return err_set(e, GEN_EIO, path, 0, "cannot read '%s'", path);
+        return err_set(e, GEN_EIO, NULL, 0, "cannot read '%s'", path);
     }
     fclose(f);
     data[n] = '\0';
@@ -61,7 +61,7 @@ int fsx_mkdirs(const char *dir, struct gen_err *e)
             continue;
         tmp[i] = '\0';
         if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
-            return err_set(e, GEN_EIO, tmp, 0, "cannot create directory '%s': %s",
+            return err_set(e, GEN_EIO, NULL, 0, "cannot create directory '%s': %s",
                            tmp, strerror(errno));
         tmp[i] = i < n ? '/' : '\0';
     }
@@ -85,7 +85,7 @@ int fsx_write_atomic(const char *path, const char *data, size_t len,
     snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path);
     fd = mkstemp(tmp);
     if (fd < 0)
-        return err_set(e, GEN_EIO, path, 0, "cannot create '%s': %s", tmp,
+        return err_set(e, GEN_EIO, NULL, 0, "cannot create '%s': %s", tmp,
                        strerror(errno));
     while (off < len) {
         w = write(fd, data + off, len - off);
@@ -107,7 +107,7 @@ int fsx_write_atomic(const char *path, const char *data, size_t len,
     }
     return 0;
 fail:
-    err_set(e, GEN_EIO, path, 0, "cannot write '%s': %s", path, strerror(errno));
+    err_set(e, GEN_EIO, NULL, 0, "cannot write '%s': %s", path, strerror(errno));
     if (fd >= 0)
         close(fd);
     unlink(tmp);

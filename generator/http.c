@@ -2,7 +2,9 @@
  * redaction of secrets in trace lines. The only file that includes curl. */
 #include "http.h"
 
+#define CURL_DISABLE_TYPECHECK   /* its macros would hide the dlopen table */
 #include <curl/curl.h>
+#include <dlfcn.h>
 
 #include <stdint.h>
 #include <stdio.h>
@@ -96,12 +98,80 @@ static long now_ms(void)
 
 /* ---- global state ---- */
 
+/* libcurl is loaded when the first client is needed, not at start-up: its
+ * dependency chain (TLS, HTTP/2, IDN, LDAP, Kerberos...) costs ~10 ms of
+ * dynamic linking that `luaform render` should not pay. The calls below go
+ * through this table; the macros keep the code reading as plain libcurl. */
+static struct {
+    void *dl;
+    CURLcode (*global_init)(long);
+    void (*global_cleanup)(void);
+    CURL *(*easy_init)(void);
+    void (*easy_cleanup)(CURL *);
+    void (*easy_reset)(CURL *);
+    CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+    CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+    CURLcode (*easy_perform)(CURL *);
+    const char *(*easy_strerror)(CURLcode);
+    struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+    void (*slist_free_all)(struct curl_slist *);
+} lc;
+
+static int load_curl(struct gen_err *e)
+{
+    static const char *const names[] = { "libcurl.so.4", "libcurl.so", NULL };
+    int i;
+
+    for (i = 0; names[i] && !lc.dl; i++)
+        lc.dl = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+    if (!lc.dl)
+        return err_set(e, GEN_ENET, NULL, 0, "cannot load libcurl: %s "
+                       "(install the libcurl4 package)", dlerror());
+#define SYM(f, n) do { *(void **)&lc.f = dlsym(lc.dl, n); \
+        if (!lc.f) goto missing; } while (0)
+    SYM(global_init, "curl_global_init");
+    SYM(global_cleanup, "curl_global_cleanup");
+    SYM(easy_init, "curl_easy_init");
+    SYM(easy_cleanup, "curl_easy_cleanup");
+    SYM(easy_reset, "curl_easy_reset");
+    SYM(easy_setopt, "curl_easy_setopt");
+    SYM(easy_getinfo, "curl_easy_getinfo");
+    SYM(easy_perform, "curl_easy_perform");
+    SYM(easy_strerror, "curl_easy_strerror");
+    SYM(slist_append, "curl_slist_append");
+    SYM(slist_free_all, "curl_slist_free_all");
+#undef SYM
+    return 0;
+missing:
+    dlclose(lc.dl);
+    memset(&lc, 0, sizeof lc);
+    return err_set(e, GEN_ENET, NULL, 0, "libcurl lacks a function luaform needs");
+}
+
+#undef curl_easy_setopt
+#undef curl_easy_getinfo
+#define curl_global_init lc.global_init
+#define curl_global_cleanup lc.global_cleanup
+#define curl_easy_init lc.easy_init
+#define curl_easy_cleanup lc.easy_cleanup
+#define curl_easy_reset lc.easy_reset
+#define curl_easy_setopt lc.easy_setopt
+#define curl_easy_getinfo lc.easy_getinfo
+#define curl_easy_perform lc.easy_perform
+#define curl_easy_strerror lc.easy_strerror
+#define curl_slist_append lc.slist_append
+#define curl_slist_free_all lc.slist_free_all
+
 int http_global_init(struct gen_err *e)
 {
     CURLcode rc;
 
     if (global_inits++ > 0)
         return 0;
+    if (!lc.dl && load_curl(e) < 0) {
+        global_inits = 0;
+        return GEN_ENET;
+    }
     rc = curl_global_init(CURL_GLOBAL_DEFAULT);
     if (rc != CURLE_OK) {
         global_inits = 0;

@@ -261,6 +261,66 @@ static int host_setenv(lua_State *L)
     return 0;
 }
 
+/* Compiled library modules, kept for the next state of this process: the
+ * library is compiled once per run, not once per stack. Only the host's
+ * own embedded sources are cached this way; descriptions always load as
+ * text ("t"), so no bytecode ever comes from outside. */
+struct bc_entry {
+    const struct embed_file *f;
+    char *data;
+    size_t len, cap;
+};
+static struct bc_entry bc_cache[64];
+
+static int bc_writer(lua_State *L, const void *p, size_t n, void *ud)
+{
+    struct bc_entry *b = ud;
+
+    (void)L;
+    if (b->len + n > b->cap) {
+        size_t cap = (b->len + n) * 2;
+        char *d = realloc(b->data, cap);
+
+        if (!d)
+            return 1;
+        b->data = d;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    return 0;
+}
+
+static int load_embedded(lua_State *L, const struct embed_file *f, const char *chunk)
+{
+    size_t i;
+    int rc;
+
+    for (i = 0; i < sizeof bc_cache / sizeof bc_cache[0] && bc_cache[i].f; i++)
+        if (bc_cache[i].f == f)
+            return luaL_loadbufferx(L, bc_cache[i].data, bc_cache[i].len, chunk, "b");
+    rc = luaL_loadbufferx(L, f->data, f->len, chunk, "t");
+    if (rc == LUA_OK && i < sizeof bc_cache / sizeof bc_cache[0]) {
+        struct bc_entry b = { f, NULL, 0, 0 };
+
+        if (lua_dump(L, bc_writer, &b, 0) == 0)
+            bc_cache[i] = b;
+        else
+            free(b.data);
+    }
+    return rc;
+}
+
+void lh_cleanup(void)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof bc_cache / sizeof bc_cache[0]; i++) {
+        free(bc_cache[i].data);
+        memset(&bc_cache[i], 0, sizeof bc_cache[i]);
+    }
+}
+
 /* require(name): lua/NAME.lua, then templates/NAME.lua, both embedded. */
 static int lh_require(lua_State *L)
 {
@@ -292,7 +352,7 @@ static int lh_require(lua_State *L)
     if (!f)
         return luaL_error(L, "module '%s' not found", name);
     snprintf(chunk, sizeof chunk, "@%s", path);
-    if (luaL_loadbufferx(L, f->data, f->len, chunk, "t") != LUA_OK)
+    if (load_embedded(L, f, chunk) != LUA_OK)
         return lua_error(L);
     lua_rawgetp(L, LUA_REGISTRYINDEX, (void *)&lh_require);   /* host table */
     lua_call(L, 1, 1);
@@ -503,6 +563,8 @@ static int lh_error(struct lh *s, int status, const char *chunk,
         record(s, chunk, 0, status == LUA_ERRMEM ?
                "memory limit exceeded (a description that allocates "
                "without bound?)" : "error in error handling");
+    if (!s->file[0] || !strcmp(s->file, "?"))     /* no Lua frame to blame */
+        snprintf(s->file, sizeof s->file, "%s", chunk);
     code = err_set(e, GEN_ELUA, s->file, s->line, "%s", s->msg);
     if (s->verbose && s->trace[0] && e)
         snprintf(e->msg + strlen(e->msg), sizeof e->msg - strlen(e->msg),
@@ -514,10 +576,8 @@ static int lh_error(struct lh *s, int status, const char *chunk,
 
 struct conv {
     lua_State *L;
-    int list_mt, map_mt;         /* stack indexes of core.LIST / core.MAP */
     char path[512];
-    char file[256];
-    int line;
+    char fail_path[512];         /* path where conversion failed */
     char msg[512];
 };
 
@@ -528,8 +588,10 @@ static json_t *conv_fail(struct conv *c, const char *fmt, const char *arg)
     char m[400];
 
     snprintf(m, sizeof m, fmt, arg);
-    if (!c->msg[0])
+    if (!c->msg[0]) {
         snprintf(c->msg, sizeof c->msg, "%s: %s", c->path[0] ? c->path : "value", m);
+        snprintf(c->fail_path, sizeof c->fail_path, "%s", c->path);
+    }
     return NULL;
 }
 
@@ -738,7 +800,6 @@ static int render_body(lua_State *L)
     lua_call(L, 1, 1);
     lua_getfield(L, -1, "LIST");
     list_mt = lua_gettop(L);
-    lua_getfield(L, -2, "MAP");                       /* list_mt + 1 */
 
     lua_pushcfunction(L, lh_require);
     lua_pushstring(L, "luaform");
@@ -776,8 +837,8 @@ static int render_body(lua_State *L)
 
 /* Convert the rendered template; conversion errors name the line of the
  * section entry they are in. */
-static int convert(struct lh *s, int tpl, int loc, int list_mt,
-                   json_t **out, struct gen_err *e)
+static int convert(struct lh *s, int tpl, int loc, json_t **out,
+                   struct gen_err *e)
 {
     lua_State *L = s->L;
     struct conv c;
@@ -785,18 +846,17 @@ static int convert(struct lh *s, int tpl, int loc, int list_mt,
 
     memset(&c, 0, sizeof c);
     c.L = L;
-    c.list_mt = list_mt;
-    c.map_mt = list_mt + 1;
     j = to_json(&c, tpl, 0);
     if (!j) {
         char entry[300] = "";
-        const char *dot = strchr(c.path, '.');
+        const char *dot = strchr(c.fail_path, '.');
         const char *dot2 = dot ? strchr(dot + 1, '.') : NULL;
         const char *file = "?";
         int line = 0;
 
         snprintf(entry, sizeof entry, "%.*s",
-                 (int)(dot2 ? (size_t)(dot2 - c.path) : strlen(c.path)), c.path);
+                 (int)(dot2 ? (size_t)(dot2 - c.fail_path) : strlen(c.fail_path)),
+                 c.fail_path);
         if (lua_getfield(L, loc, entry) == LUA_TTABLE) {
             lua_getfield(L, -1, "file");
             lua_getfield(L, -2, "line");
@@ -833,16 +893,11 @@ int lh_render(const struct lh_job *job, json_t **tpl, struct gen_err *e)
         lh_close(&s);
         return rc;
     }
-    /* stack: msgh, tpl, loc; fetch the list/map metatables again */
-    lua_pushcfunction(L, lh_require);
-    lua_pushstring(L, "luaform.core");
-    lua_call(L, 1, 1);
-    lua_getfield(L, -1, "LIST");
-    lua_getfield(L, -2, "MAP");
+    /* stack: msgh, tpl, loc */
     {
         json_t *raw = NULL;
 
-        rc = convert(&s, base + 1, base + 2, lua_gettop(L) - 1, &raw, e);
+        rc = convert(&s, base + 1, base + 2, &raw, e);
         if (rc == 0) {
             *tpl = tm_canonical(raw);
             json_decref(raw);
@@ -854,24 +909,24 @@ int lh_render(const struct lh_job *job, json_t **tpl, struct gen_err *e)
     return rc;
 }
 
+/* A manifest is plain data: run it with the base library only. */
 static int manifest_body(lua_State *L)
 {
     const struct lh_source *src = lua_touserdata(L, 1);
 
-    lua_pushcfunction(L, lh_require);
-    lua_pushstring(L, "luaform");
-    lua_call(L, 1, 1);
-    lua_getfield(L, -1, "manifest");
     if (load_chunk(L, src) != LUA_OK)
         return lua_error(L);
-    lua_call(L, 1, 1);
-    lua_pushcfunction(L, lh_require);
-    lua_pushstring(L, "luaform.core");
-    lua_call(L, 1, 1);
-    lua_getfield(L, -1, "LIST");
-    lua_getfield(L, -2, "MAP");
-    lua_remove(L, -3);
-    return 3;
+    lua_newtable(L);                      /* _ENV: reads fall through to _G */
+    lua_createtable(L, 0, 1);
+    lua_pushglobaltable(L);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, -2);
+    if (!lua_setupvalue(L, -2, 1))
+        lua_pop(L, 1);
+    lua_call(L, 0, 1);
+    if (!lua_istable(L, -1))
+        return luaL_error(L, "a system manifest must return a table");
+    return 1;
 }
 
 int lh_manifest(const struct lh_source *src, json_t **out, struct gen_err *e)
@@ -887,15 +942,13 @@ int lh_manifest(const struct lh_source *src, json_t **out, struct gen_err *e)
     base = lua_gettop(s.L);
     lua_pushcfunction(s.L, manifest_body);
     lua_pushlightuserdata(s.L, (void *)src);
-    if (lua_pcall(s.L, 1, 3, base) != LUA_OK) {
-        rc = lh_error(&s, LUA_ERRRUN, src->name, e);
+    if ((rc = lua_pcall(s.L, 1, 1, base)) != LUA_OK) {
+        rc = lh_error(&s, rc, src->name, e);
         lh_close(&s);
         return rc;
     }
     memset(&c, 0, sizeof c);
     c.L = s.L;
-    c.list_mt = base + 2;
-    c.map_mt = base + 3;
     *out = to_json(&c, base + 1, 0);
     if (!*out)
         rc = err_set(e, GEN_ELUA, src->name, 0, "%s", c.msg);

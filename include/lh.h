@@ -35,4 +35,7 @@ int lh_render(const struct lh_job *job, json_t **tpl, struct gen_err *e);
 /* Run a system manifest (system.lua) and return its table as JSON. */
 int lh_manifest(const struct lh_source *src, json_t **out, struct gen_err *e);
 
+/* Free what the host keeps between jobs (compiled library modules). */
+void lh_cleanup(void);
+
 #endif

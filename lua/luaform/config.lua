@@ -13,7 +13,7 @@ local M = {}
 local TYPES = core.set{ "string", "integer", "number", "boolean", "list", "map" }
 
 local function where(src, path)
-  if src.kind == "override" then return { file = "-p " .. path, line = 0 } end
+  if src.kind == "override" then return { file = "-p", line = 0 } end
   local m = src.meta[path]
   return { file = src.file, line = m and m.line or 0 }
 end
@@ -107,7 +107,7 @@ local function merge_file(schema, values, out, src, prefix)
     core.fail_at(where(src, prefix == "" and "" or prefix:sub(1, -2)),
                  "%s: expected a map", prefix == "" and "the config" or prefix:sub(1, -2))
   end
-  for k, v in pairs(values) do
+  for k, v in next, values do
     local path = prefix .. k
     local spec = schema[k]
     if not spec then
@@ -124,7 +124,7 @@ end
 
 local function defaults(schema)
   local out = {}
-  for k, spec in pairs(schema) do
+  for k, spec in next, schema do
     if not TYPES[spec.type] then error("schema: key '" .. k .. "' has a bad type") end
     if spec.type == "map" then out[k] = defaults(spec.fields)
     elseif spec.default ~= nil then out[k] = spec.default end
@@ -133,7 +133,7 @@ local function defaults(schema)
 end
 
 local function check_required(schema, out, src, prefix)
-  for k, spec in pairs(schema) do
+  for k, spec in next, schema do
     if spec.type == "map" then check_required(spec.fields, out[k], src, prefix .. k .. ".")
     elseif out[k] == nil and spec.required then
       core.fail_at({ file = src.file, line = 0 }, "required config key '%s%s' is missing", prefix, k)
@@ -144,7 +144,7 @@ end
 -- A read-only view: reading an unknown key is an error at the reading line.
 local function freeze(t, prefix)
   local proxy = {}
-  for k, v in pairs(t) do
+  for k, v in next, t do
     if type(v) == "table" and not core.is_list(v) and getmetatable(v) ~= core.LIST then
       t[k] = freeze(v, prefix .. k .. ".")
     end

@@ -48,7 +48,7 @@ function M.is_list(t)
   if mt ~= nil then return false end
   local n = #t
   if n == 0 then return false end
-  for k in pairs(t) do
+  for k in next, t do
     if math.type(k) ~= "integer" or k < 1 or k > n then return false end
   end
   return true
@@ -84,7 +84,7 @@ end
 
 -- Check a table argument's keys against an allow-list.
 function M.check_keys(what, t, allowed)
-  for k in pairs(t) do
+  for k in next, t do
     if type(k) ~= "string" or not allowed[k] then
       local names = {}
       for a in pairs(allowed) do names[#names + 1] = a end

@@ -213,7 +213,7 @@ function M:resolve(v, depth)
     end
   end
   local out = {}
-  for k, x in pairs(v) do out[k] = self:resolve(x, depth) end
+  for k, x in next, v do out[k] = self:resolve(x, depth) end
   return setmetatable(out, getmetatable(v))
 end
 
@@ -231,7 +231,7 @@ function M:finish()
       local sec = {}
       for _, n in ipairs(names) do
         local def = {}
-        for k, x in pairs(self.body[kind][n]) do def[k] = x end
+        for k, x in next, self.body[kind][n] do def[k] = x end
         local loc = self.loc[kind .. "." .. n]
         if kind == "Resources" then
           if def.DependsOn ~= nil then

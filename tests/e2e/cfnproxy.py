@@ -59,7 +59,7 @@ FAULTS = (  # (name, HTTP status, Type, message)
     ("drop", 0, "", ""),
 )
 HOP_BY_HOP = ("connection", "keep-alive", "transfer-encoding",
-              "content-length", "date", "server")
+              "content-length")
 STACK_TYPE = "AWS::CloudFormation::Stack"
 EVENT_STEP = timedelta(microseconds=100)   # between synthesized events
 
@@ -272,8 +272,12 @@ class Proxy:
             return
         per = self.stats["tokens"].setdefault(action, {})
         for field in TOKEN_FIELDS:
-            if field in params:
-                self.bump(per.setdefault(field, {}), params[field])
+            value = params.get(field)
+            if value is None:
+                continue
+            if field == "ChangeSetName" and not value.startswith("arn:"):
+                value = "%s/%s" % (params.get("StackName", ""), value)
+            self.bump(per.setdefault(field, {}), value)
 
     # -- faults --
 
@@ -305,8 +309,6 @@ class Proxy:
     # -- state from forwarded mutations --
 
     def remember(self, action, params, status, body, t0, t1):
-        if action == "ExecuteChangeSet" or status != 200:
-            pass
         if status != 200:
             return
         root = parse_xml(body)
@@ -553,9 +555,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         self.handle_any()
 
-    do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = handle_any = None
-
-    def handle_any(self):   # noqa: F811 (the table above names it)
+    def handle_any(self):
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             self.answer(411, [("Content-Type", "text/plain")],
                         b"cfnproxy: send a Content-Length\n")
@@ -589,8 +589,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return
             t1 = datetime.now(timezone.utc)
             p.count_forward(action or "(no Action)", params)
-            if harness and self.path.startswith("/moto-api/reset") and \
-                    self.path.rstrip("/") == "/moto-api/reset":
+            if self.path.rstrip("/") == "/moto-api/reset" and status == 200:
                 p.reset()
             if action in MUTATING:
                 p.remember(action, params, status, rbody, t0, t1)
@@ -606,6 +605,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     rbody = serialize(root)
         self.answer(status, headers, rbody, reason)
 
+    do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = handle_any
+
     def forward(self, body):
         """Send the request as received; return moto's answer."""
         conn = http.client.HTTPConnection(*self.upstream, timeout=120)
@@ -618,7 +619,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             resp = conn.getresponse()
             rbody = resp.read()
             headers = [(k, v) for k, v in resp.getheaders()
-                       if k.lower() not in HOP_BY_HOP]
+                       if k.lower() not in HOP_BY_HOP or (
+                           k.lower() == "content-length" and
+                           self.command == "HEAD")]
             return resp.status, resp.reason, headers, rbody
         finally:
             conn.close()
@@ -630,19 +633,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.answer(*resp)
 
     def answer(self, status, headers, body, reason=None):
+        names = {k.lower() for k, _ in headers}
         self.send_response_only(status, reason)
+        if "date" not in names:
+            self.send_header("Date", self.date_time_string())
         for k, v in headers:
             self.send_header(k, v)
-        self.send_header("Content-Length", str(len(body)))
+        if "content-length" not in names:
+            self.send_header("Content-Length", str(len(body)))
         self.send_header("Connection", "close")
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
         self.close_connection = True
-
-
-for _m in ("do_POST", "do_PUT", "do_DELETE", "do_HEAD", "do_PATCH"):
-    setattr(Handler, _m, Handler.handle_any)
 
 
 def main(argv=None):

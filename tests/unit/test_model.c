@@ -1,0 +1,152 @@
+/* test_model.c: buf, cfg (YAML config), tm (canonical order), ej/ey. */
+#include "buf.h"
+#include "cfg.h"
+#include "ej.h"
+#include "err.h"
+#include "ey.h"
+#include "fsx.h"
+#include "test.h"
+#include "tm.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void test_buf(void)
+{
+    struct buf b;
+    char *s;
+    size_t n;
+    int i;
+
+    buf_init(&b);
+    T(strcmp(buf_cstr(&b), "") == 0);
+    for (i = 0; i < 1000; i++)
+        buf_printf(&b, "%d,", i);
+    T(b.len == strlen(b.data) && !strncmp(b.data, "0,1,2,", 6));
+    buf_reset(&b);
+    buf_add(&b, "a\0b", 3);
+    T(b.len == 3 && b.data[3] == '\0');
+    s = buf_detach(&b, &n);
+    T(n == 3 && s[2] == 'b' && b.data == NULL);
+    free(s);
+    buf_free(&b);
+}
+
+static void test_cfg(void)
+{
+    static const char y[] =
+        "# comment\n"
+        "account: 012345678901\n"
+        "name: 'quoted'\n"
+        "n: 12\n"
+        "f: 0.5\n"
+        "b: true\n"
+        "nested:\n"
+        "  key: value\n"
+        "  list: [a, b]\n";
+    struct cfg c;
+    struct gen_err e;
+    json_t *m;
+
+    cfg_init(&c);
+    T(cfg_parse(&c, "x.yaml", y, sizeof y - 1, &e) == 0);
+    T(json_integer_value(json_object_get(c.values, "n")) == 12);
+    T(json_real_value(json_object_get(c.values, "f")) == 0.5);
+    T(json_is_true(json_object_get(c.values, "b")));
+    T(!strcmp(json_string_value(json_object_get(c.values, "name")), "quoted"));
+    m = json_object_get(c.meta, "account");
+    T(json_integer_value(json_object_get(m, "line")) == 2);
+    T(!strcmp(json_string_value(json_object_get(m, "raw")), "012345678901"));
+    T(json_is_true(json_object_get(m, "plain")));
+    T(json_integer_value(json_object_get(json_object_get(c.meta, "nested.key"), "line")) == 8);
+    T(json_integer_value(json_object_get(json_object_get(c.meta, "nested.list.2"), "line")) == 9);
+    T(json_is_false(json_object_get(json_object_get(c.meta, "name"), "plain")));
+    T(cfg_override(&c, "a.b=c=d", &e) == 0);
+    T(!strcmp(json_string_value(json_object_get(json_array_get(c.overrides, 0), "value")), "c=d"));
+    T(cfg_override(&c, "=x", &e) < 0);
+    cfg_free(&c);
+
+    cfg_init(&c);
+    T(cfg_parse(&c, "d.yaml", "a: 1\nb: 2\na: 3\n", 15, &e) < 0);
+    T(e.line == 3 && strstr(e.msg, "duplicate key 'a'") && !strcmp(e.file, "d.yaml"));
+    cfg_free(&c);
+    cfg_init(&c);
+    T(cfg_parse(&c, "l.yaml", "- 1\n- 2\n", 8, &e) < 0 && e.line == 1);
+    cfg_free(&c);
+    cfg_init(&c);
+    T(cfg_parse(&c, "two.yaml", "a: 1\n---\nb: 2\n", 14, &e) < 0 && strstr(e.msg, "more than one"));
+    cfg_free(&c);
+    cfg_init(&c);
+    T(cfg_parse(&c, "empty.yaml", "", 0, &e) == 0 && json_object_size(c.values) == 0);
+    cfg_free(&c);
+}
+
+static void test_tm_emit(void)
+{
+    json_error_t je;
+    json_t *in = json_loads(
+        "{\"Resources\": {\"B\": {\"Properties\": {\"z\": 1, \"a\": [\"true\", \"2010-09-09\", "
+        "\"\", \"plain\", \"- dash\", \"multi\\nline\"]}, \"Type\": \"AWS::X::Y\", "
+        "\"DeletionPolicy\": \"Retain\"}, \"A\": {\"Type\": \"AWS::X::Y\", \"Properties\": "
+        "{\"P\": {\"Statement\": [{\"Resource\": \"*\", \"Action\": \"s3:*\", \"Effect\": \"Allow\"}],"
+        " \"Version\": \"2012-10-17\"}, \"R\": {\"Fn::GetAtt\": [\"B\", \"Arn\"]}, \"W\": 0.01}}},"
+        " \"Description\": \"d\", \"AWSTemplateFormatVersion\": \"2010-09-09\"}", 0, &je);
+    json_t *c;
+    struct buf j, y;
+    struct gen_err e;
+    char *first;
+
+    T(in != NULL);
+    c = tm_canonical(in);
+    buf_init(&j);
+    buf_init(&y);
+    T(ej_emit(c, &j, &e) == 0);
+    first = strstr(j.data, "AWSTemplateFormatVersion");
+    T(first && first < strstr(j.data, "Description") &&
+      strstr(j.data, "Description") < strstr(j.data, "Resources"));
+    T(strstr(j.data, "\"A\"") < strstr(j.data, "\"B\""));
+    T(strstr(j.data, "\"Type\": \"AWS::X::Y\",\n      \"Properties\""));
+    T(strstr(j.data, "\"Effect\"") < strstr(j.data, "\"Action\"") &&
+      strstr(j.data, "\"Action\"") < strstr(j.data, "\"Resource\""));
+    T(strstr(j.data, "\"Version\"") < strstr(j.data, "\"Statement\""));
+    T(strstr(j.data, "\"W\": 0.01\n"));
+    T(ey_emit(c, &y, &e) == 0);
+    T(strstr(y.data, "AWSTemplateFormatVersion: '2010-09-09'"));
+    T(strstr(y.data, "- 'true'") && strstr(y.data, "- '2010-09-09'") && strstr(y.data, "- ''"));
+    T(strstr(y.data, "- plain\n"));
+    T(strstr(y.data, "R: !GetAtt B.Arn"));
+    T(strstr(y.data, "W: 0.01"));
+    T(strstr(y.data, "|-\n") || strstr(y.data, "|\n"));
+    buf_free(&j);
+    buf_free(&y);
+    json_decref(c);
+    json_decref(in);
+}
+
+static void test_fsx(void)
+{
+    char dir[] = "/tmp/luaform-fsx-XXXXXX", path[256], *data;
+    size_t n;
+    struct gen_err e;
+
+    T(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof path, "%s/a/b/c.json", dir);
+    T(fsx_write_atomic(path, "hello\n", 6, &e) == 0);
+    T(fsx_read(path, &data, &n, &e) == 0 && n == 6 && !strcmp(data, "hello\n"));
+    free(data);
+    T(fsx_write_atomic(path, "x", 1, &e) == 0);
+    T(fsx_read(path, &data, &n, &e) == 0 && n == 1);
+    free(data);
+    T(fsx_read("/nonexistent/file", &data, &n, &e) < 0 && strstr(e.msg, "cannot open"));
+    unlink(path);
+}
+
+int main(void)
+{
+    test_buf();
+    test_cfg();
+    test_tm_emit();
+    test_fsx();
+    return t_report();
+}
