@@ -107,7 +107,7 @@ local function merge_file(schema, values, out, src, prefix)
     core.fail_at(where(src, prefix == "" and "" or prefix:sub(1, -2)),
                  "%s: expected a map", prefix == "" and "the config" or prefix:sub(1, -2))
   end
-  for k, v in next, values do
+  for k, v in pairs(values) do  -- sorted: the first error is always the same
     local path = prefix .. k
     local spec = schema[k]
     if not spec then
@@ -133,7 +133,7 @@ local function defaults(schema)
 end
 
 local function check_required(schema, out, src, prefix)
-  for k, spec in next, schema do
+  for k, spec in pairs(schema) do
     if spec.type == "map" then check_required(spec.fields, out[k], src, prefix .. k .. ".")
     elseif out[k] == nil and spec.required then
       core.fail_at({ file = src.file, line = 0 }, "required config key '%s%s' is missing", prefix, k)
