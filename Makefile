@@ -28,8 +28,9 @@ B ?= build
 LIB_SRCS = generator/err.c generator/buf.c generator/fsx.c \
            generator/embed.c generator/tm.c generator/ej.c generator/ey.c \
            generator/cfg.c generator/lh.c generator/rn.c \
-           generator/sv4.c generator/http.c
-CLI_SRCS = generator/cli.c generator/cmd_render.c generator/main.c
+           generator/sv4.c generator/http.c generator/xq.c generator/cred.c generator/aws.c \
+           generator/cfn.c generator/wait.c
+CLI_SRCS = generator/cli.c generator/cmd_render.c generator/cmd_deploy.c generator/main.c
 GEN_SRC  = $(B)/lua_embed.c
 
 LIB_OBJS = $(LIB_SRCS:%.c=$(B)/%.o) $(B)/lua_embed.o
@@ -39,7 +40,7 @@ EMBED_FILES = $(sort $(shell find lua templates -type f \( -name '*.lua' -o -nam
 
 # Unit tests are listed, not globbed, so a test for a module not yet in
 # LIB_SRCS cannot break the build.
-UNIT_NAMES = test_model test_sv4 test_http
+UNIT_NAMES = test_model test_sv4 test_http test_cred test_xq
 UNIT_TESTS = $(UNIT_NAMES:%=$(B)/tests/%)
 
 all: luaform

@@ -39,7 +39,7 @@ int main(int argc, char **argv)
             struct buf out;
 
             buf_init(&out);
-            if (rn_render(&set.v[k], &o, &out, &e) < 0)
+            if (rn_render(&set.v[k], &o, &out, NULL, NULL, &e) < 0)
                 return fprintf(stderr, "%s:%d: %s\n", e.file, e.line, e.msg), 1;
             bytes = i == 0 ? bytes + out.len : bytes;
             buf_free(&out);

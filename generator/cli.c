@@ -9,6 +9,22 @@
 #include <stdio.h>
 #include <string.h>
 
+#define AWS_OPTIONS_HELP \
+    "\n" \
+    "AWS options:\n" \
+    "      --stack-name N   the stack (default: the description's deploy{} name)\n" \
+    "  -c, --config FILE    YAML config; -p KEY=VALUE overrides one value\n" \
+    "      --region R       else AWS_REGION, AWS_DEFAULT_REGION, the profile's\n" \
+    "      --profile P      else AWS_PROFILE\n" \
+    "      --endpoint-url U else AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL\n" \
+    "      --role-arn ARN   assume this role (GitHub Actions: keyless, OIDC)\n" \
+    "      --cfn-role-arn A the CloudFormation service role for the change set\n" \
+    "      --s3-bucket B    where templates over 51,200 bytes are uploaded\n" \
+    "      --max-attempts N attempts per request (else AWS_MAX_ATTEMPTS, 3)\n" \
+    "      --debug          trace requests (secrets redacted)\n" \
+    "\n" \
+    "Exit status: 0 done, 1 error.\n"
+
 struct cli_cmd {
     const char *name;
     int (*fn)(int argc, char **argv);
@@ -36,6 +52,39 @@ static const struct cli_cmd commands[] = {
       "  -v, --verbose        add a Lua traceback to errors\n"
       "\n"
       "Exit status: 0 done, 1 error, 2 stale (--check).\n" },
+    { "plan", cmd_plan, "create a change set and show what it would change",
+      "usage: luaform plan STACK [--stack-name N] [--json] [--discard] [AWS OPTIONS]\n"
+      "\n"
+      "Render STACK, create a CloudFormation change set for it, wait until it is\n"
+      "ready and print its changes (action, logical id, type, replacement,\n"
+      "changed properties) and its IAM changes. The change set is left for\n"
+      "review unless --discard is given.\n"
+      "\n"
+      "      --json           print the change set as JSON\n"
+      "      --discard        delete the change set after printing it\n"
+      AWS_OPTIONS_HELP },
+    { "deploy", cmd_deploy, "plan, confirm, execute and wait until the stack settles",
+      "usage: luaform deploy STACK... [--stack-name N] [--yes] [AWS OPTIONS]\n"
+      "\n"
+      "Render each STACK, create a change set, show it, ask (on a terminal;\n"
+      "otherwise --yes is required), execute it and stream the stack's events\n"
+      "until it settles; print its outputs. A system name (ltbase) deploys its\n"
+      "stacks in order. No changes: exit 0 and the empty change set is removed.\n"
+      "\n"
+      "  -y, --yes            do not ask before executing\n"
+      AWS_OPTIONS_HELP },
+    { "delete", cmd_delete, "delete a stack and wait until it is gone",
+      "usage: luaform delete --stack-name N [--yes] [AWS OPTIONS]\n"
+      "\n"
+      "Refuses a stack with termination protection; lists the resources the\n"
+      "stack retains (DeletionPolicy Retain), which stay in the account.\n"
+      AWS_OPTIONS_HELP },
+    { "wait", cmd_wait, "wait for a stack operation (started elsewhere) to finish",
+      "usage: luaform wait --stack-name N [AWS OPTIONS]\n"
+      "\n"
+      "Streams the stack's new events until it settles. Exit 0 when it settles\n"
+      "in a successful state, 1 when it failed or rolled back.\n"
+      AWS_OPTIONS_HELP },
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

@@ -150,7 +150,7 @@ int cmd_render(int argc, char **argv)
         goto done;
     for (i = 0; i < set.n; i++) {
         buf_init(&outs[i]);
-        if (rn_render(&set.v[i], &o, &outs[i], &e) < 0) {
+        if (rn_render(&set.v[i], &o, &outs[i], NULL, NULL, &e) < 0) {
             cli_error(&e);
             goto done;
         }

@@ -831,8 +831,8 @@ static int render_body(lua_State *L)
         push_json(L, job->overrides, list_mt);
         lua_setfield(L, -2, "overrides");
     }
-    lua_call(L, 2, 2);              /* render(desc, opts) -> tpl, loc */
-    return 2;
+    lua_call(L, 2, 3);              /* render(desc, opts) -> tpl, loc, deploy */
+    return 3;
 }
 
 /* Convert the rendered template; conversion errors name the line of the
@@ -873,7 +873,8 @@ static int convert(struct lh *s, int tpl, int loc, json_t **out,
     return 0;
 }
 
-int lh_render(const struct lh_job *job, json_t **tpl, struct gen_err *e)
+int lh_render(const struct lh_job *job, json_t **tpl, json_t **deploy,
+              struct gen_err *e)
 {
     struct lh s;
     int rc, status, base;
@@ -887,17 +888,27 @@ int lh_render(const struct lh_job *job, json_t **tpl, struct gen_err *e)
     base = lua_gettop(L);
     lua_pushcfunction(L, render_body);
     lua_pushlightuserdata(L, (void *)job);
-    status = lua_pcall(L, 1, 2, base);
+    status = lua_pcall(L, 1, 3, base);
     if (status != LUA_OK) {
         rc = lh_error(&s, status, job->desc.name, e);
         lh_close(&s);
         return rc;
     }
-    /* stack: msgh, tpl, loc */
+    /* stack: msgh, tpl, loc, deploy */
     {
         json_t *raw = NULL;
 
         rc = convert(&s, base + 1, base + 2, &raw, e);
+        if (rc == 0 && deploy) {
+            struct conv c;
+
+            memset(&c, 0, sizeof c);
+            c.L = L;
+            snprintf(c.path, sizeof c.path, "deploy");
+            *deploy = to_json(&c, base + 3, 0);
+            if (!*deploy)
+                rc = err_set(e, GEN_ELUA, job->desc.name, 0, "%s", c.msg);
+        }
         if (rc == 0) {
             *tpl = tm_canonical(raw);
             json_decref(raw);

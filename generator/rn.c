@@ -202,7 +202,8 @@ const char *rn_ext(enum rn_format fmt)
 }
 
 int rn_render(const struct rn_target *t, const struct rn_opts *o,
-              struct buf *out, struct gen_err *e)
+              struct buf *out, json_t **tpl_out, json_t **deploy,
+              struct gen_err *e)
 {
     struct lh_job job;
     struct cfg c;
@@ -234,10 +235,14 @@ int rn_render(const struct rn_target *t, const struct rn_opts *o,
     job.config = c.values;
     job.config_meta = c.meta;
     job.overrides = c.overrides;
-    rc = lh_render(&job, &tpl, e);
+    rc = lh_render(&job, &tpl, deploy, e);
     if (rc < 0)
         goto out;
     rc = o->fmt == RN_YAML ? ey_emit(tpl, out, e) : ej_emit(tpl, out, e);
+    if (rc == 0 && tpl_out) {
+        *tpl_out = tpl;
+        tpl = NULL;
+    }
 out:
     json_decref(tpl);
     free(text);

@@ -42,5 +42,9 @@ int cli_main(int argc, char **argv);
 
 /* commands */
 int cmd_render(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_deploy(int argc, char **argv);
+int cmd_delete(int argc, char **argv);
+int cmd_wait(int argc, char **argv);
 
 #endif

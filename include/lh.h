@@ -29,8 +29,10 @@ struct lh_job {
 #define LH_MEM_LIMIT   (128u << 20)     /* bytes, hard */
 #define LH_INSTR_LIMIT 50000000ul       /* VM instructions */
 
-/* Run a description; *tpl is the template (owned by the caller). */
-int lh_render(const struct lh_job *job, json_t **tpl, struct gen_err *e);
+/* Run a description; *tpl is the template and *deploy (when deploy is not
+ * NULL) its deployment settings, both owned by the caller. */
+int lh_render(const struct lh_job *job, json_t **tpl, json_t **deploy,
+              struct gen_err *e);
 
 /* Run a system manifest (system.lua) and return its table as JSON. */
 int lh_manifest(const struct lh_source *src, json_t **out, struct gen_err *e);

@@ -44,9 +44,11 @@ struct rn_opts {
     int verbose;
 };
 
-/* Render one target into out. */
+/* Render one target into out; when tpl / deploy are not NULL, also hand
+ * back the template model and the deployment settings (owned). */
 int rn_render(const struct rn_target *t, const struct rn_opts *o,
-              struct buf *out, struct gen_err *e);
+              struct buf *out, json_t **tpl, json_t **deploy,
+              struct gen_err *e);
 
 const char *rn_ext(enum rn_format fmt);
 

@@ -126,6 +126,7 @@ function M:env(config)
       t.description = s
     end,
     metadata = function(m) t.metadata = m end,
+    deploy = function(d) t:set_deploy(d) end,
     resource = function(n) return t:resource(n) end,
     parameter = function(n) return t:parameter(n) end,
     mapping = function(n) return t:mapping(n) end,
@@ -145,6 +146,32 @@ function M:env(config)
   env.iam = require("luaform.iam")
   env.github = require("luaform.github")
   return env
+end
+
+-- How the stack is deployed: not part of the template, read by `luaform
+-- deploy` (stack name, service role, tags, parameters, protection).
+local DEPLOY_KEYS = core.set{ "stack_name", "role_arn", "tags", "parameters",
+  "termination_protection", "s3_bucket", "account" }
+
+function M:set_deploy(d)
+  if type(d) ~= "table" then fail("deploy expects a table") end
+  core.check_keys("deploy", d, DEPLOY_KEYS)
+  if d.stack_name ~= nil and (type(d.stack_name) ~= "string" or
+      not d.stack_name:match("^[A-Za-z][A-Za-z0-9-]*$") or #d.stack_name > 128) then
+    fail("deploy: stack_name must be a letter then letters, digits and '-'")
+  end
+  for _, k in ipairs{ "tags", "parameters" } do
+    if d[k] ~= nil then
+      if type(d[k]) ~= "table" then fail("deploy: %s must be a map of strings", k) end
+      for kk, v in pairs(d[k]) do
+        if type(kk) ~= "string" or type(v) ~= "string" then
+          fail("deploy: %s must be a map of strings", k)
+        end
+      end
+      d[k] = core.map(d[k])
+    end
+  end
+  self.deploy = d
 end
 
 ---------------------------------------------------------------- checking
@@ -267,7 +294,7 @@ function M:finish()
       tpl[kind] = sec
     end
   end
-  return tpl, self.loc
+  return tpl, self.loc, self.deploy or core.map{}
 end
 
 return M

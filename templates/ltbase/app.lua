@@ -14,6 +14,14 @@ function M.function_stack(env, stage)
   local code = config[stage]
   local role_name = config.name_prefix .. "-" .. stage .. "-exec"
 
+  -- Deployed by Role B, run by the foundation's CloudFormation service role.
+  env.deploy {
+    stack_name = stage == "beta" and n.beta_stack or n.prod_stack,
+    role_arn = common.cfn_role_arn(config),
+    tags = { ["luaform:system"] = "ltbase", ["luaform:stage"] = stage },
+    account = config.account,
+  }
+
   -- Logs only, inside the boundary the foundation's service role enforces.
   local role = env.resource "ExecutionRole" {
     Type = "AWS::IAM::Role",

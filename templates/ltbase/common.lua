@@ -18,6 +18,19 @@ function M.names(config)
   }
 end
 
+-- The partition of a region, for ARNs written outside a template.
+function M.partition(region)
+  if region:match("^cn%-") then return "aws-cn" end
+  if region:match("^us%-gov%-") then return "aws-us-gov" end
+  return "aws"
+end
+
+-- The CloudFormation service role the app stacks are deployed with.
+function M.cfn_role_arn(config)
+  return "arn:" .. M.partition(config.region) .. ":iam::" .. config.account ..
+         ":role/" .. M.names(config).cfn_role
+end
+
 -- ARNs as Fn::Sub strings (partition and account from the pseudo parameters).
 function M.arn(kind, rest)
   local fmt = {

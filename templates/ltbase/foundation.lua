@@ -8,6 +8,13 @@ local bucket_name = config.bucket.name
 description("LTBase self-hosted foundation: artifact bucket, GitHub OIDC trust, " ..
             "Role A (artifact receiver), Role B (deployment ops), CloudFormation service role")
 
+deploy {
+  stack_name = config.name_prefix .. "-foundation",
+  termination_protection = true,
+  tags = { ["luaform:system"] = "ltbase" },
+  account = config.account,
+}
+
 ---------------------------------------------------------------- the bucket
 
 local bucket = resource "ArtifactBucket" {

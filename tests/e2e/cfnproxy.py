@@ -118,7 +118,7 @@ def template_resources(body):
     out, lines, i = {}, body.splitlines(), 0
     while i < len(lines) and not re.match(r"Resources:\s*(#.*)?$", lines[i]):
         i += 1
-    key_indent, cur = None, None
+    key_indent, cur, prop_indent = None, None, None
     for line in lines[i + 1:]:
         if not line.strip() or line.lstrip().startswith("#"):
             continue
@@ -129,12 +129,13 @@ def template_resources(body):
             key_indent = indent
         m = re.match(r"\s*['\"]?([^'\":#\s]+)['\"]?\s*:\s*(#.*)?$", line)
         if indent == key_indent and m:
-            cur = m.group(1)
+            cur, prop_indent = m.group(1), None
             out[cur] = ["", ""]
         elif cur and indent > key_indent:
-            out[cur][1] += line.strip() + "\n"
+            out[cur][1] += line.rstrip() + "\n"
+            prop_indent = prop_indent or indent
             t = re.match(r"\s*Type:\s*['\"]?([^'\"\s#]+)", line)
-            if t and not out[cur][0]:
+            if t and indent == prop_indent:
                 out[cur][0] = t.group(1)
     return {k: tuple(v) for k, v in out.items()}
 
@@ -152,6 +153,13 @@ class Execution:
         self.failed = failed
         self.synth = synth          # show the timeline in events
         self.polls = 0              # DescribeStacks answers since
+        self.dups = []              # (t0, t1) of moto re-running it
+
+    def owns(self, ts):
+        return self.t0 <= ts <= self.t1
+
+    def dup_of(self, ts):
+        return any(a <= ts <= b for a, b in self.dups)
 
 
 def build_timeline(stack, op, new, old, fail_id, t1, seq):
@@ -186,54 +194,56 @@ def build_timeline(stack, op, new, old, fail_id, t1, seq):
     if fail_id and fail_id not in adds and fail_id not in mods:
         mods.append(fail_id)     # untouched resources can fail too
     order = [(k, "CREATE") for k in adds] + [(k, "UPDATE") for k in mods]
-    rtype = lambda k: (new.get(k) or old.get(k))[0]  # noqa: E731
+
+    def type_of(k):
+        return (new.get(k) or old.get(k))[0]
 
     if not fail_id:
         for k, verb in order:
-            add(k, rtype(k), verb + "_IN_PROGRESS")
-            add(k, rtype(k), verb + "_COMPLETE")
+            add(k, type_of(k), verb + "_IN_PROGRESS")
+            add(k, type_of(k), verb + "_COMPLETE")
         if op == "UPDATE":
             add(stack, STACK_TYPE, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
             for k in removes:
-                add(k, rtype(k), "DELETE_IN_PROGRESS")
-                add(k, rtype(k), "DELETE_COMPLETE")
+                add(k, type_of(k), "DELETE_IN_PROGRESS")
+                add(k, type_of(k), "DELETE_COMPLETE")
         add(stack, STACK_TYPE, op + "_COMPLETE")
         return events
 
     f = [k for k, _ in order].index(fail_id)
     for k, verb in order[:f]:
-        add(k, rtype(k), verb + "_IN_PROGRESS")
-        add(k, rtype(k), verb + "_COMPLETE")
+        add(k, type_of(k), verb + "_IN_PROGRESS")
+        add(k, type_of(k), verb + "_COMPLETE")
     for k, verb in order[f:]:
-        add(k, rtype(k), verb + "_IN_PROGRESS")
+        add(k, type_of(k), verb + "_IN_PROGRESS")
     k, verb = order[f]
-    add(k, rtype(k), verb + "_FAILED",
+    add(k, type_of(k), verb + "_FAILED",
         'Resource handler returned message: "Access Denied" (RequestToken: '
         '%s, HandlerErrorCode: AccessDenied)'
         % uuid.uuid5(uuid.NAMESPACE_URL, "%s/%d/token" % (stack, seq)))
     for k, verb in order[f + 1:]:
-        add(k, rtype(k), verb + "_FAILED", "Resource %s cancelled"
+        add(k, type_of(k), verb + "_FAILED", "Resource %s cancelled"
             % ("creation" if verb == "CREATE" else "update"))
-    failed = ", ".join(sorted(k for k, _ in order[f:]))
-    what = "create" if order[f][1] == "CREATE" else "update"
+    why = " ".join(
+        "The following resource(s) failed to %s: [%s]." % (
+            verb.lower(), ", ".join(sorted(k for k, v in order[f:] if v == verb)))
+        for verb in ("CREATE", "UPDATE") if any(v == verb for _, v in order[f:]))
     if op == "CREATE":
         add(stack, STACK_TYPE, "ROLLBACK_IN_PROGRESS",
-            "The following resource(s) failed to %s: [%s]. Rollback "
-            "requested by user." % (what, failed))
+            why + " Rollback requested by user.")
         for k, _ in reversed(order):
-            add(k, rtype(k), "DELETE_IN_PROGRESS")
-            add(k, rtype(k), "DELETE_COMPLETE")
+            add(k, type_of(k), "DELETE_IN_PROGRESS")
+            add(k, type_of(k), "DELETE_COMPLETE")
         add(stack, STACK_TYPE, "ROLLBACK_COMPLETE")
     else:
-        add(stack, STACK_TYPE, "UPDATE_ROLLBACK_IN_PROGRESS",
-            "The following resource(s) failed to %s: [%s]." % (what, failed))
+        add(stack, STACK_TYPE, "UPDATE_ROLLBACK_IN_PROGRESS", why)
         for k in reversed(mods):
-            add(k, rtype(k), "UPDATE_IN_PROGRESS")
-            add(k, rtype(k), "UPDATE_COMPLETE")
+            add(k, type_of(k), "UPDATE_IN_PROGRESS")
+            add(k, type_of(k), "UPDATE_COMPLETE")
         add(stack, STACK_TYPE, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
         for k in reversed(adds):
-            add(k, rtype(k), "DELETE_IN_PROGRESS")
-            add(k, rtype(k), "DELETE_COMPLETE")
+            add(k, type_of(k), "DELETE_IN_PROGRESS")
+            add(k, type_of(k), "DELETE_COMPLETE")
         add(stack, STACK_TYPE, "UPDATE_ROLLBACK_COMPLETE")
     return events
 
@@ -255,7 +265,6 @@ class Proxy:
                       "tokens": {}}
         self.change_sets = {}   # ARN or "stack/name" -> info dict
         self.templates = {}     # stack name -> template of last execution
-        self.stack_ids = {}     # stack name -> StackId
         self.execs = {}         # stack name -> [Execution], oldest first
         self.cs_answers = {}    # ChangeSetId -> answers given
         self.seq = 0
@@ -318,9 +327,6 @@ class Proxy:
                     "type": params.get("ChangeSetType", "CREATE"),
                     "template": self.template_of(params, stack)}
             arn = find_text(root, "CreateChangeSetResult/Id")
-            sid = find_text(root, "CreateChangeSetResult/StackId")
-            if sid:
-                self.stack_ids[stack] = sid
             if arn:
                 self.change_sets[arn] = info
             self.change_sets[stack + "/" + params.get("ChangeSetName", "")] = info
@@ -328,14 +334,16 @@ class Proxy:
             name = params.get("ChangeSetName", "")
             info = self.change_sets.get(name) or self.change_sets.get(
                 stack_name_of(params.get("StackName", "")) + "/" + name)
-            if info:
+            if info and info.get("execution"):
+                # moto runs an executed change set again; AWS would refuse
+                info["execution"].dups.append((t0, t1))
+                log("change set %s executed again" % name)
+            elif info:
                 op = "CREATE" if info["type"] == "CREATE" else "UPDATE"
-                self.execute(info["stack"], op, info["template"], t0, t1)
+                info["execution"] = self.execute(info["stack"], op,
+                                                 info["template"], t0, t1)
         elif action in ("CreateStack", "UpdateStack"):
             stack = stack_name_of(params.get("StackName", ""))
-            sid = find_text(root, action + "Result/StackId")
-            if sid:
-                self.stack_ids[stack] = sid
             self.execute(stack, action[:6].upper(),
                          self.template_of(params, stack), t0, t1)
         elif action == "DeleteStack":
@@ -367,6 +375,7 @@ class Proxy:
         log("execution %d of %s: %s, %d resources%s" % (
             self.seq, stack, op, len(new),
             ", failing at " + fail_id if fail_id else ""))
+        return self.execs[stack][-1]
 
     # -- rewriting answers --
 
@@ -446,10 +455,11 @@ class Proxy:
             ts = parse_time(find_text(m, "Timestamp") or "")
             is_stack = find_text(m, "ResourceType") == STACK_TYPE
             status = find_text(m, "ResourceStatus") or ""
-            ours = any(ex.t0 <= ts <= ex.t1 for ex in execs)
-            # moto's own final event of a synthesized execution goes: the
-            # timeline carries the real end
-            if ours and is_stack and not status.endswith("_IN_PROGRESS"):
+            # moto's own final event of a synthesized execution goes (the
+            # timeline carries the end), and all of moto's re-runs of it
+            if is_stack and any(ex.dup_of(ts) or (
+                    ex.owns(ts) and not status.endswith("_IN_PROGRESS"))
+                    for ex in execs):
                 continue
             keep.append((ts, m))
         for ex in execs:
@@ -634,6 +644,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def answer(self, status, headers, body, reason=None):
         names = {k.lower() for k, _ in headers}
+        self.close_connection = True
         self.send_response_only(status, reason)
         if "date" not in names:
             self.send_header("Date", self.date_time_string())
@@ -642,10 +653,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if "content-length" not in names:
             self.send_header("Content-Length", str(len(body)))
         self.send_header("Connection", "close")
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-        self.close_connection = True
+        try:
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            log("client went away before the answer")
 
 
 def main(argv=None):

@@ -1,0 +1,495 @@
+/* cfn.c: CloudFormation operations. */
+#include "cfn.h"
+#include "aws.h"
+#include "err.h"
+#include "xq.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *dup_text(const struct xq_node *n, const char *path)
+{
+    const char *t = xq_text(n, path);
+
+    return strdup(t ? t : "");
+}
+
+/* Is this "Stack with id X does not exist"? */
+static int no_such_stack(const struct aws_fault *f)
+{
+    return !strcmp(f->code, "ValidationError") && strstr(f->message, "does not exist");
+}
+
+void cfn_stack_free(struct cfn_stack *s)
+{
+    free(s->name);
+    free(s->id);
+    free(s->status);
+    free(s->reason);
+    free(s->role_arn);
+    json_decref(s->outputs);
+    json_decref(s->parameters);
+    memset(s, 0, sizeof *s);
+}
+
+int cfn_describe_stack(struct aws *a, const char *name, struct cfn_stack *out,
+                       struct gen_err *e)
+{
+    struct aws_params p;
+    struct aws_fault f;
+    struct xq_doc *d = NULL;
+    const struct xq_node *s, *m;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    aws_params_init(&p);
+    aws_param(&p, "StackName", name);
+    rc = aws_query(a, "cloudformation", "DescribeStacks", &p, &d, &f, e);
+    aws_params_free(&p);
+    if (rc == GEN_EAWS && no_such_stack(&f))
+        return 0;
+    if (rc < 0)
+        return rc;
+    s = xq_find(xq_root(d), "DescribeStacksResult/Stacks/member");
+    if (s) {
+        out->exists = 1;
+        out->name = dup_text(s, "StackName");
+        out->id = dup_text(s, "StackId");
+        out->status = dup_text(s, "StackStatus");
+        out->reason = dup_text(s, "StackStatusReason");
+        out->role_arn = dup_text(s, "RoleARN");
+        out->termination_protection = xq_text(s, "EnableTerminationProtection") &&
+            !strcmp(xq_text(s, "EnableTerminationProtection"), "true");
+        out->outputs = json_array();
+        for (m = xq_find(s, "Outputs/member"); m; m = xq_next(m))
+            json_array_append_new(out->outputs, json_pack("{s:s, s:s, s:s}",
+                "OutputKey", xq_text(m, "OutputKey") ? xq_text(m, "OutputKey") : "",
+                "OutputValue", xq_text(m, "OutputValue") ? xq_text(m, "OutputValue") : "",
+                "Description", xq_text(m, "Description") ? xq_text(m, "Description") : ""));
+        out->parameters = json_array();
+        for (m = xq_find(s, "Parameters/member"); m; m = xq_next(m))
+            json_array_append_new(out->parameters, json_pack("{s:s, s:s}",
+                "ParameterKey", xq_text(m, "ParameterKey") ? xq_text(m, "ParameterKey") : "",
+                "ParameterValue", xq_text(m, "ParameterValue") ? xq_text(m, "ParameterValue") : ""));
+    }
+    xq_free(d);
+    return 0;
+}
+
+void cfn_changeset_free(struct cfn_changeset *c)
+{
+    size_t i;
+
+    for (i = 0; i < c->n; i++) {
+        free(c->changes[i].action);
+        free(c->changes[i].logical_id);
+        free(c->changes[i].physical_id);
+        free(c->changes[i].type);
+        free(c->changes[i].replacement);
+        free(c->changes[i].properties);
+    }
+    free(c->changes);
+    free(c->id);
+    free(c->status);
+    free(c->reason);
+    free(c->execution_status);
+    memset(c, 0, sizeof *c);
+}
+
+static void add_map(struct aws_params *p, const char *what, const char *kname,
+                    const char *vname, const json_t *m)
+{
+    const char *k;
+    json_t *v;
+    int i = 0;
+    char key[128];
+
+    json_object_foreach((json_t *)m, k, v) {
+        i++;
+        snprintf(key, sizeof key, "%s.member.%d.%s", what, i, kname);
+        aws_param(p, key, k);
+        snprintf(key, sizeof key, "%s.member.%d.%s", what, i, vname);
+        aws_param(p, key, json_is_string(v) ? json_string_value(v) : "");
+    }
+}
+
+/* Has change set cs of stack been created (created = 1) and executed
+ * (executed = 1)? For the retries of mutating calls. */
+static int change_set_state(struct aws *a, const char *stack, const char *cs,
+                            int *created, int *executed, struct gen_err *e)
+{
+    struct aws_params p;
+    struct aws_fault f;
+    struct xq_doc *d = NULL;
+    const char *x;
+    int rc;
+
+    *created = *executed = 0;
+    aws_params_init(&p);
+    aws_param(&p, "StackName", stack);
+    aws_param(&p, "ChangeSetName", cs);
+    rc = aws_query(a, "cloudformation", "DescribeChangeSet", &p, &d, &f, e);
+    aws_params_free(&p);
+    if (rc == GEN_EAWS && (!strcmp(f.code, "ChangeSetNotFound") || no_such_stack(&f)))
+        return 0;
+    if (rc < 0)
+        return rc;
+    *created = 1;
+    x = xq_text(xq_root(d), "DescribeChangeSetResult/ExecutionStatus");
+    *executed = x && strcmp(x, "AVAILABLE") && strcmp(x, "UNAVAILABLE");
+    xq_free(d);
+    return 0;
+}
+
+/* A mutating call on a change set, made so that a retry never does it
+ * twice: after an attempt that failed in a way that may have taken
+ * effect (a dropped connection, a 5xx, throttling), look before trying
+ * again. moto ignores ClientToken and ClientRequestToken, and a proxy can
+ * fail a call after the service ran it, so the tokens alone are not
+ * enough. *out is NULL when a look showed the call had taken effect. */
+static int mutate(struct aws *a, const char *action, const struct aws_params *p,
+                  const char *stack, const char *cs, struct xq_doc **out,
+                  struct gen_err *e)
+{
+    int execute = !strcmp(action, "ExecuteChangeSet"), attempt, rc;
+
+    *out = NULL;
+    for (attempt = 1;; attempt++) {
+        struct aws_fault f;
+        int created, executed;
+
+        memset(&f, 0, sizeof f);
+        rc = aws_query_once(a, "cloudformation", action, p, out, &f, e);
+        if (rc == 0)
+            return 0;
+        if (rc == GEN_EAWS && !execute && !strcmp(f.code, "AlreadyExistsException"))
+            return 0;   /* our own unique name: an earlier attempt made it */
+        if (rc == GEN_EAWS && execute && !strcmp(f.code, "InvalidChangeSetStatus"))
+            return 0;   /* already executing or executed */
+        if (!(rc == GEN_ENET || (rc == GEN_EAWS && f.retryable)))
+            return rc;
+        if (attempt >= aws_max_attempts(a) + 2)
+            return rc;
+        aws_backoff(a, attempt);
+        /* look (DescribeChangeSet retries by itself); never call again
+         * without knowing the first call did nothing */
+        rc = change_set_state(a, stack, cs, &created, &executed, e);
+        if (rc < 0)
+            return rc;
+        if (execute ? executed : created)
+            return 0;
+    }
+}
+
+int cfn_create_change_set(struct aws *a, const struct cfn_create *c, char **id,
+                          struct gen_err *e)
+{
+    struct aws_params p;
+    struct xq_doc *d = NULL;
+    const char *got;
+    char key[64];
+    int rc, i;
+
+    aws_params_init(&p);
+    aws_param(&p, "StackName", c->stack_name);
+    aws_param(&p, "ChangeSetName", c->name);
+    aws_param(&p, "ChangeSetType", c->type);
+    if (c->template_url)
+        aws_param(&p, "TemplateURL", c->template_url);
+    else
+        aws_param(&p, "TemplateBody", c->template_body);
+    for (i = 0; c->capabilities && c->capabilities[i]; i++) {
+        snprintf(key, sizeof key, "Capabilities.member.%d", i + 1);
+        aws_param(&p, key, c->capabilities[i]);
+    }
+    if (c->parameters)
+        add_map(&p, "Parameters", "ParameterKey", "ParameterValue", c->parameters);
+    if (c->tags)
+        add_map(&p, "Tags", "Key", "Value", c->tags);
+    if (c->role_arn)
+        aws_param(&p, "RoleARN", c->role_arn);
+    if (c->client_token)
+        aws_param(&p, "ClientToken", c->client_token);
+    if (c->description)
+        aws_param(&p, "Description", c->description);
+    rc = mutate(a, "CreateChangeSet", &p, c->stack_name, c->name, &d, e);
+    aws_params_free(&p);
+    if (rc < 0)
+        return rc;
+    got = d ? xq_text(xq_root(d), "CreateChangeSetResult/Id") : NULL;
+    *id = strdup(got ? got : c->name);
+    xq_free(d);
+    return 0;
+}
+
+int cfn_describe_change_set(struct aws *a, const char *stack, const char *cs,
+                            struct cfn_changeset *out, struct gen_err *e)
+{
+    char *token = NULL;
+    int rc = 0;
+
+    memset(out, 0, sizeof *out);
+    do {
+        struct aws_params p;
+        struct xq_doc *d = NULL;
+        const struct xq_node *r, *m;
+        const char *next;
+
+        aws_params_init(&p);
+        aws_param(&p, "StackName", stack);
+        aws_param(&p, "ChangeSetName", cs);
+        if (token)
+            aws_param(&p, "NextToken", token);
+        rc = aws_query(a, "cloudformation", "DescribeChangeSet", &p, &d, NULL, e);
+        aws_params_free(&p);
+        free(token);
+        token = NULL;
+        if (rc < 0)
+            break;
+        r = xq_find(xq_root(d), "DescribeChangeSetResult");
+        if (!out->id) {
+            out->id = dup_text(r, "ChangeSetId");
+            out->status = dup_text(r, "Status");
+            out->reason = dup_text(r, "StatusReason");
+            out->execution_status = dup_text(r, "ExecutionStatus");
+        }
+        for (m = xq_find(r, "Changes/member"); m; m = xq_next(m)) {
+            const struct xq_node *rc2 = xq_find(m, "ResourceChange");
+            const struct xq_node *dt;
+            struct cfn_change *ch, *v = realloc(out->changes, (out->n + 1) * sizeof *v);
+            char props[1024] = "";
+
+            if (!v || !rc2)
+                continue;
+            out->changes = v;
+            ch = &v[out->n++];
+            ch->action = dup_text(rc2, "Action");
+            ch->logical_id = dup_text(rc2, "LogicalResourceId");
+            ch->physical_id = dup_text(rc2, "PhysicalResourceId");
+            ch->type = dup_text(rc2, "ResourceType");
+            ch->replacement = dup_text(rc2, "Replacement");
+            for (dt = xq_find(rc2, "Details/member"); dt; dt = xq_next(dt)) {
+                const char *name = xq_text(dt, "Target/Name");
+                const char *attr = xq_text(dt, "Target/Attribute");
+
+                if (!name)
+                    name = attr;
+                if (name && !strstr(props, name) && strlen(props) + strlen(name) + 3 < sizeof props) {
+                    if (props[0])
+                        strcat(props, ", ");
+                    strcat(props, name);
+                }
+            }
+            ch->properties = strdup(props);
+        }
+        next = xq_text(r, "NextToken");
+        if (next && *next)
+            token = strdup(next);
+        xq_free(d);
+    } while (token);
+    if (rc < 0)
+        cfn_changeset_free(out);
+    return rc;
+}
+
+static int simple(struct aws *a, const char *action, const char *const *kv, struct gen_err *e)
+{
+    struct aws_params p;
+    struct xq_doc *d = NULL;
+    int rc, i;
+
+    aws_params_init(&p);
+    for (i = 0; kv[i]; i += 2)
+        if (kv[i + 1])
+            aws_param(&p, kv[i], kv[i + 1]);
+    rc = aws_query(a, "cloudformation", action, &p, &d, NULL, e);
+    aws_params_free(&p);
+    xq_free(d);
+    return rc;
+}
+
+int cfn_execute_change_set(struct aws *a, const char *stack, const char *cs,
+                           const char *token, struct gen_err *e)
+{
+    struct aws_params p;
+    struct xq_doc *d = NULL;
+    int rc;
+
+    aws_params_init(&p);
+    aws_param(&p, "StackName", stack);
+    aws_param(&p, "ChangeSetName", cs);
+    if (token)
+        aws_param(&p, "ClientRequestToken", token);
+    rc = mutate(a, "ExecuteChangeSet", &p, stack, cs, &d, e);
+    aws_params_free(&p);
+    xq_free(d);
+    return rc;
+}
+
+int cfn_delete_change_set(struct aws *a, const char *stack, const char *cs,
+                          struct gen_err *e)
+{
+    const char *kv[] = { "StackName", stack, "ChangeSetName", cs, NULL };
+
+    return simple(a, "DeleteChangeSet", kv, e);
+}
+
+int cfn_delete_stack(struct aws *a, const char *stack, const char *token,
+                     const char *role_arn, struct gen_err *e)
+{
+    const char *kv[] = { "StackName", stack, "ClientRequestToken", token,
+                         "RoleARN", role_arn, NULL };
+
+    return simple(a, "DeleteStack", kv, e);
+}
+
+int cfn_update_termination_protection(struct aws *a, const char *stack, int enable,
+                                      struct gen_err *e)
+{
+    const char *kv[] = { "StackName", stack, "EnableTerminationProtection",
+                         enable ? "true" : "false", NULL };
+
+    return simple(a, "UpdateTerminationProtection", kv, e);
+}
+
+void cfn_events_free(struct cfn_events *ev)
+{
+    size_t i;
+
+    for (i = 0; i < ev->n; i++) {
+        struct cfn_event *x = &ev->v[i];
+
+        free(x->id);
+        free(x->logical_id);
+        free(x->physical_id);
+        free(x->type);
+        free(x->status);
+        free(x->reason);
+        free(x->token);
+    }
+    free(ev->v);
+    memset(ev, 0, sizeof *ev);
+}
+
+int cfn_describe_events(struct aws *a, const char *stack, const char *stop_id,
+                        struct cfn_events *out, struct gen_err *e)
+{
+    char *token = NULL;
+    int rc = 0, stop = 0;
+
+    memset(out, 0, sizeof *out);
+    do {
+        struct aws_params p;
+        struct xq_doc *d = NULL;
+        const struct xq_node *r, *m;
+        const char *next;
+
+        aws_params_init(&p);
+        aws_param(&p, "StackName", stack);
+        if (token)
+            aws_param(&p, "NextToken", token);
+        rc = aws_query(a, "cloudformation", "DescribeStackEvents", &p, &d, NULL, e);
+        aws_params_free(&p);
+        free(token);
+        token = NULL;
+        if (rc < 0)
+            break;
+        r = xq_find(xq_root(d), "DescribeStackEventsResult");
+        for (m = xq_find(r, "StackEvents/member"); m && !stop; m = xq_next(m)) {
+            struct cfn_event *x, *v;
+            const char *id = xq_text(m, "EventId");
+
+            if (stop_id && id && !strcmp(id, stop_id)) {
+                stop = 1;
+                break;
+            }
+            v = realloc(out->v, (out->n + 1) * sizeof *v);
+            if (!v)
+                break;
+            out->v = v;
+            x = &v[out->n++];
+            x->id = dup_text(m, "EventId");
+            x->logical_id = dup_text(m, "LogicalResourceId");
+            x->physical_id = dup_text(m, "PhysicalResourceId");
+            x->type = dup_text(m, "ResourceType");
+            x->status = dup_text(m, "ResourceStatus");
+            x->reason = dup_text(m, "ResourceStatusReason");
+            x->token = dup_text(m, "ClientRequestToken");
+            x->when = aws_parse_time(xq_text(m, "Timestamp"), &x->usec);
+        }
+        next = xq_text(r, "NextToken");
+        if (!stop && next && *next)
+            token = strdup(next);
+        xq_free(d);
+    } while (token);
+    if (rc < 0)
+        cfn_events_free(out);
+    return rc;
+}
+
+int cfn_get_template(struct aws *a, const char *stack, char **body, struct gen_err *e)
+{
+    struct aws_params p;
+    struct xq_doc *d = NULL;
+    const char *t;
+    int rc;
+
+    aws_params_init(&p);
+    aws_param(&p, "StackName", stack);
+    aws_param(&p, "TemplateStage", "Original");
+    rc = aws_query(a, "cloudformation", "GetTemplate", &p, &d, NULL, e);
+    aws_params_free(&p);
+    if (rc < 0)
+        return rc;
+    t = xq_text(xq_root(d), "GetTemplateResult/TemplateBody");
+    *body = strdup(t ? t : "");
+    xq_free(d);
+    return 0;
+}
+
+void cfn_capabilities(const json_t *tpl, const char *out[4])
+{
+    json_t *res = json_object_get(tpl, "Resources"), *r, *props;
+    const char *k;
+    int iam = 0, named = 0, expand = 0, n = 0;
+
+    json_object_foreach(res, k, r) {
+        const char *type = json_string_value(json_object_get(r, "Type"));
+
+        if (!type)
+            continue;
+        if (!strncmp(type, "AWS::IAM::", 10)) {
+            iam = 1;
+            props = json_object_get(r, "Properties");
+            if (json_object_get(props, "RoleName") || json_object_get(props, "ManagedPolicyName") ||
+                json_object_get(props, "UserName") || json_object_get(props, "GroupName") ||
+                json_object_get(props, "InstanceProfileName"))
+                named = 1;
+        }
+        if (!strcmp(type, "AWS::CloudFormation::Stack") || !strcmp(type, "AWS::Serverless::Application"))
+            expand = 1;
+    }
+    if (json_object_get(tpl, "Transform"))
+        expand = 1;
+    if (named)
+        out[n++] = "CAPABILITY_NAMED_IAM";
+    else if (iam)
+        out[n++] = "CAPABILITY_IAM";
+    if (expand)
+        out[n++] = "CAPABILITY_AUTO_EXPAND";
+    out[n] = NULL;
+}
+
+int cfn_status_done(const char *s)
+{
+    size_t n = strlen(s);
+
+    return !(n > 12 && !strcmp(s + n - 12, "_IN_PROGRESS")) &&
+           strcmp(s, "REVIEW_IN_PROGRESS") != 0;
+}
+
+int cfn_status_failed(const char *s)
+{
+    return strstr(s, "FAILED") || strstr(s, "ROLLBACK");
+}

@@ -1,0 +1,285 @@
+/* wait.c: the waiter. Polls DescribeStackEvents and DescribeStacks, fast
+ * at first and backing off to a ceiling; prints this operation's events as
+ * they arrive; keeps a progress line on a terminal; on failure names the
+ * first failed resources and their reasons, not the cascade of
+ * cancellations that follows them. */
+#include "wait.h"
+#include "aws.h"
+#include "cfn.h"
+#include "err.h"
+#include "http.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static volatile sig_atomic_t interrupted;
+
+static void on_int(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+void wait_catch_interrupt(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_int;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+}
+
+int wait_interrupted(void)
+{
+    return interrupted;
+}
+
+void wait_sleep(double seconds)
+{
+    struct timespec ts;
+
+    ts.tv_sec = (time_t)seconds;
+    ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
+    while (!interrupted && nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+static double now_s(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+int wait_last_event(struct aws *a, const char *stack, char *out, size_t n,
+                    struct gen_err *e)
+{
+    struct cfn_events ev;
+    int rc;
+
+    out[0] = '\0';
+    /* one page is enough: the newest event comes first */
+    rc = cfn_describe_events(a, stack, NULL, &ev, e);
+    if (rc < 0)
+        return rc;
+    if (ev.n)
+        snprintf(out, n, "%s", ev.v[0].id);
+    cfn_events_free(&ev);
+    return 0;
+}
+
+/* ------------------------------------------------------------ printing */
+
+static const char *paint(const struct wait_opts *o, const char *status)
+{
+    if (!o->color)
+        return "";
+    if (strstr(status, "FAILED") || strstr(status, "ROLLBACK"))
+        return "\033[31m";
+    if (strstr(status, "COMPLETE"))
+        return "\033[32m";
+    return "\033[33m";
+}
+
+static void clear_progress(const struct wait_opts *o, int *shown)
+{
+    if (*shown) {
+        fputs("\r\033[K", o->out);
+        *shown = 0;
+    }
+}
+
+static void print_event(const struct wait_opts *o, const struct cfn_event *x)
+{
+    struct tm tm;
+    char t[16];
+
+    gmtime_r(&x->when, &tm);
+    strftime(t, sizeof t, "%H:%M:%S", &tm);
+    fprintf(o->out, "%s  %s%-28s%s %-34s %s%s%s\n", t, paint(o, x->status), x->status,
+            o->color ? "\033[0m" : "", x->type, x->logical_id,
+            x->reason[0] ? "  " : "", x->reason);
+}
+
+static int is_cancellation(const char *reason)
+{
+    return strstr(reason, "cancelled") || strstr(reason, "canceled");
+}
+
+/* ------------------------------------------------------------ the loop */
+
+struct seen {
+    char **ids;             /* logical ids that reached a terminal status */
+    size_t n;
+    struct cfn_event *failed;   /* first failures, in order */
+    size_t nfailed;
+};
+
+static void note_done(struct seen *s, const struct cfn_event *x)
+{
+    size_t i;
+    char **v;
+
+    if (!strcmp(x->type, "AWS::CloudFormation::Stack"))
+        return;
+    if (strstr(x->status, "IN_PROGRESS"))
+        return;
+    for (i = 0; i < s->n; i++)
+        if (!strcmp(s->ids[i], x->logical_id))
+            return;
+    v = realloc(s->ids, (s->n + 1) * sizeof *v);
+    if (!v)
+        return;
+    s->ids = v;
+    s->ids[s->n++] = strdup(x->logical_id);
+}
+
+static void note_failure(struct seen *s, const struct cfn_event *x)
+{
+    struct cfn_event *v;
+
+    if (!strstr(x->status, "FAILED") || is_cancellation(x->reason) || s->nfailed >= 5)
+        return;
+    if (!strcmp(x->type, "AWS::CloudFormation::Stack") && s->nfailed)
+        return;
+    v = realloc(s->failed, (s->nfailed + 1) * sizeof *v);
+    if (!v)
+        return;
+    s->failed = v;
+    memset(&v[s->nfailed], 0, sizeof v[0]);
+    v[s->nfailed].logical_id = strdup(x->logical_id);
+    v[s->nfailed].type = strdup(x->type);
+    v[s->nfailed].status = strdup(x->status);
+    v[s->nfailed].reason = strdup(x->reason);
+    s->nfailed++;
+}
+
+static void seen_free(struct seen *s)
+{
+    size_t i;
+
+    for (i = 0; i < s->n; i++)
+        free(s->ids[i]);
+    free(s->ids);
+    for (i = 0; i < s->nfailed; i++) {
+        free(s->failed[i].logical_id);
+        free(s->failed[i].type);
+        free(s->failed[i].status);
+        free(s->failed[i].reason);
+    }
+    free(s->failed);
+}
+
+/* A poll failed: keep waiting on throttling and transient errors. */
+static int transient(int rc, const struct gen_err *e)
+{
+    if (rc == GEN_ENET)
+        return 1;
+    if (rc != GEN_EAWS)
+        return 0;
+    return strstr(e->msg, "Throttl") || strstr(e->msg, "Rate exceeded") ||
+           strstr(e->msg, "InternalFailure") || strstr(e->msg, "ServiceUnavailable") ||
+           strstr(e->msg, "HttpError") || strstr(e->msg, "SlowDown") ||
+           strstr(e->msg, "RequestLimitExceeded") || strstr(e->msg, "InternalError");
+}
+
+int wait_stack(struct aws *a, const struct wait_opts *o, struct cfn_stack *final,
+               struct gen_err *e)
+{
+    double lo = o->poll_min > 0 ? o->poll_min : 1.0;
+    double hi = o->poll_max > 0 ? o->poll_max : 5.0;
+    double interval = lo, start = now_s();
+    char last[256];
+    struct seen seen;
+    int shown = 0, result = -1, warned = 0;
+    size_t i;
+
+    memset(&seen, 0, sizeof seen);
+    memset(final, 0, sizeof *final);
+    snprintf(last, sizeof last, "%s", o->last_event ? o->last_event : "");
+    for (;;) {
+        struct cfn_events ev;
+        int rc;
+
+        if (interrupted) {
+            result = WAIT_INTERRUPTED;
+            break;
+        }
+        rc = cfn_describe_events(a, o->stack, last[0] ? last : NULL, &ev, e);
+        if (rc == 0) {
+            /* oldest first */
+            for (i = ev.n; i-- > 0;) {
+                const struct cfn_event *x = &ev.v[i];
+
+                if (o->token && x->token[0] && strcmp(x->token, o->token))
+                    continue;
+                clear_progress(o, &shown);
+                print_event(o, x);
+                note_done(&seen, x);
+                note_failure(&seen, x);
+            }
+            if (ev.n)
+                snprintf(last, sizeof last, "%s", ev.v[0].id);
+            cfn_events_free(&ev);
+            cfn_stack_free(final);
+            rc = cfn_describe_stack(a, o->stack, final, e);
+        }
+        if (rc < 0) {
+            if (!transient(rc, e)) {
+                result = rc;
+                break;
+            }
+            if (!warned) {
+                clear_progress(o, &shown);
+                fprintf(o->out, "luaform: polling slowed: %s\n", e->msg);
+                warned = 1;
+            }
+            interval = interval * 2 > hi * 2 ? hi * 2 : interval * 2;
+        } else {
+            if (!final->exists) {
+                result = WAIT_GONE;
+                break;
+            }
+            if (cfn_status_done(final->status)) {
+                result = cfn_status_failed(final->status) ? WAIT_FAILED : WAIT_OK;
+                if (!strcmp(final->status, "DELETE_COMPLETE"))
+                    result = WAIT_GONE;
+                break;
+            }
+            if (o->tty) {
+                double el = now_s() - start;
+
+                clear_progress(o, &shown);
+                if (o->total)
+                    fprintf(o->out, "  %zu/%d resources  %02d:%02d  %s", seen.n, o->total,
+                            (int)el / 60, (int)el % 60, final->status);
+                else
+                    fprintf(o->out, "  %zu resources  %02d:%02d  %s", seen.n,
+                            (int)el / 60, (int)el % 60, final->status);
+                fflush(o->out);
+                shown = 1;
+            }
+            interval = interval * 1.5 > hi ? hi : interval * 1.5;
+        }
+        wait_sleep(interval);
+    }
+    clear_progress(o, &shown);
+    if (result == WAIT_FAILED) {
+        fprintf(o->out, "\n%s ended in %s%s%s\n", o->stack, final->status,
+                final->reason && final->reason[0] ? ": " : "",
+                final->reason ? final->reason : "");
+        if (seen.nfailed) {
+            fprintf(o->out, "root cause:\n");
+            for (i = 0; i < seen.nfailed; i++)
+                fprintf(o->out, "  %s (%s) %s: %s\n", seen.failed[i].logical_id,
+                        seen.failed[i].type, seen.failed[i].status,
+                        seen.failed[i].reason[0] ? seen.failed[i].reason : "(no reason given)");
+        }
+    }
+    seen_free(&seen);
+    return result;
+}

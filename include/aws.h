@@ -1,0 +1,95 @@
+/* aws.h: the AWS client: endpoints and regions, credentials, SigV4
+ * signing, the Query protocol over HTTP with the SDKs' standard retries,
+ * and S3 PutObject. One `struct aws` per command. */
+#ifndef LUAFORM_AWS_H
+#define LUAFORM_AWS_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "xq.h"
+
+struct gen_err;
+struct buf;
+
+struct aws_opts {
+    const char *region;        /* --region, or NULL: the SDK chain */
+    const char *profile;       /* --profile */
+    const char *endpoint_url;  /* --endpoint-url: every service */
+    const char *role_arn;      /* --role-arn: assume it (GitHub OIDC keyless) */
+    int max_attempts;          /* --max-attempts; 0: AWS_MAX_ATTEMPTS or 3 */
+    int debug;                 /* trace requests (redacted) to stderr */
+};
+
+struct aws;
+
+int aws_new(const struct aws_opts *o, struct aws **out, struct gen_err *e);
+void aws_free(struct aws *a);
+
+const char *aws_region(const struct aws *a);
+/* "aws", "aws-cn" or "aws-us-gov", from the region. */
+const char *aws_partition(const struct aws *a);
+
+/* Form parameters of one Query request; values are copied. */
+struct aws_params {
+    char **kv;                 /* key, value, key, value, ... */
+    size_t n, cap;
+};
+
+void aws_params_init(struct aws_params *p);
+void aws_params_free(struct aws_params *p);
+void aws_param(struct aws_params *p, const char *key, const char *value);
+void aws_paramf(struct aws_params *p, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* What the service said when a call failed (GEN_EAWS). */
+struct aws_fault {
+    int http_status;
+    char code[128];            /* "ValidationError", "Throttling", ... */
+    char message[512];
+    char request_id[128];
+    int retryable;             /* worth another attempt (transient, throttled) */
+};
+
+/* Call action on a Query service ("cloudformation", "sts"). On success
+ * *out is the parsed response (owned by the caller, xq_free). On failure:
+ * GEN_EAWS with *fault filled (when fault is not NULL) and e's message
+ * "CODE: message", GEN_ENET when no answer came after every retry,
+ * GEN_ECRED when there are no credentials. Retries what the SDKs'
+ * standard mode retries. */
+int aws_query(struct aws *a, const char *service, const char *action,
+              const struct aws_params *p, struct xq_doc **out,
+              struct aws_fault *fault, struct gen_err *e);
+
+/* One attempt only: for mutating calls whose caller checks, before trying
+ * again, whether the first attempt took effect (fault->retryable says
+ * whether another attempt is worth it; aws_backoff() sleeps for it). */
+int aws_query_once(struct aws *a, const char *service, const char *action,
+                   const struct aws_params *p, struct xq_doc **out,
+                   struct aws_fault *fault, struct gen_err *e);
+void aws_backoff(struct aws *a, int attempt);
+int aws_max_attempts(const struct aws *a);
+
+/* PUT an object; *url_out (malloc'd) is its https URL in AWS's form (for
+ * TemplateURL), whichever endpoint it was put through. */
+int aws_s3_put(struct aws *a, const char *bucket, const char *key,
+               const void *data, size_t len, char **url_out,
+               struct gen_err *e);
+
+/* The account of the credentials in use (STS GetCallerIdentity). */
+int aws_account(struct aws *a, char *out, size_t n, struct gen_err *e);
+
+/* Parse an AWS timestamp ("2026-11-22T18:56:50.502741Z"); -1 on error.
+ * *usec (may be NULL) gets the fraction in microseconds. */
+time_t aws_parse_time(const char *s, long *usec);
+
+/* RFC 3986 percent-encoding of every byte but A-Z a-z 0-9 - _ . ~ (and
+ * '/' when keep_slash is 1). AWS_FORM: form encoding as the SDKs send
+ * Query bodies (application/x-www-form-urlencoded: a space is '+'). */
+#define AWS_FORM 2
+void aws_urlencode(struct buf *b, const char *s, int keep_slash);
+
+/* How often aws_query had to retry (for tests and --debug). */
+int aws_retries(const struct aws *a);
+
+#endif
