@@ -228,6 +228,10 @@ int wait_stack(struct aws *a, const struct wait_opts *o, struct cfn_stack *final
             cfn_stack_free(final);
             rc = cfn_describe_stack(a, o->stack, final, e);
         }
+        if (rc == GEN_EAWS && strstr(e->msg, "does not exist")) {
+            result = WAIT_GONE;     /* deleted: its events went with it */
+            break;
+        }
         if (rc < 0) {
             if (!transient(rc, e)) {
                 result = rc;

@@ -1,0 +1,142 @@
+"""Start moto_server on 127.0.0.1 (a free port, signature checking on),
+bootstrap an IAM user, and stop it by its PID. Used by the e2e tests and
+bench/deploy. Nothing here talks to anything but loopback."""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+HOST = "127.0.0.1"
+REGION = "us-east-1"
+ACCOUNT = "123456789012"   # moto's account
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def _post(url, body, ctype="text/plain"):
+    req = urllib.request.Request(url, data=body.encode(), method="POST",
+                                 headers={"Content-Type": ctype})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return r.read()
+
+
+class Moto:
+    """moto_server with INITIAL_NO_AUTH_ACTION_COUNT=0: every request is
+    signature-checked and IAM-authorized."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.url = f"http://{HOST}:{self.port}"
+        self.log = tempfile.NamedTemporaryFile(prefix="moto-", suffix=".log", delete=False)
+        env = dict(os.environ, INITIAL_NO_AUTH_ACTION_COUNT="0")
+        self.proc = subprocess.Popen(["moto_server", "-H", HOST, "-p", str(self.port)],
+                                     stdout=self.log, stderr=subprocess.STDOUT, env=env,
+                                     start_new_session=True)
+        deadline = time.time() + 60
+        while True:
+            try:
+                urllib.request.urlopen(self.url + "/moto-api/", timeout=2).read()
+                break
+            except Exception:
+                if self.proc.poll() is not None or time.time() > deadline:
+                    raise RuntimeError("moto_server did not start: " + open(self.log.name).read()[-2000:])
+                time.sleep(0.2)
+        self.key_id, self.secret = self.make_user("ci", [{"Effect": "Allow", "Action": "*", "Resource": "*"}])
+
+    def auth(self, on):
+        """Signature checking on, or off (to bootstrap)."""
+        _post(self.url + "/moto-api/reset-auth", "0" if on else "inf")
+
+    def free_actions(self, n):
+        """Let the next n requests through unchecked, then check again."""
+        _post(self.url + "/moto-api/reset-auth", str(n))
+
+    def aws(self, *args, key=None):
+        """The aws CLI against moto (a peer and a bootstrap tool)."""
+        env = dict(os.environ, AWS_ACCESS_KEY_ID=key[0] if key else self.key_id,
+                   AWS_SECRET_ACCESS_KEY=key[1] if key else self.secret,
+                   AWS_DEFAULT_REGION=REGION, AWS_PAGER="")
+        for k in ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"):
+            env.pop(k, None)
+        p = subprocess.run(["aws", "--endpoint-url", self.url, "--output", "json", *args],
+                           capture_output=True, text=True, env=env, timeout=120)
+        if p.returncode != 0:
+            raise RuntimeError(f"aws {' '.join(args)}: {p.stderr}")
+        return json.loads(p.stdout) if p.stdout.strip() else None
+
+    def make_user(self, name, statements):
+        """A user with an inline policy and an access key (auth off meanwhile)."""
+        self.auth(False)
+        try:
+            dummy = ("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+            self.aws("iam", "create-user", "--user-name", name, key=dummy)
+            self.aws("iam", "put-user-policy", "--user-name", name, "--policy-name", "p",
+                     "--policy-document", json.dumps({"Version": "2012-10-17", "Statement": statements}),
+                     key=dummy)
+            k = self.aws("iam", "create-access-key", "--user-name", name, key=dummy)["AccessKey"]
+        finally:
+            self.auth(True)
+        return k["AccessKeyId"], k["SecretAccessKey"]
+
+    def reset(self):
+        """Wipe all state (and make the ci user again)."""
+        _post(self.url + "/moto-api/reset", "", "application/json")
+        self.key_id, self.secret = self.make_user("ci", [{"Effect": "Allow", "Action": "*", "Resource": "*"}])
+
+    def env(self, **extra):
+        """An environment for luaform with the ci user's keys and nothing else."""
+        e = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ACTIONS_"))}
+        e.update(AWS_ACCESS_KEY_ID=self.key_id, AWS_SECRET_ACCESS_KEY=self.secret,
+                 AWS_REGION=REGION, AWS_CONFIG_FILE="/nonexistent/config",
+                 AWS_SHARED_CREDENTIALS_FILE="/nonexistent/credentials", NO_COLOR="1")
+        e.update(extra)
+        return {k: v for k, v in e.items() if v is not None}
+
+    def stop(self):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        os.unlink(self.log.name)
+
+
+class Proxy:
+    """tests/e2e/cfnproxy.py in front of moto: scripted states and faults."""
+
+    def __init__(self, upstream, *args):
+        self.proc = subprocess.Popen([sys.executable, os.path.join(HERE, "cfnproxy.py"),
+                                      "--upstream", upstream, "--port", "0", *args],
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                     start_new_session=True)
+        line = self.proc.stdout.readline().strip()
+        if not line.startswith("PORT="):
+            raise RuntimeError("cfnproxy did not start: " + line)
+        self.port = int(line[5:])
+        self.url = f"http://{HOST}:{self.port}"
+
+    def stats(self):
+        with urllib.request.urlopen(self.url + "/proxy-stats", timeout=10) as r:
+            return json.loads(r.read())
+
+    def stop(self):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(timeout=10)
+
+
+def have_tools():
+    return all(shutil.which(t) for t in ("moto_server", "aws"))
