@@ -99,6 +99,7 @@ $(B)/bench/render_inproc: bench/render_inproc.c $(LIB_OBJS)
 
 bench: luaform $(B)/bench/render_inproc
 	@bench/render
+	@bench/deploy
 
 clean:
 	rm -rf build build-asan luaform

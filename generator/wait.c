@@ -187,6 +187,32 @@ static int transient(int rc, const struct gen_err *e)
            strstr(e->msg, "RequestLimitExceeded") || strstr(e->msg, "InternalError");
 }
 
+/* Print the events newer than last (oldest first) and remember them. */
+static int new_events(struct aws *a, const struct wait_opts *o, char *last, size_t nlast,
+                      struct seen *seen, int *shown, struct gen_err *e)
+{
+    struct cfn_events ev;
+    size_t i;
+    int rc = cfn_describe_events(a, o->stack, last[0] ? last : NULL, &ev, e);
+
+    if (rc < 0)
+        return rc;
+    for (i = ev.n; i-- > 0;) {
+        const struct cfn_event *x = &ev.v[i];
+
+        if (o->token && x->token[0] && strcmp(x->token, o->token))
+            continue;
+        clear_progress(o, shown);
+        print_event(o, x);
+        note_done(seen, x);
+        note_failure(seen, x);
+    }
+    if (ev.n)
+        snprintf(last, nlast, "%s", ev.v[0].id);
+    cfn_events_free(&ev);
+    return 0;
+}
+
 int wait_stack(struct aws *a, const struct wait_opts *o, struct cfn_stack *final,
                struct gen_err *e)
 {
@@ -202,29 +228,14 @@ int wait_stack(struct aws *a, const struct wait_opts *o, struct cfn_stack *final
     memset(final, 0, sizeof *final);
     snprintf(last, sizeof last, "%s", o->last_event ? o->last_event : "");
     for (;;) {
-        struct cfn_events ev;
         int rc;
 
         if (interrupted) {
             result = WAIT_INTERRUPTED;
             break;
         }
-        rc = cfn_describe_events(a, o->stack, last[0] ? last : NULL, &ev, e);
+        rc = new_events(a, o, last, sizeof last, &seen, &shown, e);
         if (rc == 0) {
-            /* oldest first */
-            for (i = ev.n; i-- > 0;) {
-                const struct cfn_event *x = &ev.v[i];
-
-                if (o->token && x->token[0] && strcmp(x->token, o->token))
-                    continue;
-                clear_progress(o, &shown);
-                print_event(o, x);
-                note_done(&seen, x);
-                note_failure(&seen, x);
-            }
-            if (ev.n)
-                snprintf(last, sizeof last, "%s", ev.v[0].id);
-            cfn_events_free(&ev);
             cfn_stack_free(final);
             rc = cfn_describe_stack(a, o->stack, final, e);
         }
@@ -252,6 +263,8 @@ int wait_stack(struct aws *a, const struct wait_opts *o, struct cfn_stack *final
                 result = cfn_status_failed(final->status) ? WAIT_FAILED : WAIT_OK;
                 if (!strcmp(final->status, "DELETE_COMPLETE"))
                     result = WAIT_GONE;
+                /* the events that came with the last status */
+                new_events(a, o, last, sizeof last, &seen, &shown, e);
                 break;
             }
             if (o->tty) {

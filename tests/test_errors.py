@@ -109,6 +109,9 @@ for name, code, line, msg in (
         ("empty-map", 'resource "B" { Type = "AWS::SNS::Topic", Properties = { Tags = {} } }', 2,
          "empty table is ambiguous"),
         ("function-value", 'output "O" { Value = tostring }', 2, "cannot be rendered"),
+        ("raw-ref", 'output "O" {\n  Value = { Ref = "Nope" } }', 2, "Ref to 'Nope'"),
+        ("raw-sub", 'resource "B" { Type = "AWS::SNS::Topic",\n  Properties = { TopicName = { ["Fn::Sub"] = "${Nope}" } } }',
+         2, "'${Nope}'"),
         ("no-resource", None, 1, "no resource")):
     text = (TOPIC + code + "\n") if code else 'description("nothing")\n'
     bad("lib-" + name, text, line if code else 0, msg)

@@ -178,39 +178,39 @@ end
 
 local SUB_VAR = "%${([^}]*)}"
 
-function M:check_ref(o, name)
+function M:check_ref(loc, name)
   if fn.PSEUDO[name:match("^AWS::(.+)$") or ""] then return end
   local kind = self.names[name]
   if kind ~= "Resources" and kind ~= "Parameters" then
-    fail_at(core.origin(o), "Ref to '%s', which is not a parameter or resource", name)
+    fail_at(loc, "Ref to '%s', which is not a parameter or resource", name)
   end
 end
 
-function M:check_getatt(o, name)
+function M:check_getatt(loc, name)
   if self.names[name] ~= "Resources" then
-    fail_at(core.origin(o), "GetAtt on '%s', which is not a resource", name)
+    fail_at(loc, "GetAtt on '%s', which is not a resource", name)
   end
 end
 
-function M:check_sub(o, str, vars)
+function M:check_sub(loc, str, vars)
   for var in str:gmatch(SUB_VAR) do
     if var:sub(1, 1) ~= "!" then
       local res = var:match("^([^.]+)%.") or var
       if not (vars and vars[var] ~= nil) and not fn.PSEUDO[var:match("^AWS::(.+)$") or ""] then
         local kind = self.names[res]
         if var ~= res and kind ~= "Resources" then
-          fail_at(core.origin(o), "Sub: '${%s}' names no resource", var)
+          fail_at(loc, "Sub: '${%s}' names no resource", var)
         elseif var == res and kind ~= "Resources" and kind ~= "Parameters" then
-          fail_at(core.origin(o), "Sub: '${%s}' names no parameter, resource or variable", var)
+          fail_at(loc, "Sub: '${%s}' names no parameter, resource or variable", var)
         end
       end
     end
   end
 end
 
-function M:check_condition(o, name)
+function M:check_condition(loc, name)
   if self.names[name] ~= "Conditions" then
-    fail_at(core.origin(o), "'%s' is not a condition", tostring(name))
+    fail_at(loc, "'%s' is not a condition", tostring(name))
   end
 end
 
@@ -226,17 +226,21 @@ function M:resolve(v, depth)
     end
     return fn.Ref(v.__logical)
   end
-  if core.is_intrinsic(v) then
-    local k, arg = next(v)
-    if k == "Ref" then self:check_ref(v, arg)
-    elseif k == "Fn::GetAtt" then self:check_getatt(v, arg[1])
+  -- intrinsics: made by Ref(), GetAtt(), ... or written by hand as tables
+  local k, arg = next(v)
+  if k ~= nil and next(v, k) == nil and (core.is_intrinsic(v) or getmetatable(v) == nil) then
+    local loc = core.origin(v) or self.cur_loc
+    if k == "Ref" and type(arg) == "string" then self:check_ref(loc, arg)
+    elseif k == "Fn::GetAtt" and type(arg) == "table" and type(arg[1]) == "string" then
+      self:check_getatt(loc, arg[1])
     elseif k == "Fn::Sub" then
-      if type(arg) == "string" then self:check_sub(v, arg)
-      else self:check_sub(v, arg[1], arg[2]) end
-    elseif k == "Fn::If" or k == "Condition" then
-      self:check_condition(v, k == "Condition" and arg or arg[1])
-    elseif k == "Fn::FindInMap" and self.names[arg[1]] ~= "Mappings" then
-      fail_at(core.origin(v), "FindInMap on '%s', which is not a mapping", arg[1])
+      if type(arg) == "string" then self:check_sub(loc, arg)
+      elseif type(arg) == "table" and type(arg[1]) == "string" then self:check_sub(loc, arg[1], arg[2]) end
+    elseif (k == "Fn::If" and type(arg) == "table" and type(arg[1]) == "string") or
+           (k == "Condition" and type(arg) == "string") then
+      self:check_condition(loc, k == "Condition" and arg or arg[1])
+    elseif k == "Fn::FindInMap" and type(arg) == "table" and self.names[arg[1]] ~= "Mappings" then
+      fail_at(loc, "FindInMap on '%s', which is not a mapping", tostring(arg[1]))
     end
   end
   local out = {}
@@ -260,6 +264,7 @@ function M:finish()
         local def = {}
         for k, x in next, self.body[kind][n] do def[k] = x end
         local loc = self.loc[kind .. "." .. n]
+        self.cur_loc = loc
         if kind == "Resources" then
           if def.DependsOn ~= nil then
             local l = {}

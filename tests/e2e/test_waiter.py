@@ -1,0 +1,135 @@
+"""The waiter's paths moto cannot show, through tests/e2e/cfnproxy.py in
+front of moto (signature checking on): pending change sets, resource
+events, failures with rollback, and 20% throttling / 5xx / dropped
+connections without creating anything twice."""
+import os
+import pty
+import re
+import select
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.dirname(HERE))
+from lftest import BIN, check, report, run  # noqa: E402
+import moto  # noqa: E402
+
+ACCT = ["-p", f"account={moto.ACCOUNT}"]
+m = moto.Moto()
+
+
+def lf(*args, **kw):
+    return run(*args, env=m.env(), timeout=600, **kw)
+
+
+def stacks():
+    return [s["StackName"] for s in m.aws("cloudformation", "describe-stacks")["Stacks"]]
+
+
+def with_proxy(*args):
+    p = moto.Proxy(m.url, *args)
+    return p, ["--endpoint-url", p.url]
+
+
+try:
+    # ------------------------------------------------------------ pending + resource events
+    p, ep = with_proxy("--pending", "3", "--resource-events")
+    try:
+        rc, so, se, secs = lf("deploy", "ltbase-foundation", "--yes", *ep, *ACCT)
+        check(rc == 0 and "CREATE_COMPLETE" in so, "deploy through pending states", so[-1500:] + se)
+        for res in ("ArtifactBucket", "DeploymentRole", "ArtifactReceiverRole"):
+            check(re.search(rf"CREATE_IN_PROGRESS\s+\S+\s+{res}\b", so) and
+                  re.search(rf"CREATE_COMPLETE\s+\S+\s+{res}\b", so), f"resource events streamed: {res}", so[-2000:])
+        lines = [x for x in so.splitlines() if re.match(r"\d\d:\d\d:\d\d  ", x)]
+        check(len(lines) == len(set(lines)), "each event printed once", "\n".join(lines))
+        st = p.stats()
+        check(st["requests"].get("DescribeChangeSet", 0) >= 4, "waited for the pending change set",
+              str(st["requests"]))
+        check(st["requests"].get("DescribeStacks", 0) >= 4, "polled the stack while in progress", str(st["requests"]))
+    finally:
+        p.stop()
+
+    # ------------------------------------------------------------ a live progress line on a terminal
+    m.reset()
+    p, ep = with_proxy("--pending", "4", "--resource-events")
+    try:
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.execve(BIN, [BIN, "deploy", "ltbase-foundation", "--yes", *ep, *ACCT],
+                      {k: v for k, v in m.env().items() if k != "NO_COLOR"})
+        out = b""
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            r, _, _ = select.select([fd], [], [], 1)
+            if r:
+                try:
+                    chunk = os.read(fd, 4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                out += chunk
+        _, status = os.waitpid(pid, 0)
+        text = out.decode(errors="replace")
+        check(os.waitstatus_to_exitcode(status) == 0, "deploy on a terminal", text[-1000:])
+        check(re.search(r"\r\S*\s*\d+/\d+ resources\s+\d\d:\d\d", text) is not None,
+              "a live progress line (done of total, elapsed)", repr(text[-1500:]))
+        check("\033[32m" in text, "colour on a terminal")
+    finally:
+        p.stop()
+
+    # ------------------------------------------------------------ a failed create, rolled back
+    m.reset()
+    p, ep = with_proxy("--resource-events", "--fail-resource", "DeploymentRole")
+    try:
+        rc, so, se, _ = lf("deploy", "ltbase-foundation", "--yes", *ep, *ACCT)
+        check(rc == 1, "a failed deploy exits 1", so[-1500:] + se)
+        check("ROLLBACK_COMPLETE" in so and "failed: ROLLBACK_COMPLETE" in se, "the final status", so[-800:] + se)
+        cause = so[so.find("root cause:"):] if "root cause:" in so else ""
+        check("DeploymentRole" in cause and "Access Denied" in cause, "the root cause: resource and reason", so[-1500:])
+        check("cancelled" not in cause, "the root cause is not the cascade of cancellations", cause)
+        check("Resource creation cancelled" in so, "(the cancellations were streamed as events)")
+    finally:
+        p.stop()
+
+    # ------------------------------------------------------------ a failed update, rolled back
+    m.reset()
+    rc, so, se, _ = lf("deploy", "ltbase-foundation", "ltbase-beta", "--yes", "--endpoint-url", m.url, *ACCT)
+    check(rc == 0, "create foundation and beta directly", se)
+    p, ep = with_proxy("--resource-events", "--fail-resource", "Function")
+    try:
+        rc, so, se, _ = lf("deploy", "ltbase-beta", "--yes", *ep, *ACCT, "-p", "beta.object_version=v9")
+        check(rc == 1 and "UPDATE_ROLLBACK_COMPLETE" in so and "root cause:" in so and "Function" in
+              so[so.find("root cause:"):], "a failed update: rolled back, root cause shown", so[-1500:] + se)
+    finally:
+        p.stop()
+
+    # ------------------------------------------------------------ 20% faults
+    m.reset()
+    p, ep = with_proxy("--fault-rate", "0.2", "--seed", "11", "--resource-events")
+    try:
+        att = ["--max-attempts", "8"]
+        rc, so, se, _ = lf("deploy", "ltbase", "--yes", *ep, *ACCT, *att)
+        check(rc == 0, "create the LTBase stacks through 20% faults", so[-1500:] + se)
+        rc, so, se, _ = lf("deploy", "ltbase-prod", "--yes", *ep, *ACCT, *att, "-p", "prod.object_version=f2")
+        check(rc == 0 and "UPDATE_COMPLETE" in so, "update through 20% faults", so[-1500:] + se)
+        rc, so, se, _ = lf("deploy", "ltbase-prod", "--yes", *ep, *ACCT, *att, "-p", "prod.object_version=f2")
+        check(rc == 0 and "no changes" in so, "no-change deploy through 20% faults", so[-800:] + se)
+        st = p.stats()
+        f = st["faults"]
+        check(f["total"] >= 5 and f["before"] and f["after"], "faults were injected before and after moto ran "
+              "the request", str(f))
+        check(len(f["kinds"]) >= 2, "throttling, 5xx and dropped connections", str(f["kinds"]))
+        for action in ("CreateChangeSet", "ExecuteChangeSet"):
+            per = st["tokens"].get(action, {}).get("ChangeSetName", {})
+            check(per and all(n == 1 for n in per.values()), f"each {action} reached moto once", str(per))
+        names = stacks()
+        check(sorted(names) == ["ltbase-beta", "ltbase-foundation", "ltbase-prod"],
+              "no stack created twice", str(names))
+    finally:
+        p.stop()
+finally:
+    m.stop()
+report()
