@@ -1,6 +1,10 @@
 /* render_inproc.c: render every built-in stack N times in one process and
  * print the median time of one pass (all stacks, JSON, in memory) and the
- * peak RSS. Built by `make bench`; run by bench/render. */
+ * peak RSS. With --process BIN ARGS..., run that command N times instead
+ * (fork + exec from this small process, so the child's peak RSS is its
+ * own, not a copy of a large parent's). Built by `make bench`; run by
+ * bench/render. */
+#define _DEFAULT_SOURCE     /* wait4 */
 #include "buf.h"
 #include "err.h"
 #include "lh.h"
@@ -8,8 +12,12 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
+#include <fcntl.h>
 
 static int cmp(const void *a, const void *b)
 {
@@ -18,13 +26,64 @@ static int cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+static double ms_since(const struct timespec *a)
+{
+    struct timespec b;
+
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    return (double)(b.tv_sec - a->tv_sec) * 1e3 + (double)(b.tv_nsec - a->tv_nsec) / 1e6;
+}
+
+/* render_inproc RUNS --process LABEL BIN ARGS... */
+static int process_mode(int runs, const char *label, char **argv)
+{
+    double *t = calloc((size_t)runs, sizeof *t);
+    long peak = 0;
+    int i;
+
+    for (i = 0; i < runs; i++) {
+        struct timespec a;
+        struct rusage ru;
+        int status;
+        pid_t pid;
+
+        clock_gettime(CLOCK_MONOTONIC, &a);
+        pid = fork();
+        if (pid == 0) {
+            int fd = open("/dev/null", O_WRONLY);
+
+            dup2(fd, 1);
+            execv(argv[0], argv);
+            _exit(127);
+        }
+        if (pid < 0 || wait4(pid, &status, 0, &ru) < 0 || !WIFEXITED(status) ||
+            WEXITSTATUS(status) != 0)
+            return fprintf(stderr, "render_inproc: %s failed\n", argv[0]), 1;
+        t[i] = ms_since(&a);
+        if (ru.ru_maxrss > peak)
+            peak = ru.ru_maxrss;
+    }
+    qsort(t, (size_t)runs, sizeof *t, cmp);
+    printf("%-34s median %6.2f ms  min %6.2f ms  peak RSS %5.1f MB  (%d runs)\n",
+           label, t[runs / 2], t[0], (double)peak / 1024.0, runs);
+    free(t);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     int runs = argc > 1 ? atoi(argv[1]) : 500, i;
+
+    if (runs < 1)
+        runs = 1;
+    if (argc > 4 && !strcmp(argv[2], "--process"))
+        return process_mode(runs, argv[3], argv + 4);
     double *t = calloc((size_t)runs, sizeof *t);
-    struct rn_opts o = { 0 };
+    struct rn_opts o;
     struct rusage ru;
     size_t bytes = 0;
+
+    memset(&o, 0, sizeof o);
 
     for (i = 0; i < runs; i++) {
         struct rn_set set = { 0 };

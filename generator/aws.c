@@ -504,13 +504,31 @@ static int creds_from(const struct xq_doc *d, const char *result,
                           xq_text(c, "SessionToken"), exp ? aws_parse_time(exp, NULL) : 0, e);
 }
 
+/* An STS call that answers with credentials. */
+static int sts_creds(struct aws *a, const char *action, struct aws_params *p,
+                     enum sign_mode sign, const struct cred_creds *base,
+                     int duration, struct cred_creds *out, struct gen_err *e)
+{
+    struct xq_doc *d = NULL;
+    char result[64];
+    int rc;
+
+    if (duration)
+        aws_paramf(p, "DurationSeconds", "%d", duration);
+    rc = query(a, "sts", action, p, sign, base, 0, &d, NULL, e);
+    snprintf(result, sizeof result, "%sResult", action);
+    if (rc == 0)
+        rc = creds_from(d, result, out, e);
+    xq_free(d);
+    return rc;
+}
+
 static int sts_assume_role(void *ctx, const struct cred_creds *base,
                            const char *role_arn, const char *session_name,
                            const char *external_id, int duration,
                            struct cred_creds *out, struct gen_err *e)
 {
     struct aws_params p;
-    struct xq_doc *d = NULL;
     int rc;
 
     aws_params_init(&p);
@@ -518,38 +536,27 @@ static int sts_assume_role(void *ctx, const struct cred_creds *base,
     aws_param(&p, "RoleSessionName", session_name);
     if (external_id)
         aws_param(&p, "ExternalId", external_id);
-    if (duration)
-        aws_paramf(&p, "DurationSeconds", "%d", duration);
-    rc = query(ctx, "sts", "AssumeRole", &p, SIGN_WITH, base, 0, &d, NULL, e);
+    rc = sts_creds(ctx, "AssumeRole", &p, SIGN_WITH, base, duration, out, e);
     aws_params_free(&p);
-    if (rc == 0)
-        rc = creds_from(d, "AssumeRoleResult", out, e);
-    xq_free(d);
     return rc;
 }
 
+/* Unsigned by design: the token is the credential. */
 static int sts_assume_web(void *ctx, const char *token, const char *role_arn,
                           const char *session_name, int duration,
                           struct cred_creds *out, struct gen_err *e)
 {
     struct aws_params p;
-    struct xq_doc *d = NULL;
     int rc;
 
     aws_params_init(&p);
     aws_param(&p, "RoleArn", role_arn);
     aws_param(&p, "RoleSessionName", session_name);
     aws_param(&p, "WebIdentityToken", token);
-    if (duration)
-        aws_paramf(&p, "DurationSeconds", "%d", duration);
-    rc = query(ctx, "sts", "AssumeRoleWithWebIdentity", &p, SIGN_NONE, NULL, 0, &d, NULL, e);
-    /* the token is a secret: wipe the copy in the parameters */
-    if (p.n >= 6)
+    rc = sts_creds(ctx, "AssumeRoleWithWebIdentity", &p, SIGN_NONE, NULL, duration, out, e);
+    if (p.n >= 6)      /* wipe the copy of the token */
         memset(p.kv[5], 0, strlen(p.kv[5]));
     aws_params_free(&p);
-    if (rc == 0)
-        rc = creds_from(d, "AssumeRoleWithWebIdentityResult", out, e);
-    xq_free(d);
     return rc;
 }
 

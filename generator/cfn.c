@@ -223,71 +223,93 @@ int cfn_create_change_set(struct aws *a, const struct cfn_create *c, char **id,
     return 0;
 }
 
-int cfn_describe_change_set(struct aws *a, const char *stack, const char *cs,
-                            struct cfn_changeset *out, struct gen_err *e)
+/* Call a paged read action: page() sees each page's result element and
+ * returns 1 to stop early. */
+static int paged(struct aws *a, const char *action, const char *const *kv,
+                 int (*page)(void *ctx, const struct xq_node *result), void *ctx,
+                 struct gen_err *e)
 {
-    char *token = NULL;
-    int rc = 0;
+    char result[64], *token = NULL;
+    int rc = 0, stop = 0, i;
 
-    memset(out, 0, sizeof *out);
+    snprintf(result, sizeof result, "%sResult", action);
     do {
         struct aws_params p;
         struct xq_doc *d = NULL;
-        const struct xq_node *r, *m;
+        const struct xq_node *r;
         const char *next;
 
         aws_params_init(&p);
-        aws_param(&p, "StackName", stack);
-        aws_param(&p, "ChangeSetName", cs);
+        for (i = 0; kv[i]; i += 2)
+            aws_param(&p, kv[i], kv[i + 1]);
         if (token)
             aws_param(&p, "NextToken", token);
-        rc = aws_query(a, "cloudformation", "DescribeChangeSet", &p, &d, NULL, e);
+        rc = aws_query(a, "cloudformation", action, &p, &d, NULL, e);
         aws_params_free(&p);
         free(token);
         token = NULL;
         if (rc < 0)
             break;
-        r = xq_find(xq_root(d), "DescribeChangeSetResult");
-        if (!out->id) {
-            out->id = dup_text(r, "ChangeSetId");
-            out->status = dup_text(r, "Status");
-            out->reason = dup_text(r, "StatusReason");
-            out->execution_status = dup_text(r, "ExecutionStatus");
-        }
-        for (m = xq_find(r, "Changes/member"); m; m = xq_next(m)) {
-            const struct xq_node *rc2 = xq_find(m, "ResourceChange");
-            const struct xq_node *dt;
-            struct cfn_change *ch, *v = realloc(out->changes, (out->n + 1) * sizeof *v);
-            char props[1024] = "";
-
-            if (!v || !rc2)
-                continue;
-            out->changes = v;
-            ch = &v[out->n++];
-            ch->action = dup_text(rc2, "Action");
-            ch->logical_id = dup_text(rc2, "LogicalResourceId");
-            ch->physical_id = dup_text(rc2, "PhysicalResourceId");
-            ch->type = dup_text(rc2, "ResourceType");
-            ch->replacement = dup_text(rc2, "Replacement");
-            for (dt = xq_find(rc2, "Details/member"); dt; dt = xq_next(dt)) {
-                const char *name = xq_text(dt, "Target/Name");
-                const char *attr = xq_text(dt, "Target/Attribute");
-
-                if (!name)
-                    name = attr;
-                if (name && !strstr(props, name) && strlen(props) + strlen(name) + 3 < sizeof props) {
-                    if (props[0])
-                        strcat(props, ", ");
-                    strcat(props, name);
-                }
-            }
-            ch->properties = strdup(props);
-        }
+        r = xq_find(xq_root(d), result);
+        stop = page(ctx, r);
         next = xq_text(r, "NextToken");
-        if (next && *next)
+        if (!stop && next && *next)
             token = strdup(next);
         xq_free(d);
     } while (token);
+    return rc;
+}
+
+static int change_set_page(void *ctx, const struct xq_node *r)
+{
+    struct cfn_changeset *out = ctx;
+    const struct xq_node *m;
+
+    if (!out->id) {
+        out->id = dup_text(r, "ChangeSetId");
+        out->status = dup_text(r, "Status");
+        out->reason = dup_text(r, "StatusReason");
+        out->execution_status = dup_text(r, "ExecutionStatus");
+    }
+    for (m = xq_find(r, "Changes/member"); m; m = xq_next(m)) {
+        const struct xq_node *rc = xq_find(m, "ResourceChange");
+        const struct xq_node *dt;
+        struct cfn_change *ch, *v;
+        char props[1024] = "";
+
+        if (!rc || !(v = realloc(out->changes, (out->n + 1) * sizeof *v)))
+            continue;
+        out->changes = v;
+        ch = &v[out->n++];
+        ch->action = dup_text(rc, "Action");
+        ch->logical_id = dup_text(rc, "LogicalResourceId");
+        ch->physical_id = dup_text(rc, "PhysicalResourceId");
+        ch->type = dup_text(rc, "ResourceType");
+        ch->replacement = dup_text(rc, "Replacement");
+        for (dt = xq_find(rc, "Details/member"); dt; dt = xq_next(dt)) {
+            const char *name = xq_text(dt, "Target/Name");
+
+            if (!name)
+                name = xq_text(dt, "Target/Attribute");
+            if (name && !strstr(props, name) && strlen(props) + strlen(name) + 3 < sizeof props) {
+                if (props[0])
+                    strcat(props, ", ");
+                strcat(props, name);
+            }
+        }
+        ch->properties = strdup(props);
+    }
+    return 0;
+}
+
+int cfn_describe_change_set(struct aws *a, const char *stack, const char *cs,
+                            struct cfn_changeset *out, struct gen_err *e)
+{
+    const char *kv[] = { "StackName", stack, "ChangeSetName", cs, NULL };
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    rc = paged(a, "DescribeChangeSet", kv, change_set_page, out, e);
     if (rc < 0)
         cfn_changeset_free(out);
     return rc;
@@ -372,57 +394,48 @@ void cfn_events_free(struct cfn_events *ev)
     memset(ev, 0, sizeof *ev);
 }
 
+struct events_ctx {
+    struct cfn_events *out;
+    const char *stop_id;
+};
+
+static int events_page(void *ctx, const struct xq_node *r)
+{
+    struct events_ctx *c = ctx;
+    struct cfn_events *out = c->out;
+    const struct xq_node *m;
+
+    for (m = xq_find(r, "StackEvents/member"); m; m = xq_next(m)) {
+        const char *id = xq_text(m, "EventId");
+        struct cfn_event *x, *v;
+
+        if (c->stop_id && id && !strcmp(id, c->stop_id))
+            return 1;
+        if (!(v = realloc(out->v, (out->n + 1) * sizeof *v)))
+            return 1;
+        out->v = v;
+        x = &v[out->n++];
+        x->id = dup_text(m, "EventId");
+        x->logical_id = dup_text(m, "LogicalResourceId");
+        x->physical_id = dup_text(m, "PhysicalResourceId");
+        x->type = dup_text(m, "ResourceType");
+        x->status = dup_text(m, "ResourceStatus");
+        x->reason = dup_text(m, "ResourceStatusReason");
+        x->token = dup_text(m, "ClientRequestToken");
+        x->when = aws_parse_time(xq_text(m, "Timestamp"), &x->usec);
+    }
+    return 0;
+}
+
 int cfn_describe_events(struct aws *a, const char *stack, const char *stop_id,
                         struct cfn_events *out, struct gen_err *e)
 {
-    char *token = NULL;
-    int rc = 0, stop = 0;
+    const char *kv[] = { "StackName", stack, NULL };
+    struct events_ctx c = { out, stop_id };
+    int rc;
 
     memset(out, 0, sizeof *out);
-    do {
-        struct aws_params p;
-        struct xq_doc *d = NULL;
-        const struct xq_node *r, *m;
-        const char *next;
-
-        aws_params_init(&p);
-        aws_param(&p, "StackName", stack);
-        if (token)
-            aws_param(&p, "NextToken", token);
-        rc = aws_query(a, "cloudformation", "DescribeStackEvents", &p, &d, NULL, e);
-        aws_params_free(&p);
-        free(token);
-        token = NULL;
-        if (rc < 0)
-            break;
-        r = xq_find(xq_root(d), "DescribeStackEventsResult");
-        for (m = xq_find(r, "StackEvents/member"); m && !stop; m = xq_next(m)) {
-            struct cfn_event *x, *v;
-            const char *id = xq_text(m, "EventId");
-
-            if (stop_id && id && !strcmp(id, stop_id)) {
-                stop = 1;
-                break;
-            }
-            v = realloc(out->v, (out->n + 1) * sizeof *v);
-            if (!v)
-                break;
-            out->v = v;
-            x = &v[out->n++];
-            x->id = dup_text(m, "EventId");
-            x->logical_id = dup_text(m, "LogicalResourceId");
-            x->physical_id = dup_text(m, "PhysicalResourceId");
-            x->type = dup_text(m, "ResourceType");
-            x->status = dup_text(m, "ResourceStatus");
-            x->reason = dup_text(m, "ResourceStatusReason");
-            x->token = dup_text(m, "ClientRequestToken");
-            x->when = aws_parse_time(xq_text(m, "Timestamp"), &x->usec);
-        }
-        next = xq_text(r, "NextToken");
-        if (!stop && next && *next)
-            token = strdup(next);
-        xq_free(d);
-    } while (token);
+    rc = paged(a, "DescribeStackEvents", kv, events_page, &c, e);
     if (rc < 0)
         cfn_events_free(out);
     return rc;

@@ -228,9 +228,6 @@ static int make_change_set(struct cmd *c, struct aws *a, struct target *t,
         strcmp(before->status, "REVIEW_IN_PROGRESS"))
         return err_set(e, GEN_EINPUT, NULL, 0, "stack %s is busy (%s): wait for it with "
                        "'luaform wait --stack-name %s'", t->stack, before->status, t->stack);
-    if (t->body.len > TEMPLATE_URL_MAX)
-        return err_set(e, GEN_EINPUT, NULL, 0, "the template of %s is %zu bytes; CloudFormation "
-                       "takes at most %d", t->stack, t->body.len, TEMPLATE_URL_MAX);
     unique_name(cs, ncs, "luaform");
     memset(&cc, 0, sizeof cc);
     if (t->body.len > TEMPLATE_BODY_MAX) {
@@ -483,6 +480,17 @@ static int plan_or_deploy(int argc, char **argv, const char *name, int execute)
         }
         t->stack = c.stack_name ? c.stack_name : setting(t, "stack_name") ?
                    setting(t, "stack_name") : set.v[i].name;
+        /* refused before any call */
+        if (t->body.len > TEMPLATE_URL_MAX) {
+            cli_errorf("%s: the template of %s is %zu bytes; CloudFormation takes at most %d",
+                       name, t->stack, t->body.len, TEMPLATE_URL_MAX);
+            goto out;
+        }
+        if (t->body.len > TEMPLATE_BODY_MAX && !c.s3_bucket && !setting(t, "s3_bucket")) {
+            cli_errorf("%s: the template of %s is %zu bytes, over the %d CloudFormation takes "
+                       "inline: give --s3-bucket", name, t->stack, t->body.len, TEMPLATE_BODY_MAX);
+            goto out;
+        }
     }
     if (aws_new(&c.ao, &a, &e) < 0) {
         cli_error(&e);

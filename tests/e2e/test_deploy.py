@@ -208,6 +208,29 @@ resource "Q" { Type = "AWS::SQS::Queue", Properties = { QueueName = "not a valid
     check(not re.search(r"Signature=[0-9a-f]{64}", out), "--debug: no signature")
     check("X-Amz-Security-Token" in out or "x-amz-security-token" in out.lower(), "--debug shows the token header, redacted")
 
+    # ------------------------------------------------------------ big templates
+    big = write(os.path.join(tmpdir(), "big.lua"), '''
+for i = 1, 90 do
+  resource("Topic" .. i) { Type = "AWS::SNS::Topic",
+    Properties = { DisplayName = string.rep("x", 80), Tags = { { Key = "k", Value = string.rep("v", 400) } } } }
+end
+''')
+    m.aws("s3api", "create-bucket", "--bucket", "lf-templates")
+    rc, so, se, _ = lf("deploy", big, "--yes", *ep(), "--stack-name", "big")
+    check(rc == 1 and "--s3-bucket" in se and "51200" in se, "a template over 51,200 bytes needs --s3-bucket", se)
+    rc, so, se, _ = lf("deploy", big, "--yes", *ep(), "--stack-name", "big", "--s3-bucket", "lf-templates")
+    check(rc == 0 and "CREATE_COMPLETE" in so, "a template over 51,200 bytes goes through S3", so[-600:] + se)
+    keys = [o["Key"] for o in m.aws("s3api", "list-objects-v2", "--bucket", "lf-templates").get("Contents", [])]
+    check(len(keys) == 1 and keys[0].startswith("luaform/big/"), "the template was put in the bucket", str(keys))
+    huge = write(os.path.join(tmpdir(), "huge.lua"), '''
+for i = 1, 200 do
+  resource("Topic" .. i) { Type = "AWS::SNS::Topic", Properties = { DisplayName = string.rep("x", 6000) } }
+end
+''')
+    rc, so, se, _ = lf("deploy", huge, "--yes", "--endpoint-url", "http://127.0.0.1:9", "--stack-name", "huge",
+                       "--s3-bucket", "lf-templates")
+    check(rc == 1 and one_error_line(se) and "at most 1000000" in se, "over 1 MB is refused before any call", se)
+
     # ------------------------------------------------------------ delete
     rc, so, se, _ = lf("delete", "--stack-name", "ltbase-prod", *ep(), input="")
     check(rc == 1 and "--yes" in se, "delete without a terminal needs --yes", se)

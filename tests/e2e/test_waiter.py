@@ -6,6 +6,7 @@ import os
 import pty
 import re
 import select
+import signal
 import subprocess
 import sys
 import time
@@ -77,6 +78,26 @@ try:
         check(re.search(r"\r\S*\s*\d+/\d+ resources\s+\d\d:\d\d", text) is not None,
               "a live progress line (done of total, elapsed)", repr(text[-1500:]))
         check("\033[32m" in text, "colour on a terminal")
+    finally:
+        p.stop()
+
+    # ------------------------------------------------------------ Ctrl-C, then reattach
+    m.reset()
+    p, ep = with_proxy("--pending", "5", "--resource-events")
+    try:
+        proc = subprocess.Popen([BIN, "deploy", "ltbase-foundation", "--yes", *ep, *ACCT], env=m.env(),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        buf = ""
+        deadline = time.time() + 60
+        while "executing" not in buf and time.time() < deadline:
+            buf += proc.stdout.readline()
+        time.sleep(1.5)
+        proc.send_signal(signal.SIGINT)
+        so, se = proc.communicate(timeout=30)
+        check(proc.returncode == 1 and "CloudFormation goes on" in se and
+              "luaform wait --stack-name ltbase-foundation" in se, "Ctrl-C says how to reattach", buf + so + se)
+        rc, so, se, _ = lf("wait", "--stack-name", "ltbase-foundation", *ep)
+        check(rc == 0 and "CREATE_COMPLETE" in so, "luaform wait follows it to the end", so[-800:] + se)
     finally:
         p.stop()
 
