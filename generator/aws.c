@@ -244,6 +244,7 @@ struct call {
     const struct cred_creds *creds;   /* SIGN_WITH */
     unsigned sv4_flags;
     int once;                   /* no retry: the caller checks state first */
+    struct endpoint *ep;        /* NULL: the service's endpoint */
 };
 
 static void sleep_ms(long ms)
@@ -268,7 +269,7 @@ static void fault_from(struct aws_fault *f, const struct xq_aws_error *x)
 static int call(struct aws *a, const struct call *c, struct http_response *r,
                 struct aws_fault *fault, struct gen_err *e)
 {
-    struct endpoint *ep = endpoint(a, c->service, e);
+    struct endpoint *ep = c->ep ? c->ep : endpoint(a, c->service, e);
     struct aws_fault local;
     int attempt, rc = 0, cost = 0;
 
@@ -384,6 +385,19 @@ static int call(struct aws *a, const struct call *c, struct http_response *r,
             struct xq_aws_error x;
 
             xq_aws_error(r->body.data, r->body.len, (int)r->status, &x);
+            /* AWS quotes the canonical request (with the session token) in
+             * SignatureDoesNotMatch: never pass that on */
+            {
+                char *cut = strstr(x.message, "The Canonical String");
+
+                if (!cut)
+                    cut = strstr(x.message, "The String-to-Sign");
+                if (cut)
+                    *cut = '\0';
+                for (cut = x.message + strlen(x.message); cut > x.message &&
+                     (cut[-1] == ' ' || cut[-1] == '\n'); cut--)
+                    cut[-1] = '\0';
+            }
             fault_from(fault, &x);
             retryable = http_retryable(HTTP_OK, r->status, x.code);
             rc = err_set(e, GEN_EAWS, NULL, 0, "%s: %s%s%s%s", x.code, x.message,
@@ -774,6 +788,7 @@ int aws_s3_put(struct aws *a, const char *bucket, const char *key,
     c.body_len = len;
     c.sign = SIGN_PROVIDER;
     c.sv4_flags = SV4_S3;
+    c.ep = ep;
     http_response_init(&r);
     rc = call(a, &c, &r, NULL, e);
     if (rc < 0)

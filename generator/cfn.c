@@ -137,7 +137,8 @@ static int change_set_state(struct aws *a, const char *stack, const char *cs,
         return rc;
     *created = 1;
     x = xq_text(xq_root(d), "DescribeChangeSetResult/ExecutionStatus");
-    *executed = x && strcmp(x, "AVAILABLE") && strcmp(x, "UNAVAILABLE");
+    *executed = x && (!strcmp(x, "EXECUTE_IN_PROGRESS") || !strcmp(x, "EXECUTE_COMPLETE") ||
+                      !strcmp(x, "EXECUTE_FAILED"));
     xq_free(d);
     return 0;
 }
@@ -165,8 +166,13 @@ static int mutate(struct aws *a, const char *action, const struct aws_params *p,
             return 0;
         if (rc == GEN_EAWS && !execute && !strcmp(f.code, "AlreadyExistsException"))
             return 0;   /* our own unique name: an earlier attempt made it */
-        if (rc == GEN_EAWS && execute && !strcmp(f.code, "InvalidChangeSetStatus"))
-            return 0;   /* already executing or executed */
+        if (rc == GEN_EAWS && execute && attempt > 1 &&
+            !strcmp(f.code, "InvalidChangeSetStatus")) {
+            /* after a retry: did our first attempt start it? */
+            if (change_set_state(a, stack, cs, &created, &executed, e) == 0 && executed)
+                return 0;
+            return rc;
+        }
         if (!(rc == GEN_ENET || (rc == GEN_EAWS && f.retryable)))
             return rc;
         if (attempt >= aws_max_attempts(a) + 2)
@@ -260,6 +266,18 @@ static int paged(struct aws *a, const char *action, const char *const *kv,
     return rc;
 }
 
+/* Is name one of the items of the ", "-separated list? */
+static int has_item(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    const char *p;
+
+    for (p = list; (p = strstr(p, name)); p += n)
+        if ((p == list || p[-1] == ' ') && (p[n] == '\0' || p[n] == ','))
+            return 1;
+    return 0;
+}
+
 static int change_set_page(void *ctx, const struct xq_node *r)
 {
     struct cfn_changeset *out = ctx;
@@ -291,7 +309,7 @@ static int change_set_page(void *ctx, const struct xq_node *r)
 
             if (!name)
                 name = xq_text(dt, "Target/Attribute");
-            if (name && !strstr(props, name) && strlen(props) + strlen(name) + 3 < sizeof props) {
+            if (name && !has_item(props, name) && strlen(props) + strlen(name) + 3 < sizeof props) {
                 if (props[0])
                     strcat(props, ", ");
                 strcat(props, name);
@@ -397,6 +415,7 @@ void cfn_events_free(struct cfn_events *ev)
 struct events_ctx {
     struct cfn_events *out;
     const char *stop_id;
+    int one_page;
 };
 
 static int events_page(void *ctx, const struct xq_node *r)
@@ -424,14 +443,14 @@ static int events_page(void *ctx, const struct xq_node *r)
         x->token = dup_text(m, "ClientRequestToken");
         x->when = aws_parse_time(xq_text(m, "Timestamp"), &x->usec);
     }
-    return 0;
+    return c->one_page;
 }
 
 int cfn_describe_events(struct aws *a, const char *stack, const char *stop_id,
-                        struct cfn_events *out, struct gen_err *e)
+                        int one_page, struct cfn_events *out, struct gen_err *e)
 {
     const char *kv[] = { "StackName", stack, NULL };
-    struct events_ctx c = { out, stop_id };
+    struct events_ctx c = { out, stop_id, one_page };
     int rc;
 
     memset(out, 0, sizeof *out);

@@ -277,7 +277,8 @@ static int make_change_set(struct cmd *c, struct aws *a, struct target *t,
         }
         cfn_changeset_free(ch);
         if (wait_interrupted()) {
-            rc = err_set(e, GEN_EINPUT, NULL, 0, "interrupted: change set %s is left for review", cs);
+            rc = err_set(e, GEN_EINPUT, NULL, 0, "interrupted while change set %s was being "
+                         "created; it is left as it is", cs);
             break;
         }
         wait_sleep(delay);
@@ -295,8 +296,12 @@ static void drop_shell(struct aws *a, const char *stack, const char *type)
 
     if (strcmp(type, "CREATE") || cfn_describe_stack(a, stack, &s, &e) < 0)
         return;
-    if (s.exists && !strcmp(s.status, "REVIEW_IN_PROGRESS"))
-        cfn_delete_stack(a, stack, NULL, NULL, &e);
+    if (s.exists && !strcmp(s.status, "REVIEW_IN_PROGRESS")) {
+        char token[128];
+
+        unique_name(token, sizeof token, "luaform-delete");
+        cfn_delete_stack(a, stack, token, NULL, &e);
+    }
     cfn_stack_free(&s);
 }
 
@@ -317,6 +322,21 @@ static int check_account(struct aws *a, const struct target *t, struct gen_err *
     return 0;
 }
 
+/* Turn on the termination protection deploy{} asks for, if it is off. */
+static void protect(struct aws *a, const struct target *t, const struct cfn_stack *s)
+{
+    struct gen_err e;
+
+    if (!json_is_true(json_object_get(t->deploy, "termination_protection")) ||
+        !s->exists || s->termination_protection)
+        return;
+    if (cfn_update_termination_protection(a, t->stack, 1, &e) == 0)
+        printf("%s: termination protection on\n", t->stack);
+    else
+        fprintf(stderr, "luaform: warning: %s: could not turn on termination protection: %s\n",
+                t->stack, e.msg);
+}
+
 /* plan or deploy one stack */
 static int one(struct cmd *c, struct aws *a, struct target *t, int execute)
 {
@@ -335,9 +355,15 @@ static int one(struct cmd *c, struct aws *a, struct target *t, int execute)
         return cli_error(&e);
     rc = make_change_set(c, a, t, &before, cs, sizeof cs, &type, &ch, &e);
     if (rc == 1) {
-        printf("%s: no changes; the stack is up to date\n", t->stack);
+        if (c->json)
+            printf("{\n  \"stack\": \"%s\",\n  \"status\": \"NO_CHANGES\",\n"
+                   "  \"changes\": []\n}\n", t->stack);
+        else
+            printf("%s: no changes; the stack is up to date\n", t->stack);
         if (!before.exists)
             drop_shell(a, t->stack, type);
+        else if (execute)
+            protect(a, t, &before);
         cfn_stack_free(&before);
         return EXIT_DONE;
     }
@@ -377,9 +403,12 @@ static int one(struct cmd *c, struct aws *a, struct target *t, int execute)
     snprintf(token, sizeof token, "%s-exec", cs);
     rc = cfn_execute_change_set(a, t->stack, cs, token, &e);
     if (rc < 0) {
+        cli_error(&e);
+        if (!before.exists)     /* leave no empty stack behind, as CDK does */
+            drop_shell(a, t->stack, type);
         cfn_changeset_free(&ch);
         cfn_stack_free(&before);
-        return cli_error(&e);
+        return EXIT_ERROR;
     }
     printf("executing %s on %s\n", cs, t->stack);
     fflush(stdout);
@@ -401,14 +430,7 @@ static int one(struct cmd *c, struct aws *a, struct target *t, int execute)
         cli_error(&e);
     } else if (w == WAIT_OK) {
         printf("%s: %s\n", t->stack, after.status);
-        if (json_is_true(json_object_get(t->deploy, "termination_protection")) &&
-            !after.termination_protection) {
-            if (cfn_update_termination_protection(a, t->stack, 1, &e) == 0)
-                printf("%s: termination protection on\n", t->stack);
-            else
-                fprintf(stderr, "luaform: warning: %s: could not turn on termination "
-                        "protection: %s\n", t->stack, e.msg);
-        }
+        protect(a, t, &after);
         print_outputs(&after);
         rc = EXIT_DONE;
     } else {
@@ -597,15 +619,20 @@ int cmd_wait(int argc, char **argv)
     }
     if (!s.exists) {
         cli_errorf("wait: no stack named %s", c.stack_name);
+    } else if (!strcmp(s.status, "REVIEW_IN_PROGRESS")) {
+        printf("%s: REVIEW_IN_PROGRESS: nothing is running; a change set waits for review\n",
+               s.name);
+        rc = EXIT_DONE;
     } else if (cfn_status_done(s.status)) {
         printf("%s: %s\n", s.name, s.status);
         print_outputs(&s);
         rc = cfn_status_failed(s.status) ? EXIT_ERROR : EXIT_DONE;
     } else {
         printf("%s: %s; waiting\n", s.name, s.status);
+        fflush(stdout);
         if (wait_last_event(a, c.stack_name, last, sizeof last, &e) < 0)
             last[0] = '\0';
-        rc = wait_and_report(&c, a, NULL, last, 0);
+        rc = wait_and_report(&c, a, NULL, last, !strncmp(s.status, "DELETE_", 7));
     }
     cfn_stack_free(&s);
 out:

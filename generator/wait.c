@@ -14,12 +14,17 @@
 #include <string.h>
 #include <time.h>
 
+/* Polls that may fail in a row (throttling, 5xx, no connection) before
+ * the waiter gives up; with the interval at its ceiling, minutes. */
+#define WAIT_MAX_FAILURES 30
+
 static volatile sig_atomic_t interrupted;
 
 static void on_int(int sig)
 {
     (void)sig;
     interrupted = 1;
+    signal(SIGINT, SIG_DFL);    /* a second Ctrl-C stops at once */
 }
 
 void wait_catch_interrupt(void)
@@ -63,7 +68,7 @@ int wait_last_event(struct aws *a, const char *stack, char *out, size_t n,
 
     out[0] = '\0';
     /* one page is enough: the newest event comes first */
-    rc = cfn_describe_events(a, stack, NULL, &ev, e);
+    rc = cfn_describe_events(a, stack, NULL, 1, &ev, e);
     if (rc < 0)
         return rc;
     if (ev.n)
@@ -193,7 +198,8 @@ static int new_events(struct aws *a, const struct wait_opts *o, char *last, size
 {
     struct cfn_events ev;
     size_t i;
-    int rc = cfn_describe_events(a, o->stack, last[0] ? last : NULL, &ev, e);
+    /* with nothing to go by, the first page: the history before is not ours */
+    int rc = cfn_describe_events(a, o->stack, last[0] ? last : NULL, !last[0], &ev, e);
 
     if (rc < 0)
         return rc;
@@ -210,6 +216,7 @@ static int new_events(struct aws *a, const struct wait_opts *o, char *last, size
     if (ev.n)
         snprintf(last, nlast, "%s", ev.v[0].id);
     cfn_events_free(&ev);
+    fflush(o->out);     /* stream, also into a pipe (CI logs) */
     return 0;
 }
 
@@ -221,7 +228,7 @@ int wait_stack(struct aws *a, const struct wait_opts *o, struct cfn_stack *final
     double interval = lo, start = now_s();
     char last[256];
     struct seen seen;
-    int shown = 0, result = -1, warned = 0;
+    int shown = 0, result = -1, warned = 0, failures = 0, review_polls = 0;
     size_t i;
 
     memset(&seen, 0, sizeof seen);
@@ -248,6 +255,12 @@ int wait_stack(struct aws *a, const struct wait_opts *o, struct cfn_stack *final
                 result = rc;
                 break;
             }
+            if (++failures >= WAIT_MAX_FAILURES) {
+                err_prefix(e, "no answer to %d polls in a row; CloudFormation goes on: "
+                           "reattach with 'luaform wait --stack-name %s'", failures, o->stack);
+                result = GEN_ENET;
+                break;
+            }
             if (!warned) {
                 clear_progress(o, &shown);
                 fprintf(o->out, "luaform: polling slowed: %s\n", e->msg);
@@ -255,6 +268,7 @@ int wait_stack(struct aws *a, const struct wait_opts *o, struct cfn_stack *final
             }
             interval = interval * 2 > hi * 2 ? hi * 2 : interval * 2;
         } else {
+            failures = 0;
             if (!final->exists) {
                 result = WAIT_GONE;
                 break;
@@ -265,6 +279,12 @@ int wait_stack(struct aws *a, const struct wait_opts *o, struct cfn_stack *final
                     result = WAIT_GONE;
                 /* the events that came with the last status */
                 new_events(a, o, last, sizeof last, &seen, &shown, e);
+                break;
+            }
+            /* executed, but the stack never left REVIEW_IN_PROGRESS */
+            if (!strcmp(final->status, "REVIEW_IN_PROGRESS") && ++review_polls > 20) {
+                result = err_set(e, GEN_EAWS, NULL, 0, "%s stayed REVIEW_IN_PROGRESS: the "
+                                 "change set was not executed", o->stack);
                 break;
             }
             if (o->tty) {

@@ -76,9 +76,9 @@ struct cfn_events {
 
 void cfn_events_free(struct cfn_events *ev);
 /* Events newest first, paging until an event with id stop_id (excluded)
- * or the end. */
+ * or the end, or only the first page (one_page). */
 int cfn_describe_events(struct aws *a, const char *stack, const char *stop_id,
-                        struct cfn_events *out, struct gen_err *e);
+                        int one_page, struct cfn_events *out, struct gen_err *e);
 
 int cfn_get_template(struct aws *a, const char *stack, char **body, struct gen_err *e);
 int cfn_delete_stack(struct aws *a, const char *stack, const char *client_request_token,

@@ -103,6 +103,20 @@ resource "Q" { Type = "AWS::SQS::Queue", Properties = { QueueName = "not a valid
           "a rejected deploy: exit 1 with the reason",
           so[-800:] + se)
 
+    check(stack("rejected") is None, "a rejected create leaves no empty stack behind", str(stack("rejected")))
+
+    # plan on a new stack leaves it REVIEW_IN_PROGRESS; wait says nothing runs
+    fixed = write(os.path.join(tmpdir(), "fresh.lua"),
+                  'resource "Q" { Type = "AWS::SQS::Queue", Properties = { QueueName = "a-valid-name" } }\n')
+    rc, so, se, _ = lf("plan", fixed, *ep())
+    check(rc == 0 and stack("fresh") and stack("fresh")["StackStatus"] == "REVIEW_IN_PROGRESS",
+          "plan of a new stack leaves it for review", so + se)
+    rc, so, se, _ = lf("wait", "--stack-name", "fresh", *ep(), timeout=20)
+    check(rc == 0 and "nothing is running" in so, "wait on a REVIEW_IN_PROGRESS stack returns", so + se)
+    rc, so, se, _ = lf("plan", fixed, *ep(), "--json")
+    check(rc == 0 and json.loads(so or "{}").get("type") == "CREATE", "plan into a REVIEW_IN_PROGRESS stack: CREATE",
+          so + se)
+
     # ------------------------------------------------------------ no terminal, no --yes
     rc, so, se, _ = lf("deploy", "ltbase-beta", *ep(), *ACCT, input="")
     check(rc == 1 and "--yes" in se, "deploy without a terminal needs --yes", se)
