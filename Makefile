@@ -40,7 +40,7 @@ EMBED_FILES = $(sort $(shell find lua templates -type f \( -name '*.lua' -o -nam
 
 # Unit tests are listed, not globbed, so a test for a module not yet in
 # LIB_SRCS cannot break the build.
-UNIT_NAMES = test_model test_sv4 test_http test_cred test_xq
+UNIT_NAMES = test_model test_sv4 test_http test_cred test_xq test_aws
 UNIT_TESTS = $(UNIT_NAMES:%=$(B)/tests/%)
 
 all: luaform

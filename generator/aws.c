@@ -711,6 +711,17 @@ const char *aws_partition(const struct aws *a)
     return a->partition;
 }
 
+int aws_endpoint_url(struct aws *a, const char *service, char *out, size_t n,
+                     struct gen_err *e)
+{
+    struct endpoint *ep = endpoint(a, service, e);
+
+    if (!ep)
+        return e ? e->code : GEN_EINTERNAL;
+    snprintf(out, n, "%s%s", ep->base, ep->path);
+    return 0;
+}
+
 int aws_retries(const struct aws *a)
 {
     return a->retries;

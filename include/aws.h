@@ -89,6 +89,10 @@ time_t aws_parse_time(const char *s, long *usec);
 #define AWS_FORM 2
 void aws_urlencode(struct buf *b, const char *s, int keep_slash);
 
+/* The endpoint a service's requests go to. */
+int aws_endpoint_url(struct aws *a, const char *service, char *out, size_t n,
+                     struct gen_err *e);
+
 /* How often aws_query had to retry (for tests and --debug). */
 int aws_retries(const struct aws *a);
 
