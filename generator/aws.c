@@ -647,7 +647,9 @@ int aws_new(const struct aws_opts *o, struct aws **out, struct gen_err *e)
     rc = cred_new(&co, &sts, &a->cred, e);
     if (rc < 0)
         goto fail;
-    region = cred_region(a->cred, o->region);
+    /* --region, then the stack's own (deploy{}), then the SDK chain */
+    region = o->region ? o->region : o->default_region ? o->default_region :
+             cred_region(a->cred, NULL);
     if (!region) {
         rc = err_set(e, GEN_EINPUT, NULL, 0, "no region: pass --region, set AWS_REGION, "
                      "or give the profile a region");

@@ -514,6 +514,18 @@ static int plan_or_deploy(int argc, char **argv, const char *name, int execute)
             goto out;
         }
     }
+    /* one client for all the stacks: they must agree on the region */
+    for (i = 0; i < set.n; i++) {
+        const char *r = setting(&tv[i], "region");
+
+        if (r && c.ao.default_region && strcmp(r, c.ao.default_region)) {
+            cli_errorf("%s: the stacks are in different regions (%s, %s): deploy them one by one",
+                       name, c.ao.default_region, r);
+            goto out;
+        }
+        if (r)
+            c.ao.default_region = r;
+    }
     if (aws_new(&c.ao, &a, &e) < 0) {
         cli_error(&e);
         goto out;

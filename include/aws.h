@@ -13,7 +13,8 @@ struct gen_err;
 struct buf;
 
 struct aws_opts {
-    const char *region;        /* --region, or NULL: the SDK chain */
+    const char *region;        /* --region, or NULL: default_region, then the SDK chain */
+    const char *default_region;/* the stack's region from its deploy{} settings */
     const char *profile;       /* --profile */
     const char *endpoint_url;  /* --endpoint-url: every service */
     const char *role_arn;      /* --role-arn: assume it (GitHub OIDC keyless) */

@@ -151,7 +151,7 @@ end
 -- How the stack is deployed: not part of the template, read by `luaform
 -- deploy` (stack name, service role, tags, parameters, protection).
 local DEPLOY_KEYS = core.set{ "stack_name", "role_arn", "tags", "parameters",
-  "termination_protection", "s3_bucket", "account" }
+  "termination_protection", "s3_bucket", "account", "region" }
 
 function M:set_deploy(d)
   if type(d) ~= "table" then fail("deploy expects a table") end

@@ -20,6 +20,7 @@ function M.function_stack(env, stage)
     role_arn = common.cfn_role_arn(config),
     tags = { ["luaform:system"] = "ltbase", ["luaform:stage"] = stage },
     account = config.account,
+    region = config.region,
   }
 
   -- Logs only, inside the boundary the foundation's service role enforces.

@@ -13,6 +13,7 @@ deploy {
   termination_protection = true,
   tags = { ["luaform:system"] = "ltbase" },
   account = config.account,
+  region = config.region,
 }
 
 ---------------------------------------------------------------- the bucket
