@@ -9,6 +9,7 @@ import select
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -78,6 +79,34 @@ try:
         check(re.search(r"\r\S*\s*\d+/\d+ resources\s+\d\d:\d\d", text) is not None,
               "a live progress line (done of total, elapsed)", repr(text[-1500:]))
         check("\033[32m" in text, "colour on a terminal")
+    finally:
+        p.stop()
+
+    # ------------------------------------------------------------ credentials refreshed during a wait
+    # credential_process hands out keys that are inside the refresh window
+    # one second after they are issued: a wait of several seconds must ask
+    # for new ones, and go on signing with them
+    m.reset()
+    p, ep = with_proxy("--pending", "4", "--resource-events")
+    try:
+        d = tempfile.mkdtemp(prefix="luaform-cred-")
+        count = os.path.join(d, "count")
+        script = os.path.join(d, "creds.sh")
+        with open(script, "w") as f:
+            f.write("#!/bin/sh\necho x >> %s\n"
+                    "exp=$(date -u -d '+301 seconds' +%%Y-%%m-%%dT%%H:%%M:%%SZ)\n"
+                    "printf '{\"Version\": 1, \"AccessKeyId\": \"%s\", \"SecretAccessKey\": \"%s\", "
+                    "\"Expiration\": \"%%s\"}' \"$exp\"\n" % (count, m.key_id, m.secret))
+        os.chmod(script, 0o755)
+        with open(os.path.join(d, "config"), "w") as f:
+            f.write(f"[profile proc]\nregion = us-east-1\ncredential_process = {script}\n")
+        env = m.env(AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None, AWS_CONFIG_FILE=os.path.join(d, "config"))
+        rc, so, se, _ = run("deploy", "ltbase-foundation", "--yes", *ep, *ACCT, "--profile", "proc", env=env,
+                            timeout=300)
+        runs = len(open(count).read().split()) if os.path.exists(count) else 0
+        check(rc == 0 and "CREATE_COMPLETE" in so, "deploy with expiring credential_process credentials",
+              so[-800:] + se)
+        check(runs >= 3, "credentials refreshed before they expire, during the wait", f"{runs} runs")
     finally:
         p.stop()
 
