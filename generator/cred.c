@@ -70,20 +70,9 @@ static int buf_reserve(struct buf *b, size_t n)
     return 0;
 }
 
-static char *xstrndup(const char *s, size_t n)
-{
-    char *p = malloc(n + 1);
-
-    if (!p)
-        return NULL;
-    memcpy(p, s, n);
-    p[n] = '\0';
-    return p;
-}
-
 static char *xstrdup(const char *s)
 {
-    return s ? xstrndup(s, strlen(s)) : NULL;
+    return s ? strdup(s) : NULL;
 }
 
 static int nomem(struct gen_err *e)
@@ -379,8 +368,8 @@ static int ini_line(struct ini *f, int lineno, size_t ind, const char *t,
             trim(&v, &vn);
             if (!kn)
                 return ini_err(f, lineno, e, "missing key before '='");
-            if (kv_push(&kv->sub, &kv->nsub, xstrndup(k, kn),
-                        xstrndup(v, vn), lineno) < 0)
+            if (kv_push(&kv->sub, &kv->nsub, strndup(k, kn),
+                        strndup(v, vn), lineno) < 0)
                 return nomem(e);
         } else {
             size_t old = strlen(kv->val);
@@ -428,7 +417,7 @@ static int ini_line(struct ini *f, int lineno, size_t ind, const char *t,
             return nomem(e);
         f->sec = ns;
         memset(&ns[f->nsec], 0, sizeof ns[f->nsec]);
-        ns[f->nsec].name = xstrndup(k, kn);
+        ns[f->nsec].name = strndup(k, kn);
         ns[f->nsec].line = lineno;
         if (!ns[f->nsec].name)
             return nomem(e);
@@ -453,7 +442,7 @@ static int ini_line(struct ini *f, int lineno, size_t ind, const char *t,
         return ini_err(f, lineno, e, "missing key before '='");
     {
         struct ini_sec *s = &f->sec[*si];
-        char *key = xstrndup(k, kn);
+        char *key = strndup(k, kn);
         const struct ini_kv *dup;
 
         if (!key)
@@ -467,7 +456,7 @@ static int ini_line(struct ini *f, int lineno, size_t ind, const char *t,
             free(key);
             return ini_err(f, lineno, e, msg);
         }
-        if (kv_push(&s->kv, &s->nkv, key, xstrndup(v, vn), lineno) < 0)
+        if (kv_push(&s->kv, &s->nkv, key, strndup(v, vn), lineno) < 0)
             return nomem(e);
         *ki = (long)s->nkv - 1;
         *kind = ind;

@@ -77,17 +77,6 @@ static int ci_contains_n(const char *hay, size_t n, const char *needle)
     return 0;
 }
 
-static char *dup_n(const char *s, size_t n)
-{
-    char *p = malloc(n + 1);
-
-    if (!p)
-        return NULL;
-    memcpy(p, s, n);
-    p[n] = '\0';
-    return p;
-}
-
 static long now_ms(void)
 {
     struct timespec ts;
@@ -229,7 +218,7 @@ struct http_client *http_client_new(const char *base_url,
 
         while (n > 0 && base_url[n - 1] == '/')
             n--;
-        c->base = dup_n(base_url, n);
+        c->base = strndup(base_url, n);
         if (!c->base)
             goto nomem;
     }
@@ -237,7 +226,7 @@ struct http_client *http_client_new(const char *base_url,
     if (!ca || !*ca)
         ca = getenv("AWS_CA_BUNDLE");
     if (ca && *ca) {
-        c->ca_bundle = dup_n(ca, strlen(ca));
+        c->ca_bundle = strndup(ca, strlen(ca));
         if (!c->ca_bundle)
             goto nomem;
     }
@@ -362,8 +351,8 @@ static int add_header(struct http_response *r, const char *p, size_t n)
     vs = (size_t)(colon - p) + 1;
     while (vs < n && (p[vs] == ' ' || p[vs] == '\t'))
         vs++;
-    h.name = dup_n(p, nl);
-    h.value = dup_n(p + vs, n - vs);
+    h.name = strndup(p, nl);
+    h.value = strndup(p + vs, n - vs);
     hs = realloc(r->headers, (r->nheaders + 1) * sizeof *hs);
     if (!h.name || !h.value || !hs) {
         free(h.name);
