@@ -160,7 +160,7 @@ try:
     m.reset()
     p, ep = with_proxy("--fault-rate", "0.2", "--seed", "11", "--resource-events")
     try:
-        att = ["--max-attempts", "8"]
+        att = []   # the default: 3 attempts per request, as the SDKs' standard mode
         rc, so, se, _ = lf("deploy", "ltbase", "--yes", *ep, *ACCT, *att)
         check(rc == 0, "create the LTBase stacks through 20% faults", so[-1500:] + se)
         rc, so, se, _ = lf("deploy", "ltbase-prod", "--yes", *ep, *ACCT, *att, "-p", "prod.object_version=f2")
