@@ -61,7 +61,10 @@ struct walk {
     const char *file;
     json_t *meta;
     struct gen_err *e;
+    int nodes;          /* walked so far: aliases can multiply them */
 };
+
+#define CFG_MAX_NODES 10000
 
 static json_t *walk_node(struct walk *w, yaml_node_t *n, const char *path, int depth);
 
@@ -87,6 +90,11 @@ static json_t *walk_node(struct walk *w, yaml_node_t *n, const char *path, int d
 
     if (depth > 32) {
         err_set(w->e, GEN_EINPUT, w->file, line, "nested too deeply");
+        return NULL;
+    }
+    if (++w->nodes > CFG_MAX_NODES) {
+        err_set(w->e, GEN_EINPUT, w->file, line, "more than %d values (aliases that "
+                "expand without bound?)", CFG_MAX_NODES);
         return NULL;
     }
     note(w, path, n);
@@ -158,6 +166,12 @@ static json_t *walk_node(struct walk *w, yaml_node_t *n, const char *path, int d
                 json_decref(out);
                 return NULL;
             }
+            if (json_is_null(v)) {
+                err_set(w->e, GEN_EINPUT, w->file, (int)k->start_mark.line + 1,
+                        "'%s' has no value", sub);
+                json_decref(out);
+                return NULL;
+            }
             /* the key's own line is the one to blame */
             json_object_set_new(json_object_get(w->meta, sub), "line",
                                 json_integer((json_int_t)k->start_mark.line + 1));
@@ -215,6 +229,7 @@ int cfg_parse(struct cfg *c, const char *name, const char *text, size_t len,
         w.file = name;
         w.meta = c->meta;
         w.e = e;
+        w.nodes = 0;
         c->values = root ? walk_node(&w, root, "", 0) : json_object();
         if (!c->values)
             rc = GEN_EINPUT;

@@ -5,9 +5,11 @@
 #include "lh.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #define AWS_OPTIONS_HELP \
     "\n" \
@@ -148,6 +150,33 @@ int cli_errorf(const char *fmt, ...)
     va_end(ap);
     fputc('\n', stderr);
     return EXIT_ERROR;
+}
+
+/* The watchdog: the Lua host's limits stop a runaway description at its
+ * line, but not one stuck inside a single C call (a pathological pattern,
+ * table.move over 2^40 slots). The alarm ends the process with one line. */
+static char watchdog_msg[512];
+
+static void on_alarm(int sig)
+{
+    ssize_t w;
+
+    (void)sig;
+    w = write(2, watchdog_msg, strlen(watchdog_msg));
+    (void)w;
+    _exit(EXIT_ERROR);
+}
+
+void cli_watchdog(const char *what, unsigned seconds)
+{
+    if (!what) {
+        alarm(0);
+        return;
+    }
+    snprintf(watchdog_msg, sizeof watchdog_msg, "luaform: %s: time limit exceeded "
+             "(a runaway string or table function?)\n", what);
+    signal(SIGALRM, on_alarm);
+    alarm(seconds);
 }
 
 void cli_parse_init(struct cli_parse *p, int argc, char **argv)

@@ -493,10 +493,14 @@ static int plan_or_deploy(int argc, char **argv, const char *name, int execute)
         goto out;
     for (i = 0; i < set.n; i++) {
         struct target *t = &tv[i];
+        int r;
 
         buf_init(&t->body);
         t->t = &set.v[i];
-        if (rn_render(&set.v[i], &c.ro, &t->body, &t->tpl, &t->deploy, &e) < 0) {
+        cli_watchdog(set.v[i].desc.name, 3);
+        r = rn_render(&set.v[i], &c.ro, &t->body, &t->tpl, &t->deploy, &e);
+        cli_watchdog(NULL, 0);
+        if (r < 0) {
             cli_error(&e);
             goto out;
         }

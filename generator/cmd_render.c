@@ -95,7 +95,7 @@ int cmd_render(int argc, char **argv)
     struct gen_err e;
     const char *dir = "out";
     char **params = NULL, **stacks = NULL;
-    int np = 0, ns = 0, check = 0, id, code = EXIT_ERROR, stale = 0;
+    int np = 0, ns = 0, check = 0, id, code = EXIT_ERROR, stale = 0, rc;
     size_t i;
 
     memset(&o, 0, sizeof o);
@@ -150,7 +150,10 @@ int cmd_render(int argc, char **argv)
         goto done;
     for (i = 0; i < set.n; i++) {
         buf_init(&outs[i]);
-        if (rn_render(&set.v[i], &o, &outs[i], NULL, NULL, &e) < 0) {
+        cli_watchdog(set.v[i].desc.name, 3);
+        rc = rn_render(&set.v[i], &o, &outs[i], NULL, NULL, &e);
+        cli_watchdog(NULL, 0);
+        if (rc < 0) {
             cli_error(&e);
             goto done;
         }

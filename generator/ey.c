@@ -27,7 +27,7 @@ static int write_handler(void *data, unsigned char *p, size_t n)
 static int needs_quotes(const char *s)
 {
     static const char *const words[] = { "y", "n", "yes", "no", "on", "off",
-        "true", "false", "null", "~", NULL };
+        "true", "false", "null", "~", "=", "<<", NULL };
     char low[8];
     size_t i, n = strlen(s);
 
@@ -106,11 +106,13 @@ static int node(yaml_emitter_t *em, const json_t *v, const char *tag)
                 json_is_string(json_array_get(x, 0)) &&
                 json_is_string(json_array_get(x, 1))) {
                 char dotted[600];
+                int n = snprintf(dotted, sizeof dotted, "%s.%s",
+                                 json_string_value(json_array_get(x, 0)),
+                                 json_string_value(json_array_get(x, 1)));
 
-                snprintf(dotted, sizeof dotted, "%s.%s",
-                         json_string_value(json_array_get(x, 0)),
-                         json_string_value(json_array_get(x, 1)));
-                return string_scalar(em, stag, dotted, strlen(dotted));
+                if (n > 0 && (size_t)n < sizeof dotted)
+                    return string_scalar(em, stag, dotted, (size_t)n);
+                /* too long for the dotted form: the list form */
             }
             return node(em, x, stag);
         }
@@ -139,8 +141,14 @@ static int node(yaml_emitter_t *em, const json_t *v, const char *tag)
         return scalar(em, tag, num, strlen(num), YAML_PLAIN_SCALAR_STYLE, implicit);
     case JSON_REAL:
         snprintf(num, sizeof num, "%.15g", json_real_value(v));
-        if (!strpbrk(num, ".eEn"))
-            strcat(num, ".0");
+        if (!strchr(num, '.') && !strpbrk(num, "ni")) {
+            /* YAML 1.1 reads 1e-05 as a string: make it 1.0e-05 */
+            char *exp = strpbrk(num, "eE");
+            size_t at = exp ? (size_t)(exp - num) : strlen(num);
+
+            memmove(num + at + 2, num + at, strlen(num + at) + 1);
+            memcpy(num + at, ".0", 2);
+        }
         return scalar(em, tag, num, strlen(num), YAML_PLAIN_SCALAR_STYLE, implicit);
     case JSON_TRUE:
         return scalar(em, tag, "true", 4, YAML_PLAIN_SCALAR_STYLE, implicit);

@@ -4,7 +4,7 @@
  * utf8, a capped allocator and a count hook; `require` finds the lua/
  * library compiled into the binary. Errors carry the description's file
  * and line: the message handler blames the innermost frame that is not
- * part of lua/ (after redis's luaExtractErrorInformation). */
+ * part of the library (after redis's luaExtractErrorInformation). */
 #include "lh.h"
 #include "embed.h"
 #include "err.h"
@@ -23,13 +23,15 @@
 #endif
 
 #define HOOK_EVERY 1000
-#define TIME_LIMIT 2.0      /* seconds of wall clock, a backstop */
+#define TIME_LIMIT 1.0      /* seconds of wall clock, checked at each hook */
 #define MAX_DEPTH 64
 
 struct lh {
     lua_State *L;
     size_t mem, mem_limit, mem_soft;
     int mem_tripped;                 /* 1: soft limit crossed, raise soon */
+    const char *dead;                /* a limit was hit: raise this at every
+                                        instruction, so pcall cannot go on */
     unsigned long instr;
     struct timespec start;
     int verbose;
@@ -61,8 +63,13 @@ static void *lh_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         s->mem -= old;
         return NULL;
     }
-    if (nsize > old && s->mem - old + nsize > s->mem_limit)
+    if (nsize > old && s->mem - old + nsize > s->mem_limit) {
+        if (s->L && !s->dead) {
+            s->dead = "memory limit exceeded (a description that allocates without bound?)";
+            lua_sethook(s->L, lh_hook, LUA_MASKCOUNT, 1);
+        }
         return NULL;
+    }
     p = realloc(ptr, nsize);
     if (!p)
         return NULL;
@@ -72,6 +79,7 @@ static void *lh_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
          * lua_sethook is safe to call at any time (lua.c does it from a
          * signal handler). */
         s->mem_tripped = 1;
+        s->dead = "memory limit exceeded (a description that allocates without bound?)";
         lua_sethook(s->L, lh_hook, LUA_MASKCOUNT, 1);
     }
     return p;
@@ -86,23 +94,89 @@ static double elapsed(const struct timespec *t0)
            (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+/* The count hook. Once a limit is hit the state is dead: every later
+ * instruction raises again, so neither pcall nor a loop around it can
+ * carry on. */
 static void lh_hook(lua_State *L, lua_Debug *ar)
 {
     struct lh *s = lh_of(L);
 
     (void)ar;
-    if (s->mem_tripped == 1) {
-        s->mem_tripped = 2;
-        lua_sethook(L, lh_hook, LUA_MASKCOUNT, HOOK_EVERY);
-        luaL_error(L, "memory limit of %d MB exceeded (a description that "
-                   "allocates without bound?)", (int)(s->mem_soft >> 20));
+    if (!s->dead) {
+        s->instr += HOOK_EVERY;
+        if (s->instr > LH_INSTR_LIMIT)
+            s->dead = "instruction limit exceeded (a description that never ends?)";
+        else if (elapsed(&s->start) > TIME_LIMIT)
+            s->dead = "time limit exceeded (a description that never ends?)";
+        if (s->dead)
+            lua_sethook(L, lh_hook, LUA_MASKCOUNT, 1);
     }
-    s->instr += HOOK_EVERY;
-    if (s->instr > LH_INSTR_LIMIT)
-        luaL_error(L, "instruction limit exceeded (a description that "
-                   "never ends?)");
-    if ((s->instr / HOOK_EVERY) % 64 == 0 && elapsed(&s->start) > TIME_LIMIT)
-        luaL_error(L, "time limit of %.0f s exceeded", TIME_LIMIT);
+    if (s->dead)
+        luaL_error(L, "%s", s->dead);
+}
+
+/* pcall and xpcall that do not swallow a dead state's error. */
+static int guarded_call(lua_State *L)
+{
+    struct lh *s = lh_of(L);
+    int n = lua_gettop(L);
+
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, n, LUA_MULTRET);
+    if (s->dead)
+        return luaL_error(L, "%s", s->dead);
+    return lua_gettop(L);
+}
+
+/* setmetatable without __gc: finalizers run with hooks off, so a loop in
+ * one could never be stopped. */
+static int guarded_setmetatable(lua_State *L)
+{
+    if (lua_istable(L, 2)) {
+        lua_pushliteral(L, "__gc");
+        if (lua_rawget(L, 2) != LUA_TNIL)
+            return luaL_error(L, "__gc metamethods are not allowed in descriptions");
+        lua_pop(L, 1);
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+/* tostring without addresses, so nothing rendered depends on them */
+static int guarded_tostring(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    if (!luaL_getmetafield(L, 1, "__tostring") && !luaL_getmetafield(L, 1, "__name") &&
+        (lua_istable(L, 1) || lua_isfunction(L, 1) || lua_isuserdata(L, 1) ||
+         lua_isthread(L, 1))) {
+        lua_pushstring(L, luaL_typename(L, 1));
+        return 1;
+    }
+    lua_settop(L, 1);
+    luaL_tolstring(L, 1, NULL);
+    return 1;
+}
+
+/* string.format without %p (an address) */
+static int guarded_format(lua_State *L)
+{
+    const char *f = luaL_checkstring(L, 1), *p;
+
+    for (p = strchr(f, '%'); p; p = strchr(p + 2, '%')) {
+        const char *q = p + 1 + strspn(p + 1, "-+ #0123456789.");
+
+        if (*q == 'p')
+            return luaL_error(L, "string.format: %%p is not allowed (addresses differ between runs)");
+        if (p[1] == '\0')
+            break;
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
 }
 
 /* ------------------------------------------------------------ errors */
@@ -116,9 +190,7 @@ static int user_frame(lua_State *L, int level, char *file, size_t n, int *line)
         if (!lua_getinfo(L, "Sl", &ar))
             continue;
         if (ar.currentline <= 0 || ar.source[0] != '@')
-            continue;
-        if (strncmp(ar.source, "@lua/", 5) == 0)
-            continue;
+            continue;               /* C, or the library (=luaform:lua/...) */
         snprintf(file, n, "%s", ar.source + 1);
         *line = ar.currentline;
         return 1;
@@ -183,7 +255,7 @@ static int lh_msgh(lua_State *L)
             m = buf;
         }
         if (split_location(m, file, sizeof file, &line, &rest) &&
-            strncmp(file, "lua/", 4) != 0) {
+            strncmp(file, "luaform:", 8) != 0) {
             record(s, file, line, rest);
         } else {
             if (split_location(m, file, sizeof file, &line, &rest))
@@ -351,7 +423,9 @@ static int lh_require(lua_State *L)
     }
     if (!f)
         return luaL_error(L, "module '%s' not found", name);
-    snprintf(chunk, sizeof chunk, "@%s", path);
+    /* the library's frames are told apart by their '=luaform:' chunk name
+     * (a description may well be called lua/x.lua) */
+    snprintf(chunk, sizeof chunk, "%s%s", !strncmp(path, "lua/", 4) ? "=luaform:" : "@", path);
     if (load_embedded(L, f, chunk) != LUA_OK)
         return lua_error(L);
     lua_rawgetp(L, LUA_REGISTRYINDEX, (void *)&lh_require);   /* host table */
@@ -452,6 +526,9 @@ static int sorted_pairs(lua_State *L)
             lua_pop(L, 2);
             break;
         }
+        if (key_rank(L, -2) == 3)
+            return luaL_error(L, "pairs: keys of type %s have no order (output must not "
+                              "depend on addresses)", luaL_typename(L, -2));
         lua_createtable(L, 2, 0);
         lua_pushvalue(L, -3);
         lua_rawseti(L, -2, 1);
@@ -505,12 +582,28 @@ static void open_sandbox(lua_State *L)
     lua_setfield(L, -2, "require");
     lua_pushcfunction(L, sorted_pairs);
     lua_setfield(L, -2, "pairs");
+    {
+        static const struct { const char *name; lua_CFunction fn; } wrap[] = {
+            { "pcall", guarded_call }, { "xpcall", guarded_call },
+            { "setmetatable", guarded_setmetatable }, { "tostring", guarded_tostring },
+        };
+        size_t w;
+
+        for (w = 0; w < sizeof wrap / sizeof wrap[0]; w++) {
+            lua_getfield(L, -1, wrap[w].name);
+            lua_pushcclosure(L, wrap[w].fn, 1);
+            lua_setfield(L, -2, wrap[w].name);
+        }
+    }
     lua_getfield(L, -1, "string");
     lua_pushnil(L);
     lua_setfield(L, -2, "dump");
     lua_getfield(L, -1, "rep");
     lua_pushcclosure(L, safe_rep, 1);
     lua_setfield(L, -2, "rep");
+    lua_getfield(L, -1, "format");
+    lua_pushcclosure(L, guarded_format, 1);
+    lua_setfield(L, -2, "format");
     lua_pop(L, 1);
     lua_getfield(L, -1, "math");          /* deterministic output only */
     lua_pushnil(L);
@@ -621,16 +714,21 @@ static json_t *table_to_json(struct conv *c, int idx, int depth)
 
     if (depth > MAX_DEPTH)
         return conv_fail(c, "nested more than %s levels deep", "64");
+    if (!lua_checkstack(L, 8))
+        return conv_fail(c, "%s", "nested too deeply");
+    /* raw reads only: no metamethod of the description's runs here */
     if (lua_getmetatable(L, idx)) {
-        if (lua_getfield(L, -1, "__luaform_config") == LUA_TTABLE) {
+        lua_pushliteral(L, "__luaform_config");
+        if (lua_rawget(L, -2) == LUA_TTABLE) {
             lua_remove(L, -2);
-            out = table_to_json(c, lua_gettop(L), depth);
+            out = table_to_json(c, lua_gettop(L), depth + 1);
             lua_pop(L, 1);
             return out;
         }
         lua_pop(L, 1);
-        lua_getfield(L, -1, "__luaform");
-        s = lua_tostring(L, -1);
+        lua_pushliteral(L, "__luaform");
+        lua_rawget(L, -2);
+        s = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
         kind = !s ? -1 : !strcmp(s, "list") ? 1 : !strcmp(s, "map") ? 2 : -1;
         lua_pop(L, 2);
         if (kind < 0)
@@ -694,11 +792,17 @@ static json_t *table_to_json(struct conv *c, int idx, int depth)
             size_t mark = path_push(c, keys[i], 0);
             json_t *v;
 
-            lua_getfield(L, idx, keys[i]);
+            lua_pushstring(L, keys[i]);
+            lua_rawget(L, idx);
             v = to_json(c, lua_gettop(L), depth + 1);
             lua_pop(L, 1);
             c->path[mark] = '\0';
-            if (!v || json_object_set_new(out, keys[i], v) < 0) {
+            if (v && json_object_set_new(out, keys[i], v) < 0) {
+                path_push(c, keys[i], 0);
+                conv_fail(c, "%s", "key is not valid UTF-8");
+                v = NULL;
+            }
+            if (!v) {
                 json_decref(out);
                 out = NULL;
             }
@@ -857,7 +961,12 @@ static int convert(struct lh *s, int tpl, int loc, json_t **out,
         snprintf(entry, sizeof entry, "%.*s",
                  (int)(dot2 ? (size_t)(dot2 - c.fail_path) : strlen(c.fail_path)),
                  c.fail_path);
-        if (lua_getfield(L, loc, entry) == LUA_TTABLE) {
+        if (lua_getfield(L, loc, entry) != LUA_TTABLE && dot) {
+            lua_pop(L, 1);          /* a top-level entry such as Metadata */
+            snprintf(entry, sizeof entry, "%.*s", (int)(dot - c.fail_path), c.fail_path);
+            lua_getfield(L, loc, entry);
+        }
+        if (lua_type(L, -1) == LUA_TTABLE) {
             lua_getfield(L, -1, "file");
             lua_getfield(L, -2, "line");
             file = lua_tostring(L, -2);
@@ -870,6 +979,34 @@ static int convert(struct lh *s, int tpl, int loc, json_t **out,
         return err_set(e, GEN_ELUA, file, line, "%s", c.msg);
     }
     *out = j;
+    return 0;
+}
+
+struct convert_job {
+    struct lh *s;
+    struct gen_err *e;
+    const char *name;
+    int want_deploy;
+    json_t *raw, *deploy;
+    int rc;
+};
+
+/* protected: (job, tpl, loc, deploy) -> the JSON of tpl and deploy */
+static int convert_body(lua_State *L)
+{
+    struct convert_job *cj = lua_touserdata(L, 1);
+
+    cj->rc = convert(cj->s, 2, 3, &cj->raw, cj->e);
+    if (cj->rc == 0 && cj->want_deploy) {
+        struct conv c;
+
+        memset(&c, 0, sizeof c);
+        c.L = L;
+        snprintf(c.path, sizeof c.path, "deploy");
+        cj->deploy = to_json(&c, 4, 0);
+        if (!cj->deploy)
+            cj->rc = err_set(cj->e, GEN_ELUA, cj->name, 0, "%s", c.msg);
+    }
     return 0;
 }
 
@@ -894,27 +1031,38 @@ int lh_render(const struct lh_job *job, json_t **tpl, json_t **deploy,
         lh_close(&s);
         return rc;
     }
-    /* stack: msgh, tpl, loc, deploy */
+    /* stack: msgh, tpl, loc, deploy; convert under pcall as well, so an
+     * allocation failure in the middle is an error, not a panic */
     {
-        json_t *raw = NULL;
+        struct convert_job cj;
 
-        rc = convert(&s, base + 1, base + 2, &raw, e);
-        if (rc == 0 && deploy) {
-            struct conv c;
-
-            memset(&c, 0, sizeof c);
-            c.L = L;
-            snprintf(c.path, sizeof c.path, "deploy");
-            *deploy = to_json(&c, base + 3, 0);
-            if (!*deploy)
-                rc = err_set(e, GEN_ELUA, job->desc.name, 0, "%s", c.msg);
-        }
-        if (rc == 0) {
-            *tpl = tm_canonical(raw);
-            json_decref(raw);
+        memset(&cj, 0, sizeof cj);
+        cj.s = &s;
+        cj.e = e;
+        cj.name = job->desc.name;
+        cj.want_deploy = deploy != NULL;
+        lua_pushcfunction(L, convert_body);
+        lua_pushlightuserdata(L, &cj);
+        lua_pushvalue(L, base + 1);
+        lua_pushvalue(L, base + 2);
+        lua_pushvalue(L, base + 3);
+        status = lua_pcall(L, 4, 0, base);
+        if (status != LUA_OK) {
+            json_decref(cj.raw);
+            json_decref(cj.deploy);
+            rc = lh_error(&s, status, job->desc.name, e);
+        } else if ((rc = cj.rc) == 0) {
+            *tpl = tm_canonical(cj.raw);
+            if (deploy)
+                *deploy = cj.deploy;
+            else
+                json_decref(cj.deploy);
             if (!*tpl)
                 rc = err_set(e, GEN_ENOMEM, job->desc.name, 0, "out of memory");
+        } else {
+            json_decref(cj.deploy);
         }
+        json_decref(cj.raw);
     }
     lh_close(&s);
     return rc;

@@ -154,6 +154,10 @@ static int add_file(struct rn_set *s, const char *path, struct gen_err *e)
     n = strlen(base);
     if (n > 4 && !strcmp(base + n - 4, ".lua"))
         n -= 4;
+    snprintf(mpath, sizeof mpath, "%.*s", (int)n, base);
+    if (has_name(s, mpath))
+        return err_set(e, GEN_EINPUT, NULL, 0, "two stacks are named '%s' (%s and another); "
+                       "render them one by one", mpath, path);
     if (!(t = add(s, e)))
         return GEN_ENOMEM;
     snprintf(t->name, sizeof t->name, "%.*s", (int)n, base);

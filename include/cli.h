@@ -40,6 +40,11 @@ int cli_usage(const char *cmd, int code);
 
 int cli_main(int argc, char **argv);
 
+/* End the process with "luaform: WHAT: time limit exceeded" unless
+ * cli_watchdog(NULL, 0) comes within seconds. Nothing has been written
+ * when a render is stopped this way. */
+void cli_watchdog(const char *what, unsigned seconds);
+
 /* commands */
 int cmd_render(int argc, char **argv);
 int cmd_plan(int argc, char **argv);

@@ -55,6 +55,70 @@ bad("config-dup", EXAMPLE + "region: us-west-2\n", len(EXAMPLE.splitlines()) + 1
 bad("config-missing", EXAMPLE.replace("  ops_repo: example-org/ltbase-ops\n", ""), 0,
     "required config key 'github.ops_repo'", ext="yaml", args=lambda p: ["ltbase", "-c", p])
 
+# limits that a description cannot get around
+bad("pcall-loop", TOPIC + "local function g() while true do end end\nwhile true do pcall(g) end\n", 3,
+    "limit exceeded")
+bad("pcall-alloc", TOPIC + "local t = {}\nlocal function g() for i = 1, 1e12 do t[#t + 1] = { i } end end\n"
+    "while true do pcall(g) end\n", 4, "memory limit")
+bad("xpcall-loop", TOPIC + "while true do xpcall(function() while true do end end, function(e) return e end) end\n",
+    2, "limit exceeded")
+bad("gc", TOPIC + "setmetatable({}, { __gc = function() while true do end end })\n", 2, "__gc")
+bad("next", TOPIC + "for k in next, { a = 1 } do end\n", 2, "undefined global 'next'")
+bad("rawset", TOPIC + "rawset(config, 'x', 1)\n", 2, "undefined global 'rawset'")
+bad("format-p", TOPIC + "local s = string.format('%p', {})\n", 2, "%p is not allowed")
+bad("pairs-table-keys", TOPIC + "for k in pairs({ [{}] = 1 }) do end\n", 2, "have no order")
+
+def slow(name, code, msg):
+    path = write(os.path.join(D, f"{name}.lua"), TOPIC + code)
+    out = tmpdir()
+    rc, so, se, secs = run("render", path, "-o", out, timeout=20)
+    check(rc == 1 and se.strip() == f"luaform: {path}: {msg}" and secs < 5 and os.listdir(out) == [],
+          f"{name}: stopped by the watchdog", f"rc={rc} {secs:.1f}s {se}")
+
+slow("pattern", 'local x = string.rep("a", 3000):find(string.rep("a*", 12) .. "b")\n',
+     "time limit exceeded (a runaway string or table function?)")
+slow("table-move", "table.move({}, 1, 1 << 40, 2)\n", "time limit exceeded (a runaway string or table function?)")
+
+# deterministic by construction
+det = write(os.path.join(D, "det.lua"), TOPIC + 'output "T" { Value = tostring({}) .. tostring(type) }\n')
+outs = []
+for _ in range(3):
+    out = tmpdir()
+    run("render", det, "-o", out)
+    outs.append(open(f"{out}/det.json").read())
+check(len(set(outs)) == 1 and '"tablefunction"' in outs[0], "tostring of a table is not an address", outs[0])
+
+# config: values that are not there, aliases without bound, policies kept tight
+bad("config-empty-value", EXAMPLE.replace("  memory_mb: 512\n", "  memory_mb: 512\n  memroy_mb:\n"),
+    EXAMPLE.splitlines().index("  memory_mb: 512") + 2, "'lambda.memroy_mb' has no value", ext="yaml",
+    args=lambda p: ["ltbase", "-c", p])
+laughs = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"a{i}: &a{i} [*a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}]\n"
+    for i in range(1, 9))
+bad("config-laughs", laughs, 1, "more than 10000 values", ext="yaml", args=lambda p: ["ltbase", "-c", p])
+for val, why in (('""', "not valid"), ('"*"', "not valid"), ("beta/", "not allowed"), ("prod/x/", "not allowed")):
+    bad("config-prefix-" + why.split()[-1] + str(len(val)),
+        EXAMPLE.replace("  vendor_prefix: releases/", f"  vendor_prefix: {val}"),
+        EXAMPLE.splitlines().index("  vendor_prefix: releases/") + 1, why, ext="yaml",
+        args=lambda p: ["ltbase", "-c", p])
+rc, so, se, _ = run("render", "ltbase", "-p", "github.ops_branch=*", "-o", tmpdir())
+check(rc == 1 and "wildcards" in se, "a wildcard branch for Role B is refused", se)
+
+# two stacks with one name
+d1, d2 = tmpdir(), tmpdir()
+write(f"{d1}/same.lua", TOPIC)
+write(f"{d2}/same.lua", TOPIC)
+rc, so, se, _ = run("render", f"{d1}/same.lua", f"{d2}/same.lua", "-o", tmpdir())
+check(rc == 1 and "two stacks are named 'same'" in se, "two stacks with one name", se)
+
+# a description under a relative lua/ path still gets its lines; Metadata errors too
+rel = tmpdir()
+os.makedirs(f"{rel}/lua")
+write(f"{rel}/lua/x.lua", TOPIC + "error('boom')\n")
+rc, so, se, _ = run("render", "lua/x.lua", "-o", tmpdir(), cwd=rel)
+check(rc == 1 and se.strip() == "luaform: lua/x.lua:2: boom", "lua/x.lua keeps its line numbers", se)
+bad("metadata", TOPIC + "metadata { Note = {} }\n", 2, "Metadata.Note: empty table is ambiguous")
+
 # -p overrides
 rc, so, se, _ = run("render", "ltbase", "-p", "prod.canary_weight=abc", "-o", tmpdir())
 check(rc == 1 and se.startswith("luaform: -p: prod.canary_weight: expected a number"), "-p bad type", se)

@@ -94,6 +94,31 @@ try:
 except ImportError as exc:
     check(False, "cfnlint.decode importable", str(exc))
 
+# tricky scalars: the YAML must mean what the JSON means
+tricky = write(os.path.join(tmpdir(), "tricky.lua"), '''
+local words = { "yes", "No", "on", "OFF", "y", "=", "<<", "~", "null", "0x1F", "1e3", "1_000",
+  "2010-09-09", "12:30", ".inf", "-.5", "+1", "- x", "#x", "@x", "%x", "`x", "!x", "*x",
+  "&x", "{x}", "[x]", "x: y", "trailing ", "tab\\t", "two\\nlines", "" }
+local tags = {}
+for i, w in ipairs(words) do tags[i] = { Key = "k" .. i, Value = w } end
+resource "T" { Type = "AWS::SNS::Topic", Properties = { Tags = tags, DisplayName = "<<" } }
+output "Weight" { Value = Join(",", { "a" }) }
+resource "A" { Type = "AWS::Lambda::Alias", Properties = { FunctionName = "f", Name = "n",
+  FunctionVersion = "1", RoutingConfig = { AdditionalVersionWeights = {
+    { FunctionVersion = "2", FunctionWeight = 0.00001 } } } } }
+''')
+dt = tmpdir()
+rc1 = run("render", tricky, "-o", dt)[0]
+rc2 = run("render", tricky, "-o", dt, "--format", "yaml")[0]
+try:
+    from cfnlint.decode import decode_str
+    y, matches = decode_str(open(f"{dt}/tricky.yaml").read())
+    j = json.load(open(f"{dt}/tricky.json"))
+    check(rc1 == 0 and rc2 == 0 and not matches and json.loads(json.dumps(y)) == j,
+          "tricky scalars mean the same in YAML and JSON", str(matches) + open(f"{dt}/tricky.yaml").read()[:3000])
+except ImportError as exc:
+    check(False, "cfnlint.decode importable", str(exc))
+
 # ---------------------------------------------------------------- --check
 # a config change makes the output stale
 cfg = write(os.path.join(tmpdir(), "c.yaml"), open(ACME).read())

@@ -49,6 +49,11 @@ local function check(spec, v, src, path)
     if spec.pattern and not v:match(spec.pattern) then
       core.fail_at(loc, "%s: '%s' is not valid (%s)", path, v, spec.pattern_doc or spec.pattern)
     end
+    for _, f in ipairs(spec.forbid or {}) do
+      if v:match(f) then
+        core.fail_at(loc, "%s: '%s' is not allowed (%s)", path, v, spec.pattern_doc or f)
+      end
+    end
   elseif t == "integer" then
     if math.type(v) ~= "integer" then core.fail_at(loc, "%s: expected an integer, got %s", path, describe(v)) end
   elseif t == "number" then
@@ -142,23 +147,27 @@ local function check_required(schema, out, src, prefix)
 end
 
 -- A read-only view: reading an unknown key is an error at the reading line.
+-- Maps and lists alike; the metatable is hidden, so the values cannot be
+-- reached around it.
 local function freeze(t, prefix)
-  local proxy = {}
+  local list = core.is_list(t) or getmetatable(t) == core.LIST
   for k, v in next, t do
-    if type(v) == "table" and not core.is_list(v) and getmetatable(v) ~= core.LIST then
-      t[k] = freeze(v, prefix .. k .. ".")
-    end
+    if type(v) == "table" then t[k] = freeze(v, prefix .. k .. ".") end
   end
-  return setmetatable(proxy, {
+  local view = setmetatable({}, {
     __index = function(_, k)
       local v = t[k]
-      if v == nil then core.fail("config has no key '%s%s'", prefix, tostring(k)) end
+      if v == nil and not list then core.fail("config has no key '%s%s'", prefix, tostring(k)) end
       return v
     end,
     __newindex = function() core.fail("config is read-only") end,
+    __len = function() return #t end,
     __pairs = function() return next, t, nil end,
     __luaform_config = t,
+    __metatable = false,
   })
+  core.frozen[view] = t
+  return view
 end
 
 -- schema: table or nil (no schema: take values as they are).

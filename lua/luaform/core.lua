@@ -69,9 +69,13 @@ function M.origin(o)
   return origin[o]
 end
 
+-- Read-only config views and the tables behind them (see luaform.config).
+M.frozen = setmetatable({}, { __mode = "k" })
+
 -- Copy a list argument: accepts one value or a list of values.
 function M.aslist(v)
   if v == nil then return M.list{} end
+  v = M.frozen[v] or v
   if type(v) ~= "table" or M.is_intrinsic(v) or getmetatable(v) == MAP
      or (getmetatable(v) == nil and next(v) ~= nil and not M.is_list(v))
      or (getmetatable(v) ~= nil and getmetatable(v) ~= LIST) then

@@ -23,8 +23,9 @@ local function repo(r)
 end
 
 local function part(what, v)
-  if type(v) ~= "string" or v == "" or v:find("[%s:]") then
-    fail("GitHub %s '%s' must be a non-empty string without spaces or ':'", what, tostring(v))
+  if type(v) ~= "string" or v == "" or v:find("[%s:*?]") then
+    fail("GitHub %s '%s' must be a non-empty string without spaces, ':' or wildcards",
+         what, tostring(v))
   end
   return v
 end

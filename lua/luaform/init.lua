@@ -10,11 +10,15 @@ local M = {}
 -- The read-only base every description sees behind its own globals.
 local base = host.base
 
+-- Not for descriptions: `next` walks in hash order (which differs between
+-- runs; `pairs` is sorted), rawset would get past read-only tables.
+local HIDDEN = core.set{ "next", "rawset" }
+
 local function description_env(t, cfg)
   local env = t:env(cfg)
   return setmetatable(env, {
     __index = function(_, k)
-      local v = base[k]
+      local v = not HIDDEN[k] and base[k] or nil
       if v == nil then core.fail("undefined global '%s'", tostring(k)) end
       return v
     end,

@@ -125,7 +125,7 @@ function M:env(config)
       if #s > 1024 then fail("description is longer than 1024 bytes") end
       t.description = s
     end,
-    metadata = function(m) t.metadata = m end,
+    metadata = function(m) t.metadata = m; t.loc.Metadata = core.where() end,
     deploy = function(d) t:set_deploy(d) end,
     resource = function(n) return t:resource(n) end,
     parameter = function(n) return t:parameter(n) end,
@@ -220,6 +220,7 @@ function M:resolve(v, depth)
   depth = (depth or 0) + 1
   if depth > 64 then fail("value nested more than 64 levels deep") end
   if type(v) ~= "table" then return v end
+  v = core.frozen[v] or v       -- a read-only config view: its table
   if is_handle(v) then
     if v.__kind ~= "Resources" and v.__kind ~= "Parameters" then
       fail("a %s handle cannot be used as a value", v.__kind:sub(1, -2):lower())

@@ -12,7 +12,8 @@
 
 local S3_NAME = "^[a-z0-9][a-z0-9.-]+[a-z0-9]$"
 local REPO = "^[%w_.-]+/[%w_.-]+$"
-local PREFIX = "^[%w!_.*'()/-]*$"
+-- a key prefix: non-empty, ending in '/', no wildcard
+local PREFIX = "^[%w!_.'()-][%w!_.'()/-]*/$"
 
 return {
   name = "ltbase",
@@ -37,7 +38,8 @@ return {
       name = { type = "string", required = true, pattern = S3_NAME,
                pattern_doc = "an S3 bucket name", doc = "the artifact bucket" },
       vendor_prefix = { type = "string", default = "releases/", pattern = PREFIX,
-                        pattern_doc = "an S3 key prefix",
+                        forbid = { "^beta/", "^prod/" },
+                        pattern_doc = "a key prefix ending in '/', outside beta/ and prod/",
                         doc = "where Role A may put artifacts" },
     } },
     github = { type = "map", fields = {
