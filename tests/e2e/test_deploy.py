@@ -222,6 +222,21 @@ resource "Q" { Type = "AWS::SQS::Queue", Properties = { QueueName = "not a valid
     check(not re.search(r"Signature=[0-9a-f]{64}", out), "--debug: no signature")
     check("X-Amz-Security-Token" in out or "x-amz-security-token" in out.lower(), "--debug shows the token header, redacted")
 
+    # ------------------------------------------------------------ parameters and tags from deploy{}
+    pdir = tmpdir()
+    write(f"{pdir}/params.yaml", "env: staging\n")
+    pdesc = write(f"{pdir}/params.lua", '''
+local env = parameter "Env" { Type = "String", AllowedValues = { "staging", "prod" } }
+resource "Q" { Type = "AWS::SQS::Queue", Properties = { QueueName = Sub("q-${Env}") } }
+deploy { stack_name = "params-" .. config.env, parameters = { Env = config.env },
+         tags = { team = "platform" } }
+''')
+    rc, so, se, _ = lf("deploy", pdesc, "-c", f"{pdir}/params.yaml", "--yes", *ep())
+    st = stack("params-staging") or {}
+    check(rc == 0 and {p["ParameterKey"]: p["ParameterValue"] for p in st.get("Parameters", [])} == {"Env": "staging"}
+          and {t["Key"]: t["Value"] for t in st.get("Tags", [])} == {"team": "platform"},
+          "parameters and tags from the description's deploy{}", so[-500:] + se + str(st))
+
     # ------------------------------------------------------------ big templates
     big = write(os.path.join(tmpdir(), "big.lua"), '''
 for i = 1, 90 do
