@@ -33,7 +33,8 @@ AWS_PROFILE= AWS_CONFIG_FILE="$log.none" AWS_SHARED_CREDENTIALS_FILE="$log.none"
     ./luaform deploy ltbase --yes --endpoint-url "http://127.0.0.1:$port" -p account=123456789012
 cat <<MSG
 
-Deployed the LTBase stacks to a local moto_server (now stopped).
+Deployed the LTBase stacks to a local moto_server (now stopped). moto does not
+implement termination protection: the warning about it above is expected.
 For a real account: put your values in a copy of templates/ltbase/example.yaml
 and run, with credentials for that account (profile, environment, or --role-arn):
   ./luaform deploy ltbase -c my-ltbase.yaml
