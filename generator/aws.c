@@ -9,6 +9,7 @@
 #include "cred.h"
 #include "err.h"
 #include "http.h"
+#include "isotime.h"
 #include "sv4.h"
 
 #include <stdarg.h>
@@ -41,7 +42,7 @@ struct aws {
     struct http_client *plain;   /* unsigned GETs (the GitHub OIDC token) */
     struct http_retry_quota quota;
     int max_attempts;
-    int retries;
+    struct aws_fault last;       /* the last call that failed, for callers */
     int described;               /* --debug: credentials source printed */
 };
 
@@ -65,40 +66,6 @@ void aws_urlencode(struct buf *b, const char *s, int keep_slash)
             buf_addc(b, hex[*p & 15]);
         }
     }
-}
-
-static long long days_from_civil(long long y, int m, int d)
-{
-    long long era, yoe, doy, doe;
-
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = y - era * 400;
-    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-time_t aws_parse_time(const char *s, long *usec)
-{
-    int y, mo, d, h, mi, sec, n = 0;
-    long frac = 0, scale = 100000;
-    const char *p;
-
-    if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6)
-        return -1;
-    p = s + n;
-    if (*p == '.') {
-        for (p++; *p >= '0' && *p <= '9'; p++) {
-            frac += (*p - '0') * scale;
-            scale /= 10;
-        }
-    }
-    if (*p != 'Z' && *p != '\0' && strncmp(p, "+00:00", 6) != 0)
-        return -1;
-    if (usec)
-        *usec = frac;
-    return (time_t)(days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec);
 }
 
 void aws_params_init(struct aws_params *p)
@@ -411,12 +378,15 @@ static int call(struct aws *a, const struct call *c, struct http_response *r,
         }
         if (!retryable || attempt >= a->max_attempts || c->once) {
             fault->retryable = retryable;
+            a->last = *fault;
             return rc;
         }
         cost = http_quota_acquire(&a->quota, r->error);
-        if (!cost)
+        if (!cost) {
+            fault->retryable = retryable;
+            a->last = *fault;
             return rc;
-        a->retries++;
+        }
         sleep_ms(http_backoff_ms(attempt, NULL, NULL));
     }
 }
@@ -489,10 +459,14 @@ int aws_query_once(struct aws *a, const char *service, const char *action,
     return query(a, service, action, p, SIGN_PROVIDER, NULL, 1, out, fault, e);
 }
 
-void aws_backoff(struct aws *a, int attempt)
+void aws_backoff(int attempt)
 {
-    a->retries++;
     sleep_ms(http_backoff_ms(attempt, NULL, NULL));
+}
+
+const struct aws_fault *aws_last_fault(const struct aws *a)
+{
+    return &a->last;
 }
 
 int aws_max_attempts(const struct aws *a)
@@ -508,14 +482,17 @@ static int creds_from(const struct xq_doc *d, const char *result,
     char path[128];
     const struct xq_node *c;
     const char *exp;
+    time_t when = 0;
 
     snprintf(path, sizeof path, "%s/Credentials", result);
     c = xq_find(xq_root(d), path);
     if (!c || !xq_text(c, "AccessKeyId") || !xq_text(c, "SecretAccessKey"))
         return err_set(e, GEN_EAWS, NULL, 0, "STS answer without credentials");
     exp = xq_text(c, "Expiration");
+    if (exp && isotime_parse(exp, &when, NULL) < 0)
+        return err_set(e, GEN_EAWS, NULL, 0, "STS answer with a bad Expiration");
     return cred_creds_set(out, xq_text(c, "AccessKeyId"), xq_text(c, "SecretAccessKey"),
-                          xq_text(c, "SessionToken"), exp ? aws_parse_time(exp, NULL) : 0, e);
+                          xq_text(c, "SessionToken"), when, e);
 }
 
 /* An STS call that answers with credentials. */
@@ -722,11 +699,6 @@ int aws_endpoint_url(struct aws *a, const char *service, char *out, size_t n,
         return e ? e->code : GEN_EINTERNAL;
     snprintf(out, n, "%s%s", ep->base, ep->path);
     return 0;
-}
-
-int aws_retries(const struct aws *a)
-{
-    return a->retries;
 }
 
 int aws_account(struct aws *a, char *out, size_t n, struct gen_err *e)

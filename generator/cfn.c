@@ -2,6 +2,7 @@
 #include "cfn.h"
 #include "aws.h"
 #include "err.h"
+#include "isotime.h"
 #include "xq.h"
 
 #include <stdio.h>
@@ -21,13 +22,29 @@ static int no_such_stack(const struct aws_fault *f)
     return !strcmp(f->code, "ValidationError") && strstr(f->message, "does not exist");
 }
 
+/* One read or write: kv is a NULL-terminated list of name, value pairs
+ * (a NULL value leaves the pair out). */
+static int call_kv(struct aws *a, const char *action, const char *const *kv,
+                   struct xq_doc **d, struct aws_fault *f, struct gen_err *e)
+{
+    struct aws_params p;
+    int rc, i;
+
+    aws_params_init(&p);
+    for (i = 0; kv[i]; i += 2)
+        if (kv[i + 1])
+            aws_param(&p, kv[i], kv[i + 1]);
+    rc = aws_query(a, "cloudformation", action, &p, d, f, e);
+    aws_params_free(&p);
+    return rc;
+}
+
 void cfn_stack_free(struct cfn_stack *s)
 {
     free(s->name);
     free(s->id);
     free(s->status);
     free(s->reason);
-    free(s->role_arn);
     json_decref(s->outputs);
     json_decref(s->parameters);
     memset(s, 0, sizeof *s);
@@ -36,17 +53,14 @@ void cfn_stack_free(struct cfn_stack *s)
 int cfn_describe_stack(struct aws *a, const char *name, struct cfn_stack *out,
                        struct gen_err *e)
 {
-    struct aws_params p;
+    const char *kv[] = { "StackName", name, NULL };
     struct aws_fault f;
     struct xq_doc *d = NULL;
     const struct xq_node *s, *m;
     int rc;
 
     memset(out, 0, sizeof *out);
-    aws_params_init(&p);
-    aws_param(&p, "StackName", name);
-    rc = aws_query(a, "cloudformation", "DescribeStacks", &p, &d, &f, e);
-    aws_params_free(&p);
+    rc = call_kv(a, "DescribeStacks", kv, &d, &f, e);
     if (rc == GEN_EAWS && no_such_stack(&f))
         return 0;
     if (rc < 0)
@@ -58,7 +72,6 @@ int cfn_describe_stack(struct aws *a, const char *name, struct cfn_stack *out,
         out->id = dup_text(s, "StackId");
         out->status = dup_text(s, "StackStatus");
         out->reason = dup_text(s, "StackStatusReason");
-        out->role_arn = dup_text(s, "RoleARN");
         out->termination_protection = xq_text(s, "EnableTerminationProtection") &&
             !strcmp(xq_text(s, "EnableTerminationProtection"), "true");
         out->outputs = json_array();
@@ -119,18 +132,14 @@ static void add_map(struct aws_params *p, const char *what, const char *kname,
 static int change_set_state(struct aws *a, const char *stack, const char *cs,
                             int *created, int *executed, struct gen_err *e)
 {
-    struct aws_params p;
+    const char *kv[] = { "StackName", stack, "ChangeSetName", cs, NULL };
     struct aws_fault f;
     struct xq_doc *d = NULL;
     const char *x;
     int rc;
 
     *created = *executed = 0;
-    aws_params_init(&p);
-    aws_param(&p, "StackName", stack);
-    aws_param(&p, "ChangeSetName", cs);
-    rc = aws_query(a, "cloudformation", "DescribeChangeSet", &p, &d, &f, e);
-    aws_params_free(&p);
+    rc = call_kv(a, "DescribeChangeSet", kv, &d, &f, e);
     if (rc == GEN_EAWS && (!strcmp(f.code, "ChangeSetNotFound") || no_such_stack(&f)))
         return 0;
     if (rc < 0)
@@ -177,7 +186,7 @@ static int mutate(struct aws *a, const char *action, const struct aws_params *p,
             return rc;
         if (attempt >= aws_max_attempts(a) + 2)
             return rc;
-        aws_backoff(a, attempt);
+        aws_backoff(attempt);
         /* look (DescribeChangeSet retries by itself); never call again
          * without knowing the first call did nothing */
         rc = change_set_state(a, stack, cs, &created, &executed, e);
@@ -236,22 +245,23 @@ static int paged(struct aws *a, const char *action, const char *const *kv,
                  struct gen_err *e)
 {
     char result[64], *token = NULL;
-    int rc = 0, stop = 0, i;
+    const char *all[16];
+    int rc = 0, stop = 0, n;
 
     snprintf(result, sizeof result, "%sResult", action);
+    for (n = 0; kv[n] && n < 12; n += 2) {
+        all[n] = kv[n];
+        all[n + 1] = kv[n + 1];
+    }
     do {
-        struct aws_params p;
         struct xq_doc *d = NULL;
         const struct xq_node *r;
         const char *next;
 
-        aws_params_init(&p);
-        for (i = 0; kv[i]; i += 2)
-            aws_param(&p, kv[i], kv[i + 1]);
-        if (token)
-            aws_param(&p, "NextToken", token);
-        rc = aws_query(a, "cloudformation", action, &p, &d, NULL, e);
-        aws_params_free(&p);
+        all[n] = "NextToken";
+        all[n + 1] = token;         /* NULL: left out */
+        all[n + 2] = NULL;
+        rc = call_kv(a, action, all, &d, NULL, e);
         free(token);
         token = NULL;
         if (rc < 0)
@@ -335,16 +345,9 @@ int cfn_describe_change_set(struct aws *a, const char *stack, const char *cs,
 
 static int simple(struct aws *a, const char *action, const char *const *kv, struct gen_err *e)
 {
-    struct aws_params p;
     struct xq_doc *d = NULL;
-    int rc, i;
+    int rc = call_kv(a, action, kv, &d, NULL, e);
 
-    aws_params_init(&p);
-    for (i = 0; kv[i]; i += 2)
-        if (kv[i + 1])
-            aws_param(&p, kv[i], kv[i + 1]);
-    rc = aws_query(a, "cloudformation", action, &p, &d, NULL, e);
-    aws_params_free(&p);
     xq_free(d);
     return rc;
 }
@@ -402,7 +405,6 @@ void cfn_events_free(struct cfn_events *ev)
 
         free(x->id);
         free(x->logical_id);
-        free(x->physical_id);
         free(x->type);
         free(x->status);
         free(x->reason);
@@ -436,12 +438,12 @@ static int events_page(void *ctx, const struct xq_node *r)
         x = &v[out->n++];
         x->id = dup_text(m, "EventId");
         x->logical_id = dup_text(m, "LogicalResourceId");
-        x->physical_id = dup_text(m, "PhysicalResourceId");
         x->type = dup_text(m, "ResourceType");
         x->status = dup_text(m, "ResourceStatus");
         x->reason = dup_text(m, "ResourceStatusReason");
         x->token = dup_text(m, "ClientRequestToken");
-        x->when = aws_parse_time(xq_text(m, "Timestamp"), &x->usec);
+        if (isotime_parse(xq_text(m, "Timestamp") ? xq_text(m, "Timestamp") : "", &x->when, NULL) < 0)
+            x->when = 0;
     }
     return c->one_page;
 }
@@ -462,16 +464,12 @@ int cfn_describe_events(struct aws *a, const char *stack, const char *stop_id,
 
 int cfn_get_template(struct aws *a, const char *stack, char **body, struct gen_err *e)
 {
-    struct aws_params p;
+    const char *kv[] = { "StackName", stack, "TemplateStage", "Original", NULL };
     struct xq_doc *d = NULL;
     const char *t;
     int rc;
 
-    aws_params_init(&p);
-    aws_param(&p, "StackName", stack);
-    aws_param(&p, "TemplateStage", "Original");
-    rc = aws_query(a, "cloudformation", "GetTemplate", &p, &d, NULL, e);
-    aws_params_free(&p);
+    rc = call_kv(a, "GetTemplate", kv, &d, NULL, e);
     if (rc < 0)
         return rc;
     t = xq_text(xq_root(d), "GetTemplateResult/TemplateBody");

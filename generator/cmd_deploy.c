@@ -195,7 +195,6 @@ static int is_no_change(const char *msg)
 
 /* What a stack needs to be deployed: rendered template and settings. */
 struct target {
-    const struct rn_target *t;
     struct buf body;
     json_t *tpl, *deploy;
     const char *stack;
@@ -496,7 +495,6 @@ static int plan_or_deploy(int argc, char **argv, const char *name, int execute)
         int r;
 
         buf_init(&t->body);
-        t->t = &set.v[i];
         cli_watchdog(set.v[i].desc.name, 3);
         r = rn_render(&set.v[i], &c.ro, &t->body, &t->tpl, &t->deploy, &e);
         cli_watchdog(NULL, 0);

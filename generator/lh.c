@@ -29,7 +29,6 @@
 struct lh {
     lua_State *L;
     size_t mem, mem_limit, mem_soft;
-    int mem_tripped;                 /* 1: soft limit crossed, raise soon */
     const char *dead;                /* a limit was hit: raise this at every
                                         instruction, so pcall cannot go on */
     unsigned long instr;
@@ -74,11 +73,10 @@ static void *lh_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     if (!p)
         return NULL;
     s->mem = s->mem - old + nsize;
-    if (s->mem > s->mem_soft && !s->mem_tripped && s->L) {
+    if (s->mem > s->mem_soft && !s->dead && s->L) {
         /* Raise at the next instruction, where the error has a line.
          * lua_sethook is safe to call at any time (lua.c does it from a
          * signal handler). */
-        s->mem_tripped = 1;
         s->dead = "memory limit exceeded (a description that allocates without bound?)";
         lua_sethook(s->L, lh_hook, LUA_MASKCOUNT, 1);
     }

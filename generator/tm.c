@@ -7,7 +7,7 @@
 enum ctx { C_ANY, C_TOP, C_SECTION, C_RESOURCE, C_PARAMETER, C_OUTPUT,
            C_POLICY, C_STATEMENT, C_STATEMENTS };
 
-const char *const tm_sections[] = { "AWSTemplateFormatVersion", "Description",
+static const char *const tm_sections[] = { "AWSTemplateFormatVersion", "Description",
     "Metadata", "Transform", "Parameters", "Rules", "Mappings", "Conditions",
     "Resources", "Outputs", NULL };
 

@@ -7,7 +7,6 @@
 #include "aws.h"
 #include "cfn.h"
 #include "err.h"
-#include "http.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -179,17 +178,11 @@ static void seen_free(struct seen *s)
     free(s->failed);
 }
 
-/* A poll failed: keep waiting on throttling and transient errors. */
-static int transient(int rc, const struct gen_err *e)
+/* A poll failed: keep waiting on what the retry policy calls transient
+ * (throttling, 5xx, dropped connections), not on anything else. */
+static int transient(struct aws *a, int rc)
 {
-    if (rc == GEN_ENET)
-        return 1;
-    if (rc != GEN_EAWS)
-        return 0;
-    return strstr(e->msg, "Throttl") || strstr(e->msg, "Rate exceeded") ||
-           strstr(e->msg, "InternalFailure") || strstr(e->msg, "ServiceUnavailable") ||
-           strstr(e->msg, "HttpError") || strstr(e->msg, "SlowDown") ||
-           strstr(e->msg, "RequestLimitExceeded") || strstr(e->msg, "InternalError");
+    return (rc == GEN_ENET || rc == GEN_EAWS) && aws_last_fault(a)->retryable;
 }
 
 /* Print the events newer than last (oldest first) and remember them. */
@@ -251,7 +244,7 @@ int wait_stack(struct aws *a, const struct wait_opts *o, struct cfn_stack *final
             break;
         }
         if (rc < 0) {
-            if (!transient(rc, e)) {
+            if (!transient(a, rc)) {
                 result = rc;
                 break;
             }

@@ -68,7 +68,9 @@ int aws_query(struct aws *a, const char *service, const char *action,
 int aws_query_once(struct aws *a, const char *service, const char *action,
                    const struct aws_params *p, struct xq_doc **out,
                    struct aws_fault *fault, struct gen_err *e);
-void aws_backoff(struct aws *a, int attempt);
+void aws_backoff(int attempt);
+/* What the last failed call ran into (code, retryable), whoever made it. */
+const struct aws_fault *aws_last_fault(const struct aws *a);
 int aws_max_attempts(const struct aws *a);
 
 /* PUT an object; *url_out (malloc'd) is its https URL in AWS's form (for
@@ -80,10 +82,6 @@ int aws_s3_put(struct aws *a, const char *bucket, const char *key,
 /* The account of the credentials in use (STS GetCallerIdentity). */
 int aws_account(struct aws *a, char *out, size_t n, struct gen_err *e);
 
-/* Parse an AWS timestamp ("2026-11-22T18:56:50.502741Z"); -1 on error.
- * *usec (may be NULL) gets the fraction in microseconds. */
-time_t aws_parse_time(const char *s, long *usec);
-
 /* RFC 3986 percent-encoding of every byte but A-Z a-z 0-9 - _ . ~ (and
  * '/' when keep_slash is 1). AWS_FORM: form encoding as the SDKs send
  * Query bodies (application/x-www-form-urlencoded: a space is '+'). */
@@ -94,7 +92,5 @@ void aws_urlencode(struct buf *b, const char *s, int keep_slash);
 int aws_endpoint_url(struct aws *a, const char *service, char *out, size_t n,
                      struct gen_err *e);
 
-/* How often aws_query had to retry (for tests and --debug). */
-int aws_retries(const struct aws *a);
 
 #endif

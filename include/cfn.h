@@ -12,7 +12,7 @@ struct gen_err;
 /* A stack as DescribeStacks shows it. Strings are owned. */
 struct cfn_stack {
     int exists;
-    char *name, *id, *status, *reason, *role_arn;
+    char *name, *id, *status, *reason;
     int termination_protection;
     json_t *outputs;      /* [{ "OutputKey", "OutputValue", "Description" }] */
     json_t *parameters;   /* [{ "ParameterKey", "ParameterValue" }] */
@@ -64,9 +64,8 @@ int cfn_delete_change_set(struct aws *a, const char *stack, const char *cs,
                           struct gen_err *e);
 
 struct cfn_event {
-    char *id, *logical_id, *physical_id, *type, *status, *reason, *token;
+    char *id, *logical_id, *type, *status, *reason, *token;
     time_t when;
-    long usec;
 };
 
 struct cfn_events {

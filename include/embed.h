@@ -13,8 +13,7 @@ struct embed_file {
 extern const struct embed_file embed_files[];
 extern const int embed_count;
 
-/* The embedded file at path, or NULL. When LUAFORM_LUA_DIR is set (a
- * development aid), lua/ files are not looked up here: see lh.c. */
+/* The embedded file at path, or NULL. */
 const struct embed_file *embed_find(const char *path);
 
 #endif

@@ -7,7 +7,6 @@
 #include "lh.h"
 
 struct gen_err;
-struct cfg;
 
 enum rn_format { RN_JSON, RN_YAML };
 

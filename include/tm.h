@@ -12,7 +12,4 @@
  * write them, everything else sorted by bytes. NULL on allocation failure. */
 json_t *tm_canonical(const json_t *tpl);
 
-/* Section names in template order, NULL-terminated. */
-extern const char *const tm_sections[];
-
 #endif

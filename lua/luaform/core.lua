@@ -76,9 +76,8 @@ M.frozen = setmetatable({}, { __mode = "k" })
 function M.aslist(v)
   if v == nil then return M.list{} end
   v = M.frozen[v] or v
-  if type(v) ~= "table" or M.is_intrinsic(v) or getmetatable(v) == MAP
-     or (getmetatable(v) == nil and next(v) ~= nil and not M.is_list(v))
-     or (getmetatable(v) ~= nil and getmetatable(v) ~= LIST) then
+  -- a list, or a plain empty table, is a list; anything else is one value
+  if type(v) ~= "table" or not (M.is_list(v) or (getmetatable(v) == nil and next(v) == nil)) then
     return M.list{ v }
   end
   local out = {}

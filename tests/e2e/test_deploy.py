@@ -176,7 +176,8 @@ resource "Q" { Type = "AWS::SQS::Queue", Properties = { QueueName = "not a valid
     check(rc == 0 and "Change set" in so, "web identity token file", so[-500:] + se[-1500:])
     check(jwt not in so + se and jwt[-20:] not in so + se, "--debug: the web identity token is not printed")
     check(not re.search(r"Signature=[0-9a-f]{64}", so + se), "--debug: no signature printed")
-    check("Authorization" in se or "authorization" in se.lower(), "--debug traces requests", se[:500])
+    check("Authorization: AWS4-HMAC-SHA256 Credential=" in se and "Signature=<redacted>" in se,
+          "--debug traces requests, signature redacted", se[:500])
 
     # GitHub Actions: the runner's token from a local endpoint, then --role-arn
     gh_bearer = "ghs_RUNNERREQUESTTOKEN0123456789"

@@ -4,6 +4,7 @@
 #include "aws.h"
 #include "buf.h"
 #include "cfn.h"
+#include "isotime.h"
 #include "err.h"
 #include "test.h"
 
@@ -92,10 +93,13 @@ static void test_time_and_encoding(void)
     struct buf b;
     long us = 0;
 
-    T(aws_parse_time("1970-01-01T00:00:00Z", NULL) == 0);
-    T(aws_parse_time("2026-11-22T18:56:50.502741Z", &us) == 1795373810 && us == 502741);
-    T(aws_parse_time("2026-11-22T18:56:50+00:00", NULL) == 1795373810);
-    T(aws_parse_time("yesterday", NULL) == -1);
+    time_t t = 1;
+
+    T(isotime_parse("1970-01-01T00:00:00Z", &t, NULL) == 0 && t == 0);
+    T(isotime_parse("2026-11-22T18:56:50.502741Z", &t, &us) == 0 && t == 1795373810 && us == 502741);
+    T(isotime_parse("2026-11-22T20:56:50+02:00", &t, NULL) == 0 && t == 1795373810);
+    T(isotime_parse("yesterday", &t, NULL) == -1 && t == 1795373810);
+    T(isotime_parse("2026-02-30T00:00:00Z", &t, NULL) == -1);
     buf_init(&b);
     aws_urlencode(&b, "a b/c~d+é", AWS_FORM);
     T(!strcmp(buf_cstr(&b), "a+b%2Fc~d%2B%C3%A9"));
