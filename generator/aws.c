@@ -495,18 +495,29 @@ static int creds_from(const struct xq_doc *d, const char *result,
                           xq_text(c, "SessionToken"), when, e);
 }
 
-/* An STS call that answers with credentials. */
-static int sts_creds(struct aws *a, const char *action, struct aws_params *p,
-                     enum sign_mode sign, const struct cred_creds *base,
-                     int duration, struct cred_creds *out, struct gen_err *e)
+/* An STS AssumeRole* call: role, session name, one more parameter (the
+ * external id, or the web identity token: a secret, wiped after use). */
+static int sts_creds(struct aws *a, const char *action, const char *role_arn,
+                     const char *session_name, const char *key, const char *value,
+                     enum sign_mode sign, const struct cred_creds *base, int duration,
+                     struct cred_creds *out, struct gen_err *e)
 {
+    struct aws_params p;
     struct xq_doc *d = NULL;
     char result[64];
     int rc;
 
+    aws_params_init(&p);
+    aws_param(&p, "RoleArn", role_arn);
+    aws_param(&p, "RoleSessionName", session_name);
+    if (value)
+        aws_param(&p, key, value);
     if (duration)
-        aws_paramf(p, "DurationSeconds", "%d", duration);
-    rc = query(a, "sts", action, p, sign, base, 0, &d, NULL, e);
+        aws_paramf(&p, "DurationSeconds", "%d", duration);
+    rc = query(a, "sts", action, &p, sign, base, 0, &d, NULL, e);
+    if (value && p.n >= 6)
+        memset(p.kv[5], 0, strlen(p.kv[5]));
+    aws_params_free(&p);
     snprintf(result, sizeof result, "%sResult", action);
     if (rc == 0)
         rc = creds_from(d, result, out, e);
@@ -519,17 +530,8 @@ static int sts_assume_role(void *ctx, const struct cred_creds *base,
                            const char *external_id, int duration,
                            struct cred_creds *out, struct gen_err *e)
 {
-    struct aws_params p;
-    int rc;
-
-    aws_params_init(&p);
-    aws_param(&p, "RoleArn", role_arn);
-    aws_param(&p, "RoleSessionName", session_name);
-    if (external_id)
-        aws_param(&p, "ExternalId", external_id);
-    rc = sts_creds(ctx, "AssumeRole", &p, SIGN_WITH, base, duration, out, e);
-    aws_params_free(&p);
-    return rc;
+    return sts_creds(ctx, "AssumeRole", role_arn, session_name, "ExternalId", external_id,
+                     SIGN_WITH, base, duration, out, e);
 }
 
 /* Unsigned by design: the token is the credential. */
@@ -537,18 +539,8 @@ static int sts_assume_web(void *ctx, const char *token, const char *role_arn,
                           const char *session_name, int duration,
                           struct cred_creds *out, struct gen_err *e)
 {
-    struct aws_params p;
-    int rc;
-
-    aws_params_init(&p);
-    aws_param(&p, "RoleArn", role_arn);
-    aws_param(&p, "RoleSessionName", session_name);
-    aws_param(&p, "WebIdentityToken", token);
-    rc = sts_creds(ctx, "AssumeRoleWithWebIdentity", &p, SIGN_NONE, NULL, duration, out, e);
-    if (p.n >= 6)      /* wipe the copy of the token */
-        memset(p.kv[5], 0, strlen(p.kv[5]));
-    aws_params_free(&p);
-    return rc;
+    return sts_creds(ctx, "AssumeRoleWithWebIdentity", role_arn, session_name,
+                     "WebIdentityToken", token, SIGN_NONE, NULL, duration, out, e);
 }
 
 static int plain_get(void *ctx, const char *url, const char *bearer, long *status,
