@@ -136,19 +136,22 @@ int cli_error(const struct gen_err *e)
     char line[2048];
 
     err_format(e, line, sizeof line);
+    fflush(stdout);
     fprintf(stderr, "luaform: %s\n", line);
     return EXIT_ERROR;
 }
 
 int cli_errorf(const char *fmt, ...)
 {
+    char raw[2048], line[2048];
     va_list ap;
 
-    fputs("luaform: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    err_escape(line, sizeof line, raw);
+    fflush(stdout);     /* the error comes after what it belongs to */
+    fprintf(stderr, "luaform: %s\n", line);
     return EXIT_ERROR;
 }
 
@@ -234,6 +237,12 @@ int cli_next(struct cli_parse *p, const struct cli_opt *opts, const char *cmd)
         p->arg = p->argv[p->i++];
     } else {
         cli_errorf("%s: option '%s' needs a value", cmd, a);
+        return CLI_BAD;
+    }
+    /* an unset variable in a script ('-o "$OUT"') must not mean '/' or
+     * real AWS: no option takes an empty value */
+    if (!*p->arg) {
+        cli_errorf("%s: option '%s' needs a value, got an empty one", cmd, a);
         return CLI_BAD;
     }
     return o->id;

@@ -23,11 +23,19 @@ struct gen_err {
     char msg[1024];
 };
 
+/* Copy src into dst (size n > 0), escaping control characters (\n, \t,
+ * \x1b, C1 controls as \u009b) so the text stays on one line and a
+ * terminal shows it as text; cut at a UTF-8 boundary when dst is full.
+ * Returns the length written. */
+size_t err_escape(char *dst, size_t n, const char *src);
+
 /* Fill e (when not NULL) and return code, so callers can write
  * `return err_set(e, GEN_EIO, path, 0, "cannot read '%s'", path);`. */
 int err_set(struct gen_err *e, int code, const char *file, int line,
             const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+
+/* (file and message are stored through err_escape: one line, always.) */
 
 /* Prepend context to an existing message: "context: old message". */
 int err_prefix(struct gen_err *e, const char *fmt, ...)
