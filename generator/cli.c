@@ -2,6 +2,7 @@
  * prints errors and picks exit codes. */
 #include "cli.h"
 #include "err.h"
+#include "fsx.h"
 #include "lh.h"
 
 #include <errno.h>
@@ -180,6 +181,26 @@ void cli_watchdog(const char *what, unsigned seconds)
              "(a runaway string or table function?)\n", what);
     signal(SIGALRM, on_alarm);
     alarm(seconds);
+}
+
+static void on_exit_signal(int sig)
+{
+    fsx_remove_temps();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void cli_remove_temps_on_signal(void)
+{
+    static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+    struct sigaction sa;
+    size_t i;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_exit_signal;
+    sigemptyset(&sa.sa_mask);
+    for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        sigaction(sigs[i], &sa, NULL);
 }
 
 void cli_parse_init(struct cli_parse *p, int argc, char **argv)

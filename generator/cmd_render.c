@@ -42,14 +42,16 @@ static int list_stacks(void)
     return EXIT_DONE;
 }
 
-/* Is the file at path exactly these bytes? */
+/* Is the file at path exactly these bytes? (Anything that is not a
+ * regular file of at most that size is not: a FIFO or /dev/zero there is
+ * never read to its end.) */
 static int same_file(const char *path, const struct buf *b)
 {
     char *old = NULL;
     size_t n;
     int same;
 
-    if (fsx_read(path, &old, &n, NULL) < 0)
+    if (fsx_read(path, NULL, b->len, 0, &old, &n, NULL) != 0)
         return 0;
     same = n == b->len && memcmp(old, b->data, n) == 0;
     free(old);
@@ -84,6 +86,54 @@ static int extra_files(const char *dir, const struct rn_set *set, const char *ex
     }
     closedir(d);
     return extra;
+}
+
+/* Write every rendered stack, all or nothing: under a lock on dir (two
+ * renders into one directory never mix their outputs), every temp file is
+ * written first, then they are renamed; a failure or a signal before the
+ * renames leaves the old files and no temp file. */
+static int write_all(const char *dir, const struct rn_set *set, struct buf *outs,
+                     enum rn_format fmt)
+{
+    struct fsx_staged *st = calloc(set->n ? set->n : 1, sizeof *st);
+    char (*shown)[4200] = calloc(set->n ? set->n : 1, sizeof *shown);
+    struct gen_err e;
+    size_t i;
+    int lock = -1, rc = 0;
+
+    if (!st || !shown) {
+        free(st);
+        free(shown);
+        return cli_errorf("out of memory");
+    }
+    if (fsx_lock_dir(dir, &lock, &e) < 0) {
+        rc = cli_error(&e);
+        goto out;
+    }
+    cli_remove_temps_on_signal();
+    for (i = 0; i < set->n && rc == 0; i++) {
+        snprintf(shown[i], sizeof shown[i], "%s/%s.%s", dir, set->v[i].name, rn_ext(fmt));
+        if (same_file(shown[i], &outs[i]))
+            continue;           /* st[i].tmp stays NULL: unchanged */
+        if (fsx_stage(&st[i], shown[i], outs[i].data, outs[i].len, &e) < 0)
+            rc = cli_error(&e);
+    }
+    for (i = 0; i < set->n && rc == 0; i++) {
+        if (!st[i].tmp) {
+            printf("unchanged %s\n", shown[i]);
+        } else if (fsx_commit(&st[i], &e) < 0) {
+            rc = cli_error(&e);
+        } else {
+            printf("wrote %s\n", shown[i]);
+        }
+    }
+out:
+    for (i = 0; i < set->n; i++)
+        fsx_discard(&st[i]);
+    fsx_unlock_dir(lock);
+    free(st);
+    free(shown);
+    return rc ? -1 : 0;
 }
 
 int cmd_render(int argc, char **argv)
@@ -158,27 +208,21 @@ int cmd_render(int argc, char **argv)
             goto done;
         }
     }
-    for (i = 0; i < set.n; i++) {
-        char path[4096];
+    if (check) {
+        for (i = 0; i < set.n; i++) {
+            char path[4096];
 
-        snprintf(path, sizeof path, "%s/%s.%s", dir, set.v[i].name, rn_ext(o.fmt));
-        if (check) {
+            snprintf(path, sizeof path, "%s/%s.%s", dir, set.v[i].name, rn_ext(o.fmt));
             if (!same_file(path, &outs[i])) {
                 printf("stale: %s\n", path);
                 stale = 1;
             }
-        } else if (!same_file(path, &outs[i])) {
-            if (fsx_write_atomic(path, outs[i].data, outs[i].len, &e) < 0) {
-                cli_error(&e);
-                goto done;
-            }
-            printf("wrote %s\n", path);
-        } else {
-            printf("unchanged %s\n", path);
         }
+        if (ns == 0 && extra_files(dir, &set, rn_ext(o.fmt)))
+            stale = 1;
+    } else if (write_all(dir, &set, outs, o.fmt) < 0) {
+        goto done;
     }
-    if (check && ns == 0 && extra_files(dir, &set, rn_ext(o.fmt)))
-        stale = 1;
     if (check && stale)
         fprintf(stderr, "luaform: %s is stale: run 'luaform render' and commit the result\n", dir);
     code = stale ? EXIT_STALE : EXIT_DONE;

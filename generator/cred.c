@@ -3,6 +3,7 @@
 #include "cred.h"
 #include "buf.h"
 #include "err.h"
+#include "fsx.h"
 #include "isotime.h"
 
 #include <ctype.h>
@@ -450,60 +451,17 @@ static char *expand_home(const char *path)
 /* Read a whole small file in one allocation (a growing buffer would leave
  * copies of secrets behind). *len excludes the NUL added. ENOENT and
  * ENOTDIR return 1 (not there). */
+/* A small file that may hold secrets: a regular file only (a FIFO or a
+ * device is refused without blocking), at most max bytes, wiped when
+ * reading fails; 1 when there is no such file. */
 static int read_small(const char *path, const char *disp, size_t max,
                       const char *what, char **out, size_t *len,
                       struct gen_err *e)
 {
-    struct stat st;
-    size_t n = 0;
-    ssize_t got;
-    char *data;
-    int fd;
+    char label[4200];
 
-    fd = open(path, O_RDONLY);
-    if (fd < 0) {
-        if (errno == ENOENT || errno == ENOTDIR)
-            return 1;
-        return err_set(e, GEN_EIO, NULL, 0, "cannot read %s '%s': %s", what,
-                       disp, strerror(errno));
-    }
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return err_set(e, GEN_EIO, NULL, 0, "cannot read %s '%s': %s", what,
-                       disp, "not a regular file");
-    }
-    if ((unsigned long long)st.st_size > max) {
-        close(fd);
-        return err_set(e, GEN_EINPUT, NULL, 0, "%s '%s' is larger than "
-                       "%zu bytes", what, disp, max);
-    }
-    data = malloc((size_t)st.st_size + 1);
-    if (!data) {
-        close(fd);
-        return nomem(e);
-    }
-    while (n < (size_t)st.st_size) {
-        got = read(fd, data + n, (size_t)st.st_size - n);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0) {
-            int saved = errno;
-
-            wipe(data, n);
-            free(data);
-            close(fd);
-            return err_set(e, GEN_EIO, NULL, 0, "cannot read %s '%s': %s",
-                           what, disp, strerror(saved));
-        }
-        if (got == 0)
-            break;
-        n += (size_t)got;
-    }
-    close(fd);
-    data[n] = '\0';
-    *out = data;
-    *len = n;
-    return 0;
+    snprintf(label, sizeof label, "%s '%s'", what, disp);
+    return fsx_read(path, label, max, FSX_MISSING_OK | FSX_WIPE, out, len, e);
 }
 
 static int ini_load(struct ini *f, const char *envname, const char *deflt,

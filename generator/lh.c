@@ -23,8 +23,12 @@
 #endif
 
 #define HOOK_EVERY 1000
-#define TIME_LIMIT 1.0      /* seconds of wall clock, checked at each hook */
+/* Work is bounded by instructions and memory, which do not depend on how
+ * loaded the machine is; the wall clock is a last resort far above them
+ * (LH_INSTR_LIMIT takes well under a second on an idle machine). */
+#define TIME_LIMIT 20.0     /* seconds of wall clock, checked at each hook */
 #define MAX_DEPTH 64
+#define MAX_MODULE_NAME 128 /* bytes of a name given to require */
 
 struct lh {
     lua_State *L;
@@ -143,33 +147,69 @@ static int guarded_setmetatable(lua_State *L)
     return 1;
 }
 
-/* tostring without addresses, so nothing rendered depends on them */
+/* Push the text of the value at idx without an address in it, so nothing
+ * rendered can depend on where the allocator put a table: a __tostring
+ * metamethod is honoured, a __name is given alone, and a table, function
+ * or userdata without either is its type name. */
+static void push_text(lua_State *L, int idx)
+{
+    idx = lua_absindex(L, idx);
+    if (luaL_getmetafield(L, idx, "__tostring") != LUA_TNIL) {
+        lua_pop(L, 1);
+        luaL_tolstring(L, idx, NULL);   /* errors unless it gives a string */
+        return;
+    }
+    switch (lua_type(L, idx)) {
+    case LUA_TTABLE:
+    case LUA_TFUNCTION:
+    case LUA_TUSERDATA:
+    case LUA_TLIGHTUSERDATA:
+    case LUA_TTHREAD:
+        switch (luaL_getmetafield(L, idx, "__name")) {
+        case LUA_TSTRING:
+            return;
+        case LUA_TNIL:              /* nothing was pushed */
+            break;
+        default:
+            lua_pop(L, 1);          /* a __name that is not a string */
+        }
+        lua_pushstring(L, luaL_typename(L, idx));
+        return;
+    default:
+        luaL_tolstring(L, idx, NULL);
+    }
+}
+
 static int guarded_tostring(lua_State *L)
 {
     luaL_checkany(L, 1);
-    if (!luaL_getmetafield(L, 1, "__tostring") && !luaL_getmetafield(L, 1, "__name") &&
-        (lua_istable(L, 1) || lua_isfunction(L, 1) || lua_isuserdata(L, 1) ||
-         lua_isthread(L, 1))) {
-        lua_pushstring(L, luaL_typename(L, 1));
-        return 1;
-    }
-    lua_settop(L, 1);
-    luaL_tolstring(L, 1, NULL);
+    push_text(L, 1);
     return 1;
 }
 
-/* string.format without %p (an address) */
+/* string.format without %p (an address), and with %s of a table given
+ * as tostring gives it (without an address). */
 static int guarded_format(lua_State *L)
 {
-    const char *f = luaL_checkstring(L, 1), *p;
+    size_t len;
+    const char *f = luaL_checklstring(L, 1, &len), *end = f + len, *p;
+    int arg = 1, top = lua_gettop(L);
 
-    for (p = strchr(f, '%'); p; p = strchr(p + 2, '%')) {
-        const char *q = p + 1 + strspn(p + 1, "-+ #0123456789.");
-
-        if (*q == 'p')
-            return luaL_error(L, "string.format: %%p is not allowed (addresses differ between runs)");
-        if (p[1] == '\0')
+    for (p = f; p < end; p++) {
+        if (*p != '%')
+            continue;
+        if (++p >= end || *p == '%')
+            continue;       /* a trailing '%' is the real format's error */
+        arg++;
+        p += strspn(p, "-+ #0123456789.");
+        if (p >= end)
             break;
+        if (*p == 'p')
+            return luaL_error(L, "string.format: %%p is not allowed (addresses differ between runs)");
+        if (*p == 's' && arg <= top && !lua_isstring(L, arg)) {
+            push_text(L, arg);
+            lua_replace(L, arg);
+        }
     }
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);
@@ -208,8 +248,13 @@ static int split_location(const char *m, char *file, size_t n, int *line,
 
         if (*q < '0' || *q > '9')
             continue;
-        while (*q >= '0' && *q <= '9')
-            v = v * 10 + (*q++ - '0');
+        while (*q >= '0' && *q <= '9') {
+            if (v > 99999999)
+                v = 999999999;     /* no line is that long: cap, never overflow */
+            else
+                v = v * 10 + (*q - '0');
+            q++;
+        }
         if (q[0] != ':' || q[1] != ' ')
             continue;
         snprintf(file, n, "%.*s", (int)(p - m), m);
@@ -404,19 +449,23 @@ static int lh_require(lua_State *L)
     if (lua_getfield(L, -1, name) != LUA_TNIL)
         return 1;
     lua_pop(L, 1);
-    if (strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    if (strlen(name) > MAX_MODULE_NAME)
+        return luaL_error(L, "bad module name (longer than %d bytes)", MAX_MODULE_NAME);
+    if (!*name || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                      "0123456789_.") != strlen(name) || strstr(name, ".."))
         return luaL_error(L, "bad module name '%s'", name);
     for (i = 0; i < 2 * (sizeof roots / sizeof roots[0]) && !f; i++) {
-        char *p;
+        size_t at = strlen(roots[i / 2]) + 1, n = strlen(name), k;
+        int len;
 
         /* lua/a/b.lua, lua/a/b/init.lua, templates/a/b.lua, ... */
-        snprintf(path, sizeof path, "%s/%s%s", roots[i / 2], name,
-                 i % 2 ? "/init.lua" : ".lua");
-        for (p = path + strlen(roots[i / 2]) + 1;
-             p < path + strlen(roots[i / 2]) + 1 + strlen(name); p++)
-            if (*p == '.')
-                *p = '/';
+        len = snprintf(path, sizeof path, "%s/%s%s", roots[i / 2], name,
+                       i % 2 ? "/init.lua" : ".lua");
+        if (len < 0 || (size_t)len >= sizeof path)
+            return luaL_error(L, "bad module name (too long)");
+        for (k = at; k < at + n; k++)
+            if (path[k] == '.')
+                path[k] = '/';
         f = embed_find(path);
     }
     if (!f)
@@ -435,6 +484,27 @@ static int lh_require(lua_State *L)
     lua_pushvalue(L, -1);
     lua_setfield(L, -3, name);
     return 1;
+}
+
+/* require for descriptions and manifests: the library's own modules
+ * (luaform.core holds the tables behind the read-only config) are not
+ * theirs to load. */
+static int public_require(lua_State *L)
+{
+    static const char *const open[] = { "luaform.util", "luaform.iam",
+        "luaform.github", "luaform.intrinsics", NULL };
+    const char *name = luaL_checkstring(L, 1);
+    int i;
+
+    if (!strcmp(name, "luaform") || !strncmp(name, "luaform.", 8)) {
+        for (i = 0; open[i] && strcmp(open[i], name); i++)
+            ;
+        if (!open[i])
+            return luaL_error(L, "module '%s' is internal to luaform (descriptions may "
+                              "require luaform.util, luaform.iam, luaform.github, "
+                              "luaform.intrinsics)", name);
+    }
+    return lh_require(L);
 }
 
 /* string.rep with a size check, so one call cannot ask for gigabytes. */
@@ -524,9 +594,9 @@ static int sorted_pairs(lua_State *L)
             lua_pop(L, 2);
             break;
         }
-        if (key_rank(L, -2) == 3)
-            return luaL_error(L, "pairs: keys of type %s have no order (output must not "
-                              "depend on addresses)", luaL_typename(L, -2));
+        if (key_rank(L, -2) == 3)     /* one message whichever comes first */
+            return luaL_error(L, "pairs: keys that are not booleans, numbers or "
+                              "strings have no order (output must not depend on addresses)");
         lua_createtable(L, 2, 0);
         lua_pushvalue(L, -3);
         lua_rawseti(L, -2, 1);
@@ -550,6 +620,32 @@ static int sorted_pairs(lua_State *L)
 }
 
 /* ------------------------------------------------------------ state */
+
+/* The globals of descriptions and manifests: a copy of the library's
+ * without `next` (hash order differs between runs; `pairs` is sorted) and
+ * `rawset` (it gets past read-only tables), whose _G is itself, so the
+ * hidden names cannot be reached through it. */
+static void push_public(lua_State *L, int globals)
+{
+    static const char *const hidden[] = { "next", "rawset", NULL };
+    int i;
+
+    lua_newtable(L);
+    lua_pushnil(L);
+    while (lua_next(L, globals)) {
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, -4);
+    }
+    for (i = 0; hidden[i]; i++) {
+        lua_pushnil(L);
+        lua_setfield(L, -2, hidden[i]);
+    }
+    lua_pushcfunction(L, public_require);
+    lua_setfield(L, -2, "require");
+    lua_pushvalue(L, -1);
+    lua_setfield(L, -2, "_G");
+}
 
 static void open_sandbox(lua_State *L)
 {
@@ -610,10 +706,13 @@ static void open_sandbox(lua_State *L)
     lua_setfield(L, -2, "randomseed");
     lua_pop(L, 1);
 
-    /* The host table handed to every lua/ module. */
+    /* The host table handed to every lua/ module: base is the library's
+     * globals, public what descriptions and manifests see. */
     luaL_newlib(L, host);
     lua_pushvalue(L, -2);
     lua_setfield(L, -2, "base");
+    push_public(L, lua_absindex(L, -2));
+    lua_setfield(L, -2, "public");
     lua_rawsetp(L, LUA_REGISTRYINDEX, (void *)&lh_require);
     lua_pop(L, 1);
 }
@@ -735,6 +834,13 @@ static json_t *table_to_json(struct conv *c, int idx, int depth)
     }
     lua_pushnil(L);
     while (lua_next(L, idx)) {
+        size_t klen;
+
+        if (lua_type(L, -2) == LUA_TSTRING &&
+            strlen(lua_tolstring(L, -2, &klen)) != klen) {
+            lua_pop(L, 2);
+            return conv_fail(c, "%s", "a key contains a NUL byte");
+        }
         if (lua_type(L, -2) == LUA_TSTRING)
             nstr++;
         else if (lua_isinteger(L, -2) && lua_tointeger(L, -2) >= 1)
@@ -883,12 +989,63 @@ static void push_json(lua_State *L, const json_t *j, int list_mt)
 
 /* ------------------------------------------------------------ jobs */
 
+/* The parser is handed a description one line at a time, so an error it
+ * raises without a line (a "C stack overflow" from nesting too deep) can
+ * be blamed on the line it was reading. */
+struct line_reader {
+    const char *p, *end;
+    int line;                   /* the line last handed to the parser */
+};
+
+static const char *read_line(lua_State *L, void *ud, size_t *size)
+{
+    struct line_reader *r = ud;
+    const char *nl;
+
+    (void)L;
+    if (r->p >= r->end) {
+        *size = 0;
+        return NULL;
+    }
+    nl = memchr(r->p, '\n', (size_t)(r->end - r->p));
+    *size = nl ? (size_t)(nl + 1 - r->p) : (size_t)(r->end - r->p);
+    r->p += *size;
+    r->line++;
+    return r->p - *size;
+}
+
+/* Load a description as text. As the lua command does, a UTF-8 byte
+ * order mark and a first line starting with '#' (#!/usr/bin/env ...) are
+ * skipped; the line numbers stay those of the file. */
 static int load_chunk(lua_State *L, const struct lh_source *src)
 {
+    struct line_reader r;
     char chunk[300];
+    size_t n;
+    int rc;
 
+    r.p = src->data;
+    r.end = src->data + src->len;
+    r.line = 0;
+    if (src->len >= 3 && !memcmp(r.p, "\xef\xbb\xbf", 3))
+        r.p += 3;
+    if (r.p < r.end && *r.p == '#') {
+        const char *nl = memchr(r.p, '\n', (size_t)(r.end - r.p));
+
+        r.p = nl ? nl : r.end;      /* keep the newline: line 1 stays line 1 */
+    }
     snprintf(chunk, sizeof chunk, "@%s", src->name);
-    return luaL_loadbufferx(L, src->data, src->len, chunk, "t");
+    rc = lua_load(L, read_line, &r, chunk, "t");
+    n = strlen(src->name);
+    if (rc != LUA_OK && lua_type(L, -1) == LUA_TSTRING &&
+        (strncmp(lua_tostring(L, -1), src->name, n) || lua_tostring(L, -1)[n] != ':')) {
+        const char *m = lua_tostring(L, -1);
+
+        lua_pushfstring(L, "%s:%d: %s%s", src->name, r.line > 0 ? r.line : 1,
+                        !strcmp(m, "C stack overflow") ? "nested too deeply: " : "", m);
+        lua_remove(L, -2);
+    }
+    return rc;
 }
 
 /* protected body of lh_render: stack holds the job as light userdata */
@@ -1073,9 +1230,11 @@ static int manifest_body(lua_State *L)
 
     if (load_chunk(L, src) != LUA_OK)
         return lua_error(L);
-    lua_newtable(L);                      /* _ENV: reads fall through to _G */
+    lua_newtable(L);            /* _ENV: reads fall through to the public globals */
     lua_createtable(L, 0, 1);
-    lua_pushglobaltable(L);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, (void *)&lh_require);   /* host table */
+    lua_getfield(L, -1, "public");
+    lua_remove(L, -2);
     lua_setfield(L, -2, "__index");
     lua_setmetatable(L, -2);
     if (!lua_setupvalue(L, -2, 1))

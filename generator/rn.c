@@ -88,6 +88,11 @@ static int add_system(struct rn_set *s, const struct embed_file *mf,
         }
         if (only && strcmp(only, name) != 0 && strcmp(only, sys) != 0)
             continue;
+        if (strlen(name) > RN_MAX_NAME) {
+            json_decref(m);
+            return err_set(e, GEN_EINPUT, mf->path, 0, "stack name '%.40s...' is longer "
+                           "than %d characters", name, RN_MAX_NAME);
+        }
         *found = 1;
         if (has_name(s, name))
             continue;
@@ -154,6 +159,11 @@ static int add_file(struct rn_set *s, const char *path, struct gen_err *e)
     n = strlen(base);
     if (n > 4 && !strcmp(base + n - 4, ".lua"))
         n -= 4;
+    /* the file name is the stack name (CloudFormation: at most 128) and
+     * names the output file: never cut it, two would become one */
+    if (n == 0 || n > RN_MAX_NAME)
+        return err_set(e, GEN_EINPUT, path, 0, "a description's file name is its stack "
+                       "name, which must be 1-%d characters", RN_MAX_NAME);
     snprintf(mpath, sizeof mpath, "%.*s", (int)n, base);
     if (has_name(s, mpath))
         return err_set(e, GEN_EINPUT, NULL, 0, "two stacks are named '%s' (%s and another); "
@@ -163,7 +173,7 @@ static int add_file(struct rn_set *s, const char *path, struct gen_err *e)
     snprintf(t->name, sizeof t->name, "%.*s", (int)n, base);
     t->owned_names[0] = strdup(path);
     t->desc.name = t->owned_names[0];
-    rc = fsx_read(path, &t->owned[0], &t->desc.len, e);
+    rc = fsx_read(path, NULL, FSX_MAX_INPUT, 0, &t->owned[0], &t->desc.len, e);
     if (rc < 0) {
         s->n--;
         free(t->owned_names[0]);
@@ -174,7 +184,7 @@ static int add_file(struct rn_set *s, const char *path, struct gen_err *e)
     if (stat(mpath, &st) == 0) {
         t->owned_names[1] = strdup(mpath);
         t->manifest.name = t->owned_names[1];
-        rc = fsx_read(mpath, &t->owned[1], &t->manifest.len, e);
+        rc = fsx_read(mpath, NULL, FSX_MAX_INPUT, 0, &t->owned[1], &t->manifest.len, e);
         if (rc < 0)
             return rc;
         t->manifest.data = t->owned[1];
@@ -219,7 +229,7 @@ int rn_render(const struct rn_target *t, const struct rn_opts *o,
     memset(&job, 0, sizeof job);
     cfg_init(&c);
     if (o->config_path) {
-        rc = fsx_read(o->config_path, &text, &len, e);
+        rc = fsx_read(o->config_path, NULL, FSX_MAX_CONFIG, 0, &text, &len, e);
         if (rc == 0)
             rc = cfg_parse(&c, o->config_path, text, len, e);
     } else if (t->example_config) {

@@ -45,6 +45,10 @@ int cli_main(int argc, char **argv);
  * when a render is stopped this way. */
 void cli_watchdog(const char *what, unsigned seconds);
 
+/* On SIGINT, SIGTERM, SIGHUP or SIGQUIT, remove the temp files staged by
+ * fsx_stage, then die of the signal as before. */
+void cli_remove_temps_on_signal(void);
+
 /* commands */
 int cmd_render(int argc, char **argv);
 int cmd_plan(int argc, char **argv);

@@ -1,4 +1,6 @@
-/* fsx.h: file helpers: whole-file reads and atomic writes. */
+/* fsx.h: file helpers: bounded reads of regular files, atomic writes (of
+ * one file, or of a set: every temp file first, then the renames), temp
+ * files removed on a signal, and a lock on an output directory. */
 #ifndef LUAFORM_FSX_H
 #define LUAFORM_FSX_H
 
@@ -6,15 +8,50 @@
 
 struct gen_err;
 
-/* Read a whole file; *out is malloc'd and NUL-terminated. */
-int fsx_read(const char *path, char **out, size_t *len, struct gen_err *e);
+#define FSX_MAX_INPUT ((size_t)16 << 20)   /* a description or manifest */
+#define FSX_MAX_CONFIG ((size_t)1 << 20)   /* a YAML config */
 
-/* Write data to path atomically: a temp file in the same directory,
- * fsync, rename. Creates missing parent directories. */
+#define FSX_MISSING_OK 1u   /* no such file: return 1, not an error */
+#define FSX_WIPE 2u         /* secrets: zero what was read before freeing it */
+
+/* Read a whole regular file of at most max bytes; *out is malloc'd and
+ * NUL-terminated. A directory, a FIFO, a device (/dev/zero) or a file that
+ * grows past max is refused, without blocking. Errors say "cannot read
+ * LABEL: why" (LABEL: 'path' when NULL). */
+int fsx_read(const char *path, const char *label, size_t max, unsigned flags,
+             char **out, size_t *len, struct gen_err *e);
+
+/* A file written to a temp file beside its target, not yet renamed. */
+struct fsx_staged {
+    char *path;     /* the target */
+    char *tmp;      /* NULL once renamed or removed */
+};
+
+/* Write data to a temp file beside path (mode 0644, fsynced), creating
+ * missing parent directories; path itself is not touched yet. Errors name
+ * path, not the temp file. */
+int fsx_stage(struct fsx_staged *s, const char *path, const char *data, size_t len,
+              struct gen_err *e);
+/* Rename the temp file over the target; s is emptied either way. */
+int fsx_commit(struct fsx_staged *s, struct gen_err *e);
+/* Remove the temp file if it is still there; s is emptied. */
+void fsx_discard(struct fsx_staged *s);
+
+/* stage + commit: path is replaced whole or not at all. */
 int fsx_write_atomic(const char *path, const char *data, size_t len,
                      struct gen_err *e);
 
+/* Remove every staged temp file: async-signal-safe, for a handler of
+ * SIGINT/SIGTERM/SIGHUP (which are blocked while the list changes). */
+void fsx_remove_temps(void);
+
 /* mkdir -p */
 int fsx_mkdirs(const char *dir, struct gen_err *e);
+
+/* Create dir if needed and take an exclusive lock on it (flock), waiting a
+ * while for another luaform writing there; *fd is released by
+ * fsx_unlock_dir. */
+int fsx_lock_dir(const char *dir, int *fd, struct gen_err *e);
+void fsx_unlock_dir(int fd);
 
 #endif

@@ -10,8 +10,10 @@ struct gen_err;
 
 enum rn_format { RN_JSON, RN_YAML };
 
+#define RN_MAX_NAME 128          /* a CloudFormation stack name's limit */
+
 struct rn_target {
-    char name[128];              /* stack name; output is DIR/NAME.json */
+    char name[RN_MAX_NAME + 1];  /* stack name; output is DIR/NAME.json */
     char system[64];             /* "" for a file without system.lua */
     char summary[256];           /* one line from the manifest */
     struct lh_source desc;

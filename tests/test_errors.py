@@ -151,7 +151,7 @@ for name, code, msg in (
         ("random", "math.random()", "a nil value"),
         ("undefined", "local x = undefined_thing + 1", "undefined global 'undefined_thing'")):
     bad("sandbox-" + name, TOPIC + code + "\n", 2, msg)
-bad("bytecode", "\x1bLua\x54\x00", 0, "binary")
+bad("bytecode", "\x1bLua\x54\x00", 1, "binary")
 
 # ---------------------------------------------------------------- the library's checks
 for name, code, line, msg in (

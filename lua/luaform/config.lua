@@ -2,7 +2,8 @@
 --
 -- A schema maps each key to { type = ..., default = ..., doc = ... }.
 -- Types: string, integer, number, boolean, list (of strings), map (with
--- `fields`, a nested schema). A `pattern` (Lua pattern) constrains strings,
+-- `fields`, a nested schema). A `pattern` (Lua pattern) constrains strings
+-- (`allow_empty` lets "" through it besides),
 -- `min`/`max` numbers, `values` a closed set. Values come from the YAML
 -- config (with a line for every key) and from -p KEY=VALUE overrides.
 
@@ -46,7 +47,7 @@ local function check(spec, v, src, path)
   if t == "string" and type(v) ~= "string" and m and m.plain and m.raw then v = m.raw end
   if t == "string" then
     if type(v) ~= "string" then core.fail_at(loc, "%s: expected a string, got %s", path, describe(v)) end
-    if spec.pattern and not v:match(spec.pattern) then
+    if spec.pattern and not (spec.allow_empty and v == "") and not v:match(spec.pattern) then
       core.fail_at(loc, "%s: '%s' is not valid (%s)", path, v, spec.pattern_doc or spec.pattern)
     end
     for _, f in ipairs(spec.forbid or {}) do
@@ -58,6 +59,9 @@ local function check(spec, v, src, path)
     if math.type(v) ~= "integer" then core.fail_at(loc, "%s: expected an integer, got %s", path, describe(v)) end
   elseif t == "number" then
     if type(v) ~= "number" then core.fail_at(loc, "%s: expected a number, got %s", path, describe(v)) end
+    if v ~= v or v == math.huge or v == -math.huge then
+      core.fail_at(loc, "%s: number out of range", path)
+    end
   elseif t == "boolean" then
     if type(v) ~= "boolean" then core.fail_at(loc, "%s: expected true or false, got %s", path, describe(v)) end
   elseif t == "list" then

@@ -86,15 +86,22 @@ function M.aslist(v)
 end
 
 -- Check a table argument's keys against an allow-list.
+-- The first unknown key in sorted order is named, so the message never
+-- depends on hash order.
 function M.check_keys(what, t, allowed)
+  local bad
   for k in next, t do
-    if type(k) ~= "string" or not allowed[k] then
-      local names = {}
-      for a in pairs(allowed) do names[#names + 1] = a end
-      table.sort(names)
-      M.fail("%s: unknown key '%s' (expected one of: %s)", what, tostring(k),
-             table.concat(names, ", "))
+    if type(k) ~= "string" then
+      M.fail("%s: keys must be strings, got a %s", what, type(k))
+    elseif not allowed[k] and (bad == nil or k < bad) then
+      bad = k
     end
+  end
+  if bad ~= nil then
+    local names = {}
+    for a in pairs(allowed) do names[#names + 1] = a end
+    table.sort(names)
+    M.fail("%s: unknown key '%s' (expected one of: %s)", what, bad, table.concat(names, ", "))
   end
 end
 

@@ -7,18 +7,17 @@ local config = require("luaform.config")
 
 local M = {}
 
--- The read-only base every description sees behind its own globals.
-local base = host.base
-
--- Not for descriptions: `next` walks in hash order (which differs between
--- runs; `pairs` is sorted), rawset would get past read-only tables.
-local HIDDEN = core.set{ "next", "rawset" }
+-- The read-only globals every description and manifest sees behind its
+-- own: the library's, without `next` (hash order differs between runs;
+-- `pairs` is sorted) and `rawset` (it gets past read-only tables), with a
+-- `require` that keeps the library's internals out of reach.
+local public = host.public
 
 local function description_env(t, cfg)
   local env = t:env(cfg)
   return setmetatable(env, {
     __index = function(_, k)
-      local v = not HIDDEN[k] and base[k] or nil
+      local v = public[k]
       if v == nil then core.fail("undefined global '%s'", tostring(k)) end
       return v
     end,
@@ -27,7 +26,7 @@ end
 
 -- Run a system manifest (system.lua) and return its table.
 function M.manifest(chunk)
-  host.setenv(chunk, setmetatable({}, { __index = base }))
+  host.setenv(chunk, setmetatable({}, { __index = public }))
   local m = chunk()
   if type(m) ~= "table" then core.fail("a system manifest must return a table") end
   return m

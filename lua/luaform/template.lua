@@ -153,24 +153,51 @@ end
 local DEPLOY_KEYS = core.set{ "stack_name", "role_arn", "tags", "parameters",
   "termination_protection", "s3_bucket", "account", "region" }
 
+-- Each string setting: its Lua pattern and what the pattern means. A value
+-- of the wrong type is an error, never ignored: `account = 999999999999`
+-- must not turn the account check off, nor `role_arn = 5` drop the
+-- service role.
+local DEPLOY_STRINGS = {
+  stack_name = { "^[A-Za-z][A-Za-z0-9-]*$", 128,
+                 "a letter then letters, digits and '-', at most 128" },
+  role_arn = { "^arn:aws[%w-]*:iam::%d%d%d%d%d%d%d%d%d%d%d%d:role/[%w+=,.@_/-]+$", 2048,
+               "an IAM role ARN (arn:aws:iam::123456789012:role/NAME)" },
+  s3_bucket = { "^[a-z0-9][a-z0-9.-]*[a-z0-9]$", 63, "an S3 bucket name" },
+  account = { "^%d%d%d%d%d%d%d%d%d%d%d%d$", 12, "a string of 12 digits" },
+  region = { "^[a-z][a-z]%-[a-z%-]+%-%d+$", 32, "an AWS region such as us-east-1" },
+}
+
+local function check_string_map(k, m, max_entries, max_key, max_value)
+  if type(m) ~= "table" then fail("deploy: %s must be a map of strings", k) end
+  local n = 0
+  for kk, v in pairs(m) do
+    if type(kk) ~= "string" or type(v) ~= "string" then
+      fail("deploy: %s must be a map of strings", k)
+    end
+    if #kk == 0 or #kk > max_key then fail("deploy: %s: key '%s' must be 1-%d characters", k, kk, max_key) end
+    if #v > max_value then fail("deploy: %s: value of '%s' is longer than %d", k, kk, max_value) end
+    n = n + 1
+  end
+  if n > max_entries then fail("deploy: %s: at most %d, got %d", k, max_entries, n) end
+  return core.map(m)
+end
+
 function M:set_deploy(d)
   if type(d) ~= "table" then fail("deploy expects a table") end
   core.check_keys("deploy", d, DEPLOY_KEYS)
-  if d.stack_name ~= nil and (type(d.stack_name) ~= "string" or
-      not d.stack_name:match("^[A-Za-z][A-Za-z0-9-]*$") or #d.stack_name > 128) then
-    fail("deploy: stack_name must be a letter then letters, digits and '-'")
-  end
-  for _, k in ipairs{ "tags", "parameters" } do
-    if d[k] ~= nil then
-      if type(d[k]) ~= "table" then fail("deploy: %s must be a map of strings", k) end
-      for kk, v in pairs(d[k]) do
-        if type(kk) ~= "string" or type(v) ~= "string" then
-          fail("deploy: %s must be a map of strings", k)
-        end
-      end
-      d[k] = core.map(d[k])
+  for k, spec in pairs(DEPLOY_STRINGS) do
+    local v = d[k]
+    if v ~= nil and (type(v) ~= "string" or #v > spec[2] or not v:match(spec[1])) then
+      fail("deploy: %s must be %s, got %s", k, spec[3],
+           type(v) == "string" and "'" .. v .. "'" or "a " .. type(v))
     end
   end
+  if d.termination_protection ~= nil and type(d.termination_protection) ~= "boolean" then
+    fail("deploy: termination_protection must be true or false, got a %s", type(d.termination_protection))
+  end
+  -- CloudFormation's limits: 50 tags of 128/256 characters; 200 parameters
+  if d.tags ~= nil then d.tags = check_string_map("tags", d.tags, 50, 128, 256) end
+  if d.parameters ~= nil then d.parameters = check_string_map("parameters", d.parameters, 200, 255, 4096) end
   self.deploy = d
 end
 
@@ -218,14 +245,21 @@ end
 -- tables (keeping list/map marks). Returns the new value.
 function M:resolve(v, depth)
   depth = (depth or 0) + 1
-  if depth > 64 then fail("value nested more than 64 levels deep") end
+  if depth > 64 then
+    fail_at(self.cur_loc, "value nested more than 64 levels deep (a table that contains itself?)")
+  end
   if type(v) ~= "table" then return v end
   v = core.frozen[v] or v       -- a read-only config view: its table
   if is_handle(v) then
     if v.__kind ~= "Resources" and v.__kind ~= "Parameters" then
-      fail("a %s handle cannot be used as a value", v.__kind:sub(1, -2):lower())
+      fail_at(self.cur_loc, "a %s handle cannot be used as a value", v.__kind:sub(1, -2):lower())
     end
     return fn.Ref(v.__logical)
+  end
+  local mt = getmetatable(v)
+  if mt ~= nil and mt ~= core.LIST and mt ~= core.MAP and mt ~= core.INTRINSIC then
+    fail_at(self.cur_loc, "a table with a metatable of its own cannot be rendered: "
+            .. "use a plain table, list{} or map{}")
   end
   -- intrinsics: made by Ref(), GetAtt(), ... or written by hand as tables
   local k, arg = next(v)
@@ -246,14 +280,17 @@ function M:resolve(v, depth)
   end
   local out = {}
   for k, x in next, v do out[k] = self:resolve(x, depth) end
-  return setmetatable(out, getmetatable(v))
+  return setmetatable(out, mt)
 end
 
 -- Finish: check references and return template, locations.
 function M:finish()
   local tpl = { AWSTemplateFormatVersion = "2010-09-09" }
   if self.description then tpl.Description = self.description end
-  if self.metadata then tpl.Metadata = self:resolve(self.metadata) end
+  if self.metadata then
+    self.cur_loc = self.loc.Metadata
+    tpl.Metadata = self:resolve(self.metadata)
+  end
   if #self.order.Resources == 0 then
     fail("the stack defines no resource (CloudFormation needs at least one)")
   end

@@ -14,6 +14,10 @@ local S3_NAME = "^[a-z0-9][a-z0-9.-]+[a-z0-9]$"
 local REPO = "^[%w_.-]+/[%w_.-]+$"
 -- a key prefix: non-empty, ending in '/', no wildcard
 local PREFIX = "^[%w!_.'()-][%w!_.'()/-]*/$"
+-- a branch or environment name as Role B's trust spells it; empty: any ref
+local REF = "^[^%c%s:*?]*$"
+-- an S3 object version id (opaque, URL-ready)
+local VERSION_ID = "^[%w._+/=-]+$"
 
 return {
   name = "ltbase",
@@ -44,20 +48,27 @@ return {
     } },
     github = { type = "map", fields = {
       oidc_provider_arn = { type = "string", default = "",
+        pattern = "^arn:aws[%w-]*:iam::%d%d%d%d%d%d%d%d%d%d%d%d:oidc%-provider/token%.actions%.githubusercontent%.com$",
+        allow_empty = true,
+        pattern_doc = "arn:aws:iam::ACCOUNT:oidc-provider/token.actions.githubusercontent.com, or empty",
         doc = "ARN of an existing GitHub OIDC provider; empty: the foundation creates one" },
       vendor_subject = { type = "string", default = "repo:Lychee-Technology/ltbase.api:*",
         pattern = "^repo:[%w_.-]+/[%w_.-]+:.+$", pattern_doc = "repo:OWNER/NAME:...",
         doc = "the OIDC subject allowed to assume Role A" },
       ops_repo = { type = "string", required = true, pattern = REPO,
         pattern_doc = "OWNER/NAME", doc = "the customer's ops repository (Role B)" },
-      ops_branch = { type = "string", default = "",
+      ops_branch = { type = "string", default = "", pattern = REF,
+        pattern_doc = "a branch name without spaces, ':' or wildcards",
         doc = "narrow Role B to this branch (empty: any ref of ops_repo)" },
-      ops_environment = { type = "string", default = "",
+      ops_environment = { type = "string", default = "", pattern = REF,
+        pattern_doc = "an environment name without spaces, ':' or wildcards",
         doc = "narrow Role B to this GitHub environment (wins over ops_branch)" },
     } },
     lambda = { type = "map", fields = {
-      runtime = { type = "string", default = "provided.al2023" },
-      handler = { type = "string", default = "bootstrap" },
+      runtime = { type = "string", default = "provided.al2023", pattern = "^[a-z][a-z0-9.]*$",
+                  pattern_doc = "a Lambda runtime such as provided.al2023" },
+      handler = { type = "string", default = "bootstrap", pattern = "^[^%s%c]+$",
+                  pattern_doc = "a Lambda handler, without spaces" },
       architecture = { type = "string", default = "arm64", values = { "arm64", "x86_64" } },
       memory_mb = { type = "integer", default = 512, min = 128, max = 10240 },
       timeout_s = { type = "integer", default = 30, min = 1, max = 900 },
@@ -65,13 +76,15 @@ return {
     beta = { type = "map", fields = {
       artifact_key = { type = "string", default = "beta/current.zip", pattern = "^beta/.+$",
                        pattern_doc = "a key under beta/" },
-      object_version = { type = "string", required = true,
+      object_version = { type = "string", required = true, pattern = VERSION_ID,
+                         pattern_doc = "an S3 object version id",
                          doc = "S3 object version of the beta artifact" },
     } },
     prod = { type = "map", fields = {
       artifact_key = { type = "string", default = "prod/current.zip", pattern = "^prod/.+$",
                        pattern_doc = "a key under prod/" },
-      object_version = { type = "string", required = true,
+      object_version = { type = "string", required = true, pattern = VERSION_ID,
+                         pattern_doc = "an S3 object version id",
                          doc = "S3 object version of the candidate artifact" },
       stable_version = { type = "string", default = "", pattern = "^%d*$",
                          pattern_doc = "a Lambda version number, or empty",

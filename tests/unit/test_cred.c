@@ -1086,8 +1086,22 @@ static void test_parse_errors(void)
     /* a directory is not a file */
     setenv("AWS_SHARED_CREDENTIALS_FILE", scratch, 1);
     T(get(NULL, &f, T0, &p, &c, &m) == GEN_EIO);
-    TMSG(has(m, "cannot read file '") && has(m, "not a regular file"), "%s",
+    TMSG(has(m, "cannot read file '") && has(m, "Is a directory"), "%s",
          m);
+    /* nor is a FIFO (refused at once, not waited on) or a device */
+    {
+        char fifo[600];
+
+        snprintf(fifo, sizeof fifo, "%s/fifo", scratch);
+        T(mkfifo(fifo, 0600) == 0);
+        setenv("AWS_SHARED_CREDENTIALS_FILE", fifo, 1);
+        T(get(NULL, &f, T0, &p, &c, &m) == GEN_EIO);
+        TMSG(has(m, "cannot read file '") && has(m, "not a regular file"), "%s", m);
+        unlink(fifo);
+        setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/zero", 1);
+        T(get(NULL, &f, T0, &p, &c, &m) == GEN_EIO);
+        TMSG(has(m, "not a regular file"), "%s", m);
+    }
     remove(file);
 }
 

@@ -1,3 +1,4 @@
+#define _DEFAULT_SOURCE      /* flock */
 /* test_model.c: buf, cfg (YAML config), tm (canonical order), ej/ey. */
 #include "buf.h"
 #include "cfg.h"
@@ -8,8 +9,12 @@
 #include "test.h"
 #include "tm.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static void test_buf(void)
@@ -124,22 +129,84 @@ static void test_tm_emit(void)
     json_decref(in);
 }
 
+/* Is there a file in dir whose name contains needle? */
+static int dir_has(const char *dir, const char *needle)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    int found = 0;
+
+    while (d && (de = readdir(d)))
+        if (strstr(de->d_name, needle))
+            found = 1;
+    if (d)
+        closedir(d);
+    return found;
+}
+
 static void test_fsx(void)
 {
-    char dir[] = "/tmp/luaform-fsx-XXXXXX", path[256], *data;
+    char dir[] = "/tmp/luaform-fsx-XXXXXX", path[256], sub[256], fifo[256], *data = NULL;
+    struct fsx_staged a, b;
     size_t n;
     struct gen_err e;
+    int fd = -1;
 
     T(mkdtemp(dir) != NULL);
     snprintf(path, sizeof path, "%s/a/b/c.json", dir);
+    snprintf(sub, sizeof sub, "%s/a/b", dir);
     T(fsx_write_atomic(path, "hello\n", 6, &e) == 0);
-    T(fsx_read(path, &data, &n, &e) == 0 && n == 6 && !strcmp(data, "hello\n"));
+    T(fsx_read(path, NULL, 100, 0, &data, &n, &e) == 0 && n == 6 && !strcmp(data, "hello\n"));
     free(data);
     T(fsx_write_atomic(path, "x", 1, &e) == 0);
-    T(fsx_read(path, &data, &n, &e) == 0 && n == 1);
+    T(fsx_read(path, NULL, 100, 0, &data, &n, &e) == 0 && n == 1);
     free(data);
-    T(fsx_read("/nonexistent/file", &data, &n, &e) < 0 && strstr(e.msg, "cannot open"));
+    T(fsx_read("/nonexistent/file", NULL, 100, 0, &data, &n, &e) < 0 &&
+      strstr(e.msg, "cannot read '/nonexistent/file': No such file"));
+    T(fsx_read("/nonexistent/file", NULL, 100, FSX_MISSING_OK, &data, &n, &e) == 1);
+
+    /* bounded: never a device, a FIFO or a directory; never past max */
+    T(fsx_read("/dev/zero", NULL, 100, 0, &data, &n, &e) < 0 &&
+      strstr(e.msg, "not a regular file"));
+    snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+    T(mkfifo(fifo, 0600) == 0);
+    T(fsx_read(fifo, NULL, 100, 0, &data, &n, &e) < 0 && strstr(e.msg, "not a regular file"));
+    T(fsx_read(dir, "the thing", 100, 0, &data, &n, &e) < 0 &&
+      !strcmp(e.msg, "cannot read the thing: Is a directory"));
+    T(fsx_read(path, NULL, 0, 0, &data, &n, &e) < 0 && strstr(e.msg, "larger than 0 bytes"));
+
+    /* a set: nothing replaced until commit; a discarded temp file is gone */
+    T(fsx_stage(&a, path, "new", 3, &e) == 0 && a.tmp && dir_has(sub, ".tmp."));
+    T(fsx_read(path, NULL, 100, 0, &data, &n, &e) == 0 && !strcmp(data, "x"));
+    free(data);
+    T(fsx_commit(&a, &e) == 0 && !a.tmp && !dir_has(sub, ".tmp."));
+    T(fsx_read(path, NULL, 100, 0, &data, &n, &e) == 0 && !strcmp(data, "new"));
+    free(data);
+    T(fsx_stage(&b, path, "newer", 5, &e) == 0);
+    fsx_discard(&b);
+    T(!dir_has(sub, ".tmp."));
+    T(fsx_stage(&b, path, "newest", 6, &e) == 0);
+    fsx_remove_temps();                 /* what a signal handler does */
+    T(!dir_has(sub, ".tmp."));
+    fsx_discard(&b);
+
+    /* a directory where the file should go: the error names the target */
+    T(fsx_stage(&a, sub, "x", 1, &e) < 0 && strstr(e.msg, "cannot write '") &&
+      strstr(e.msg, "/a/b': Is a directory") && !strstr(e.msg, ".tmp."));
+    T(fsx_stage(&a, "/proc/nope/x.json", "x", 1, &e) < 0 && !strstr(e.msg, ".tmp."));
+
+    /* the directory lock: exclusive, released by unlock */
+    T(fsx_lock_dir(sub, &fd, &e) == 0 && fd >= 0);
+    {
+        int other = open(sub, O_RDONLY | O_DIRECTORY);
+
+        T(other >= 0 && flock(other, LOCK_EX | LOCK_NB) != 0);
+        fsx_unlock_dir(fd);
+        T(flock(other, LOCK_EX | LOCK_NB) == 0);
+        close(other);
+    }
     unlink(path);
+    unlink(fifo);
 }
 
 int main(void)
