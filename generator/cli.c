@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -173,10 +174,14 @@ static void on_alarm(int sig)
 
 void cli_watchdog(const char *what, unsigned seconds)
 {
+    const char *env = getenv("LUAFORM_WATCHDOG_SECONDS");
+
     if (!what) {
         alarm(0);
         return;
     }
+    if (env && *env && atoi(env) > 0)
+        seconds = (unsigned)atoi(env);
     snprintf(watchdog_msg, sizeof watchdog_msg, "luaform: %s: time limit exceeded "
              "(a runaway string or table function?)\n", what);
     signal(SIGALRM, on_alarm);

@@ -495,7 +495,7 @@ static int plan_or_deploy(int argc, char **argv, const char *name, int execute)
         int r;
 
         buf_init(&t->body);
-        cli_watchdog(set.v[i].desc.name, 3);
+        cli_watchdog(set.v[i].desc.name, CLI_WATCHDOG_SECONDS);
         r = rn_render(&set.v[i], &c.ro, &t->body, &t->tpl, &t->deploy, &e);
         cli_watchdog(NULL, 0);
         if (r < 0) {

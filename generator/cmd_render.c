@@ -200,7 +200,7 @@ int cmd_render(int argc, char **argv)
         goto done;
     for (i = 0; i < set.n; i++) {
         buf_init(&outs[i]);
-        cli_watchdog(set.v[i].desc.name, 3);
+        cli_watchdog(set.v[i].desc.name, CLI_WATCHDOG_SECONDS);
         rc = rn_render(&set.v[i], &o, &outs[i], NULL, NULL, &e);
         cli_watchdog(NULL, 0);
         if (rc < 0) {

@@ -6,6 +6,7 @@
  * strings becomes !GetAtt Res.Attr. */
 #include "ey.h"
 #include "err.h"
+#include "tm.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -140,7 +141,8 @@ static int node(yaml_emitter_t *em, const json_t *v, const char *tag)
         snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
         return scalar(em, tag, num, strlen(num), YAML_PLAIN_SCALAR_STYLE, implicit);
     case JSON_REAL:
-        snprintf(num, sizeof num, "%.15g", json_real_value(v));
+        snprintf(num, sizeof num, "%.*g", tm_precision(json_real_value(v)),
+                 json_real_value(v));
         if (!strchr(num, '.') && !strpbrk(num, "ni")) {
             /* YAML 1.1 reads 1e-05 as a string: make it 1.0e-05 */
             char *exp = strpbrk(num, "eE");

@@ -248,15 +248,10 @@ static int split_location(const char *m, char *file, size_t n, int *line,
 
         if (*q < '0' || *q > '9')
             continue;
-        while (*q >= '0' && *q <= '9') {
-            if (v > 99999999)
-                v = 999999999;     /* no line is that long: cap, never overflow */
-            else
-                v = v * 10 + (*q - '0');
-            q++;
-        }
+        while (*q >= '0' && *q <= '9' && q - p <= 9)
+            v = v * 10 + (*q++ - '0');
         if (q[0] != ':' || q[1] != ' ')
-            continue;
+            continue;       /* also a "line" of more than 9 digits: not one */
         snprintf(file, n, "%.*s", (int)(p - m), m);
         *line = v;
         *rest = q + 2;

@@ -1,6 +1,7 @@
 /* tm.c: canonical key order for templates. */
 #include "tm.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -159,4 +160,17 @@ static json_t *canon(const json_t *v, enum ctx c)
 json_t *tm_canonical(const json_t *tpl)
 {
     return canon(tpl, C_TOP);
+}
+
+int tm_precision(double v)
+{
+    char buf[40];
+    int p;
+
+    for (p = 15; p < 17; p++) {
+        snprintf(buf, sizeof buf, "%.*g", p, v);
+        if (strtod(buf, NULL) == v)
+            return p;
+    }
+    return 17;      /* always enough for a double */
 }

@@ -42,7 +42,11 @@ int cli_main(int argc, char **argv);
 
 /* End the process with "luaform: WHAT: time limit exceeded" unless
  * cli_watchdog(NULL, 0) comes within seconds. Nothing has been written
- * when a render is stopped this way. */
+ * when a render is stopped this way. A last resort for a description stuck
+ * in one C call (the Lua host bounds everything else by instructions and
+ * memory), so far above any real render; LUAFORM_WATCHDOG_SECONDS (tests)
+ * replaces the seconds. */
+#define CLI_WATCHDOG_SECONDS 30
 void cli_watchdog(const char *what, unsigned seconds);
 
 /* On SIGINT, SIGTERM, SIGHUP or SIGQUIT, remove the temp files staged by

@@ -12,4 +12,9 @@
  * write them, everything else sorted by bytes. NULL on allocation failure. */
 json_t *tm_canonical(const json_t *tpl);
 
+/* Numbers: the fewest significant digits, at least 15, with which "%.*g"
+ * reads back as exactly v (15 keeps 0.1 as 0.1; 17 is needed for
+ * 0.30000000000000004 and for the largest double). */
+int tm_precision(double v);
+
 #endif

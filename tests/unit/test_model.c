@@ -144,6 +144,46 @@ static int dir_has(const char *dir, const char *needle)
     return found;
 }
 
+/* Numbers in their shortest exact form, in JSON and YAML; strings that
+ * look like numbers untouched. */
+static void test_numbers(void)
+{
+    json_t *in = json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:I, s:s, s:s}",
+                           "max", 1.7976931348623157e308, "third", 0.30000000000000004,
+                           "tenth", 0.1, "small", 1e-05, "two", 2.0, "neg", -2.5e-300,
+                           "big", (json_int_t)9007199254740993LL,
+                           "str", "1.25 \"0.1000000000000000055511151231257827\" 3e5",
+                           "esc", "\\\"0.30000000000000004");
+    struct buf j, y;
+    struct gen_err e;
+    json_t *back;
+    json_error_t je;
+
+    buf_init(&j);
+    buf_init(&y);
+    T(ej_emit(in, &j, &e) == 0);
+    T(strstr(j.data, "\"max\": 1.7976931348623157e308,"));
+    T(strstr(j.data, "\"third\": 0.30000000000000004,"));
+    T(strstr(j.data, "\"tenth\": 0.1,"));
+    T(strstr(j.data, "\"small\": 1e-5,"));
+    T(strstr(j.data, "\"two\": 2.0,"));
+    T(strstr(j.data, "\"neg\": -2.5e-300,"));
+    T(strstr(j.data, "\"big\": 9007199254740993,"));
+    back = json_loads(j.data, 0, &je);
+    T(back && json_equal(back, in));
+    json_decref(back);
+    T(ey_emit(in, &y, &e) == 0);
+    T(strstr(y.data, "max: 1.7976931348623157e+308\n"));
+    T(strstr(y.data, "third: 0.30000000000000004\n"));
+    T(strstr(y.data, "tenth: 0.1\n"));
+    T(strstr(y.data, "small: 1.0e-05\n"));
+    buf_free(&j);
+    buf_free(&y);
+    json_decref(in);
+    T(tm_precision(0.1) == 15 && tm_precision(0.30000000000000004) == 17 &&
+      tm_precision(1.7976931348623157e308) == 17);
+}
+
 static void test_fsx(void)
 {
     char dir[] = "/tmp/luaform-fsx-XXXXXX", path[256], sub[256], fifo[256], *data = NULL;
@@ -214,6 +254,7 @@ int main(void)
     test_buf();
     test_cfg();
     test_tm_emit();
+    test_numbers();
     test_fsx();
     return t_report();
 }
