@@ -1068,6 +1068,8 @@ static int render_body(lua_State *L)
         if (load_chunk(L, &job->manifest) != LUA_OK)
             return lua_error(L);
         lua_setfield(L, -2, "manifest");
+        lua_pushstring(L, job->manifest.name);
+        lua_setfield(L, -2, "manifest_name");
     }
     if (job->config_file) {
         lua_pushstring(L, job->config_file);

@@ -313,4 +313,17 @@ path, (rc, so, se, secs) = render_desc("sorts.lua", T + "local t = {}\nfor r = 1
                                        "  table.sort(t)\nend\n")
 check(rc == 0, f"a render that takes {secs:.1f} s of wall clock is not stopped by the clock", se)
 
+# A broken system.lua beside a description: blamed on it, said plainly.
+sysdir = tmpdir()
+sdesc = write(os.path.join(sysdir, "s.lua"), T)
+for manifest, msg, where in (
+        ('return { name = "x", config = 5 }', "config schema: expected a map", "system.lua"),
+        ('return { name = "x", config = { x = 5 } }', "key 'x': expected a spec table", "system.lua"),
+        ('return { name = "x", config = { x = { type = "strin" } } }', "key 'x': type must be", "system.lua"),
+        ('return { name = "x", config = { x = { type = "string", required = true } } }',
+         "required config key 'x' is missing (no config file", "s.lua")):
+    write(os.path.join(sysdir, "system.lua"), manifest + "\n")
+    rc, so, se, _ = run("render", sdesc, "-o", tmpdir())
+    one_error(f"manifest {manifest!r}: {msg}", rc, se, msg, os.path.join(sysdir, where) + ": ")
+
 report()

@@ -131,10 +131,40 @@ local function merge_file(schema, values, out, src, prefix)
   end
 end
 
+local SPEC_KEYS = core.set{ "type", "default", "doc", "required", "pattern", "pattern_doc",
+  "allow_empty", "forbid", "min", "max", "values", "fields" }
+
+-- A manifest's schema, checked before it is used: its mistakes are the
+-- manifest's, blamed on it, not a confusing error in the library.
+function M.check_schema(schema, file, prefix)
+  prefix = prefix or ""
+  local loc = { file = file or "?", line = 0 }
+  if type(schema) ~= "table" then
+    core.fail_at(loc, "config schema%s: expected a map of keys to specs, got a %s",
+                 prefix == "" and "" or " '" .. prefix:sub(1, -2) .. "'", type(schema))
+  end
+  for k, spec in pairs(schema) do
+    local what = "config schema: key '" .. prefix .. tostring(k) .. "'"
+    if type(k) ~= "string" or k == "" or k:find(".", 1, true) then
+      core.fail_at(loc, "%s: keys must be non-empty strings without '.'", what)
+    end
+    if type(spec) ~= "table" then core.fail_at(loc, "%s: expected a spec table, got a %s", what, type(spec)) end
+    for sk in pairs(spec) do
+      if not SPEC_KEYS[sk] then core.fail_at(loc, "%s: unknown field '%s'", what, tostring(sk)) end
+    end
+    if not TYPES[spec.type] then
+      core.fail_at(loc, "%s: type must be one of string, integer, number, boolean, list, map", what)
+    end
+    if spec.type == "map" then M.check_schema(spec.fields, file, prefix .. k .. ".") end
+    for _, f in ipairs{ "pattern", "pattern_doc", "doc" } do
+      if spec[f] ~= nil and type(spec[f]) ~= "string" then core.fail_at(loc, "%s: %s must be a string", what, f) end
+    end
+  end
+end
+
 local function defaults(schema)
   local out = {}
   for k, spec in next, schema do
-    if not TYPES[spec.type] then error("schema: key '" .. k .. "' has a bad type") end
     if spec.type == "map" then out[k] = defaults(spec.fields)
     elseif spec.default ~= nil then out[k] = spec.default end
   end
@@ -145,7 +175,11 @@ local function check_required(schema, out, src, prefix)
   for k, spec in pairs(schema) do
     if spec.type == "map" then check_required(spec.fields, out[k], src, prefix .. k .. ".")
     elseif out[k] == nil and spec.required then
-      core.fail_at({ file = src.file, line = 0 }, "required config key '%s%s' is missing", prefix, k)
+      if src.file then
+        core.fail_at({ file = src.file, line = 0 }, "required config key '%s%s' is missing", prefix, k)
+      end
+      core.fail_at({ file = "?", line = 0 }, "required config key '%s%s' is missing (no config "
+                   .. "file: give one with -c FILE, or -p %s%s=VALUE)", prefix, k, prefix, k)
     end
   end
 end
@@ -197,7 +231,7 @@ function M.load(schema, file, values, meta, overrides)
       end
       parent[last] = check(spec, o.value, src, o.key)
     end
-    check_required(schema, out, { file = file or "config" }, "")
+    check_required(schema, out, { file = file }, "")
   else
     out = values or {}
     for _, o in ipairs(overrides or {}) do out[o.key] = o.value end

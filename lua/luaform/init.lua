@@ -25,20 +25,24 @@ local function description_env(t, cfg)
 end
 
 -- Run a system manifest (system.lua) and return its table.
-function M.manifest(chunk)
+function M.manifest(chunk, name)
   host.setenv(chunk, setmetatable({}, { __index = public }))
   local m = chunk()
-  if type(m) ~= "table" then core.fail("a system manifest must return a table") end
+  if type(m) ~= "table" then
+    core.fail_at({ file = name or "?", line = 0 }, "a system manifest must return a table")
+  end
   return m
 end
 
--- opts: stack, manifest (chunk or nil), config_file, values, meta, overrides
+-- opts: stack, manifest (chunk or nil), manifest_name, config_file, values,
+-- meta, overrides
 function M.render(desc, opts)
   local schema = nil
   local system = nil
   if opts.manifest then
-    system = M.manifest(opts.manifest)
+    system = M.manifest(opts.manifest, opts.manifest_name)
     schema = system.config
+    if schema ~= nil then config.check_schema(schema, opts.manifest_name) end
   end
   local cfg = config.load(schema, opts.config_file, opts.values, opts.meta, opts.overrides)
   local t = template.new({ name = opts.stack, system = system and system.name or nil })
