@@ -71,7 +71,10 @@ static void shorten_reals(const char *s, struct buf *out)
             }
             p += n;
         } else {
-            buf_addc(out, *p++);
+            size_t n = strcspn(p, "\"-0123456789");
+
+            buf_add(out, p, n ? n : 1);     /* punctuation and white space */
+            p += n ? n : 1;
         }
     }
 }

@@ -984,9 +984,9 @@ static void push_json(lua_State *L, const json_t *j, int list_mt)
 
 /* ------------------------------------------------------------ jobs */
 
-/* The parser is handed a description one line at a time, so an error it
- * raises without a line (a "C stack overflow" from nesting too deep) can
- * be blamed on the line it was reading. */
+/* When the parser fails without a line (a "C stack overflow" from nesting
+ * too deep), the chunk is parsed again, handed over one line at a time, to
+ * learn the line it was reading. */
 struct line_reader {
     const char *p, *end;
     int line;                   /* the line last handed to the parser */
@@ -1009,15 +1009,29 @@ static const char *read_line(lua_State *L, void *ud, size_t *size)
     return r->p - *size;
 }
 
+/* The embedded file src is, or NULL when it was read from disk. */
+static const struct embed_file *embedded(const struct lh_source *src)
+{
+    const struct embed_file *f = embed_find(src->name);
+
+    return f && f->data == src->data ? f : NULL;
+}
+
 /* Load a description as text. As the lua command does, a UTF-8 byte
  * order mark and a first line starting with '#' (#!/usr/bin/env ...) are
- * skipped; the line numbers stay those of the file. */
+ * skipped; the line numbers stay those of the file. A built-in one is
+ * compiled once per process, as the library is. */
 static int load_chunk(lua_State *L, const struct lh_source *src)
 {
+    const struct embed_file *f = embedded(src);
     struct line_reader r;
     char chunk[300];
     size_t n;
     int rc;
+
+    snprintf(chunk, sizeof chunk, "@%s", src->name);
+    if (f)
+        return load_embedded(L, f, chunk);
 
     r.p = src->data;
     r.end = src->data + src->len;
@@ -1029,13 +1043,15 @@ static int load_chunk(lua_State *L, const struct lh_source *src)
 
         r.p = nl ? nl : r.end;      /* keep the newline: line 1 stays line 1 */
     }
-    snprintf(chunk, sizeof chunk, "@%s", src->name);
-    rc = lua_load(L, read_line, &r, chunk, "t");
+    rc = luaL_loadbufferx(L, r.p, (size_t)(r.end - r.p), chunk, "t");
     n = strlen(src->name);
     if (rc != LUA_OK && lua_type(L, -1) == LUA_TSTRING &&
         (strncmp(lua_tostring(L, -1), src->name, n) || lua_tostring(L, -1)[n] != ':')) {
-        const char *m = lua_tostring(L, -1);
+        const char *m;
 
+        lua_load(L, read_line, &r, chunk, "t");
+        lua_pop(L, 1);              /* its error (or function): one value */
+        m = lua_tostring(L, -1);
         lua_pushfstring(L, "%s:%d: %s%s", src->name, r.line > 0 ? r.line : 1,
                         !strcmp(m, "C stack overflow") ? "nested too deeply: " : "", m);
         lua_remove(L, -2);
@@ -1070,6 +1086,9 @@ static int render_body(lua_State *L)
         lua_setfield(L, -2, "manifest");
         lua_pushstring(L, job->manifest.name);
         lua_setfield(L, -2, "manifest_name");
+        /* a built-in manifest's schema was checked by lh_manifest */
+        lua_pushboolean(L, !embedded(&job->manifest));
+        lua_setfield(L, -2, "check_schema");
     }
     if (job->config_file) {
         lua_pushstring(L, job->config_file);
@@ -1239,6 +1258,18 @@ static int manifest_body(lua_State *L)
     lua_call(L, 0, 1);
     if (!lua_istable(L, -1))
         return luaL_error(L, "a system manifest must return a table");
+    /* its config schema, checked once here rather than for every stack */
+    lua_pushcfunction(L, lh_require);
+    lua_pushstring(L, "luaform.config");
+    lua_call(L, 1, 1);
+    lua_getfield(L, -1, "check_schema");
+    if (lua_getfield(L, -3, "config") == LUA_TNIL) {
+        lua_pop(L, 3);
+        return 1;
+    }
+    lua_pushstring(L, src->name);
+    lua_call(L, 2, 0);
+    lua_pop(L, 1);
     return 1;
 }
 

@@ -143,21 +143,23 @@ function M.check_schema(schema, file, prefix)
     core.fail_at(loc, "config schema%s: expected a map of keys to specs, got a %s",
                  prefix == "" and "" or " '" .. prefix:sub(1, -2) .. "'", type(schema))
   end
-  for k, spec in pairs(schema) do
-    local what = "config schema: key '" .. prefix .. tostring(k) .. "'"
+  for k, spec in next, schema do
+    local function bad(fmt, ...)
+      core.fail_at(loc, "config schema: key '%s%s': " .. fmt, prefix, tostring(k), ...)
+    end
     if type(k) ~= "string" or k == "" or k:find(".", 1, true) then
-      core.fail_at(loc, "%s: keys must be non-empty strings without '.'", what)
+      bad("keys must be non-empty strings without '.'")
     end
-    if type(spec) ~= "table" then core.fail_at(loc, "%s: expected a spec table, got a %s", what, type(spec)) end
-    for sk in pairs(spec) do
-      if not SPEC_KEYS[sk] then core.fail_at(loc, "%s: unknown field '%s'", what, tostring(sk)) end
+    if type(spec) ~= "table" then bad("expected a spec table, got a %s", type(spec)) end
+    for sk in next, spec do
+      if not SPEC_KEYS[sk] then bad("unknown field '%s'", tostring(sk)) end
     end
-    if not TYPES[spec.type] then
-      core.fail_at(loc, "%s: type must be one of string, integer, number, boolean, list, map", what)
-    end
+    if not TYPES[spec.type] then bad("type must be one of string, integer, number, boolean, list, map") end
     if spec.type == "map" then M.check_schema(spec.fields, file, prefix .. k .. ".") end
-    for _, f in ipairs{ "pattern", "pattern_doc", "doc" } do
-      if spec[f] ~= nil and type(spec[f]) ~= "string" then core.fail_at(loc, "%s: %s must be a string", what, f) end
+    if (spec.pattern ~= nil and type(spec.pattern) ~= "string") or
+       (spec.pattern_doc ~= nil and type(spec.pattern_doc) ~= "string") or
+       (spec.doc ~= nil and type(spec.doc) ~= "string") then
+      bad("pattern, pattern_doc and doc must be strings")
     end
   end
 end

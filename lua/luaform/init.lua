@@ -34,15 +34,15 @@ function M.manifest(chunk, name)
   return m
 end
 
--- opts: stack, manifest (chunk or nil), manifest_name, config_file, values,
--- meta, overrides
+-- opts: stack, manifest (chunk or nil), manifest_name, check_schema (false
+-- when lh_manifest has checked it), config_file, values, meta, overrides
 function M.render(desc, opts)
   local schema = nil
   local system = nil
   if opts.manifest then
     system = M.manifest(opts.manifest, opts.manifest_name)
     schema = system.config
-    if schema ~= nil then config.check_schema(schema, opts.manifest_name) end
+    if schema ~= nil and opts.check_schema then config.check_schema(schema, opts.manifest_name) end
   end
   local cfg = config.load(schema, opts.config_file, opts.values, opts.meta, opts.overrides)
   local t = template.new({ name = opts.stack, system = system and system.name or nil })

@@ -158,13 +158,13 @@ local DEPLOY_KEYS = core.set{ "stack_name", "role_arn", "tags", "parameters",
 -- must not turn the account check off, nor `role_arn = 5` drop the
 -- service role.
 local DEPLOY_STRINGS = {
-  stack_name = { "^[A-Za-z][A-Za-z0-9-]*$", 128,
-                 "a letter then letters, digits and '-', at most 128" },
-  role_arn = { "^arn:aws[%w-]*:iam::%d%d%d%d%d%d%d%d%d%d%d%d:role/[%w+=,.@_/-]+$", 2048,
-               "an IAM role ARN (arn:aws:iam::123456789012:role/NAME)" },
-  s3_bucket = { "^[a-z0-9][a-z0-9.-]*[a-z0-9]$", 63, "an S3 bucket name" },
-  account = { "^%d%d%d%d%d%d%d%d%d%d%d%d$", 12, "a string of 12 digits" },
-  region = { "^[a-z][a-z]%-[a-z%-]+%-%d+$", 32, "an AWS region such as us-east-1" },
+  { "stack_name", "^[A-Za-z][A-Za-z0-9-]*$", 128,
+    "a letter then letters, digits and '-', at most 128" },
+  { "role_arn", "^arn:aws[%w-]*:iam::%d%d%d%d%d%d%d%d%d%d%d%d:role/[%w+=,.@_/-]+$", 2048,
+    "an IAM role ARN (arn:aws:iam::123456789012:role/NAME)" },
+  { "s3_bucket", "^[a-z0-9][a-z0-9.-]*[a-z0-9]$", 63, "an S3 bucket name" },
+  { "account", "^%d%d%d%d%d%d%d%d%d%d%d%d$", 12, "a string of 12 digits" },
+  { "region", "^[a-z][a-z]%-[a-z%-]+%-%d+$", 32, "an AWS region such as us-east-1" },
 }
 
 local function check_string_map(k, m, max_entries, max_key, max_value)
@@ -185,10 +185,10 @@ end
 function M:set_deploy(d)
   if type(d) ~= "table" then fail("deploy expects a table") end
   core.check_keys("deploy", d, DEPLOY_KEYS)
-  for k, spec in pairs(DEPLOY_STRINGS) do
-    local v = d[k]
-    if v ~= nil and (type(v) ~= "string" or #v > spec[2] or not v:match(spec[1])) then
-      fail("deploy: %s must be %s, got %s", k, spec[3],
+  for _, spec in ipairs(DEPLOY_STRINGS) do
+    local k, v = spec[1], d[spec[1]]
+    if v ~= nil and (type(v) ~= "string" or #v > spec[3] or not v:match(spec[2])) then
+      fail("deploy: %s must be %s, got %s", k, spec[4],
            type(v) == "string" and "'" .. v .. "'" or "a " .. type(v))
     end
   end
