@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum { O_OUT = 1, O_FORMAT, O_CONFIG, O_PARAM, O_CHECK, O_LIST, O_VERBOSE, O_HELP };
 
@@ -88,6 +89,44 @@ static int extra_files(const char *dir, const struct rn_set *set, const char *ex
     return extra;
 }
 
+/* Temp files a killed render left beside the stacks' files (NAME.EXT.tmp.
+ * and mkstemp's six characters): reported by --check (they are easy to
+ * commit), removed by a render, which holds the directory's lock so no
+ * other render is writing them. Returns how many were found. */
+static int leftover_temps(const char *dir, const struct rn_set *set, const char *ext,
+                          int remove)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    int found = 0;
+    size_t i;
+
+    if (!d)
+        return 0;
+    while ((de = readdir(d))) {
+        for (i = 0; i < set->n; i++) {
+            size_t n = strlen(set->v[i].name), el = strlen(ext);
+            const char *p = de->d_name;
+
+            if (strncmp(p, set->v[i].name, n) || p[n] != '.' || strncmp(p + n + 1, ext, el) ||
+                strncmp(p + n + 1 + el, ".tmp.", 5) || strlen(p + n + 1 + el + 5) != 6)
+                continue;
+            found++;
+            if (remove) {
+                char path[4400];
+
+                snprintf(path, sizeof path, "%s/%s", dir, p);
+                unlink(path);
+            } else {
+                printf("stale: %s/%s (a temp file an interrupted render left)\n", dir, p);
+            }
+            break;
+        }
+    }
+    closedir(d);
+    return found;
+}
+
 /* Write every rendered stack, all or nothing: under a lock on dir (two
  * renders into one directory never mix their outputs), every temp file is
  * written first, then they are renamed; a failure or a signal before the
@@ -111,6 +150,7 @@ static int write_all(const char *dir, const struct rn_set *set, struct buf *outs
         goto out;
     }
     cli_remove_temps_on_signal();
+    leftover_temps(dir, set, rn_ext(fmt), 1);
     for (i = 0; i < set->n && rc == 0; i++) {
         snprintf(shown[i], sizeof shown[i], "%s/%s.%s", dir, set->v[i].name, rn_ext(fmt));
         if (same_file(shown[i], &outs[i]))
@@ -219,6 +259,8 @@ int cmd_render(int argc, char **argv)
             }
         }
         if (ns == 0 && extra_files(dir, &set, rn_ext(o.fmt)))
+            stale = 1;
+        if (leftover_temps(dir, &set, rn_ext(o.fmt), 0))
             stale = 1;
     } else if (write_all(dir, &set, outs, o.fmt) < 0) {
         goto done;

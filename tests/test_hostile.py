@@ -139,6 +139,17 @@ for trial in range(12):
 check(not leftover, "Ctrl-C while writing leaves no temp file", str(leftover[:5]))
 check(not partial, "Ctrl-C while writing leaves no partial file", str(partial[:5]))
 
+# A temp file a killed render left (SIGKILL cannot be caught): --check
+# reports it, the next render removes it.
+out = tmpdir()
+run("render", files[0], "-p", "v=x", "-o", out)
+write(os.path.join(out, "s00.json.tmp.AbC123"), "{")
+rc, so, se, _ = run("render", files[0], "-p", "v=x", "-o", out, "--check")
+check(rc == 2 and "s00.json.tmp.AbC123 (a temp file an interrupted render left)" in so,
+      "--check reports a temp file left behind", so)
+rc, so, se, _ = run("render", files[0], "-p", "v=x", "-o", out)
+check(rc == 0 and os.listdir(out) == ["s00.json"], "render removes it", str(os.listdir(out)))
+
 # Two renders into one directory at once: one whole set or the other.
 mixed = 0
 for trial in range(6):
