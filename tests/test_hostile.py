@@ -1,5 +1,5 @@
 """Render under attack: the defects adversarial testing found in render
-(issue 6, ../shared/research/adversarial-testing.md), each repro as it was
+(issue 6 and its adversarial test report), each repro as it was
 reported, now one error line and exit 1 (or the right result), never a
 crash, a hang, a mixed or partial output, or output that changes between
 runs."""

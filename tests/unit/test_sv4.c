@@ -2,7 +2,9 @@
  * header and query signing) and S3 cases computed with botocore.
  *
  * usage: test_sv4 [vector-dir]   (else $SV4_VECTORS, else
- *                                 ../shared/testdata/sigv4/v4) */
+ *                                 tests/unit/sigv4/v4: a copy of
+ *                                 aws-c-auth's vectors, with its LICENSE
+ *                                 and NOTICE; see its README.md) */
 #include "err.h"
 #include "sv4.h"
 #include "test.h"
@@ -627,7 +629,7 @@ int main(int argc, char **argv)
 {
     const char *dir = argc > 1 ? argv[1] : getenv("SV4_VECTORS");
 
-    test_vectors(dir ? dir : "../shared/testdata/sigv4/v4");
+    test_vectors(dir ? dir : "tests/unit/sigv4/v4");
     test_fixed();
     test_edges();
     return t_report();
