@@ -10,9 +10,9 @@
 #   findings/T/  crash-*, leak-*, oom-*, timeout-* files: what failed
 #   watchdog/T/  inputs the render harness abandoned (see fuzz_render.c)
 #   logs/T.log   libFuzzer's output of the last run
-# Targets run two at a time (or $FUZZ_JOBS at a time). Findings kept from an
-# earlier run are tried again first: one that no longer fails moves to
-# findings/T/fixed/. Exit status 1 when anything was found.
+# Targets run one per core at a time ($FUZZ_JOBS to choose). Findings kept
+# from an earlier run are tried again first: one that no longer fails moves
+# to findings/T/fixed/. Exit status 1 when anything was found.
 set -u
 
 WATCHDOG_EXIT=86        # fuzz_render.c: an input abandoned at 3 s
@@ -97,6 +97,12 @@ coverage() {
         awk '{ printf "cov %s ft %s corpus %s", $2, $4, $6 }'
 }
 
+# Write $res at once (the pool below waits for it to appear).
+result() {
+    echo "$1" >"$res.tmp"
+    mv "$res.tmp" "$res"
+}
+
 # Fuzz target $1 until its time is up; leave a one-line summary in
 # $B/logs/$1.result and return non-zero on a finding.
 fuzz_one() {
@@ -120,7 +126,7 @@ fuzz_one() {
         fi
     done
     if [ -n "$found" ]; then
-        echo "FOUND (from an earlier run, still failing):$found" >"$res"
+        result "FOUND (from an earlier run, still failing):$found"
         return 1
     fi
     make_seeds "$t"
@@ -161,10 +167,10 @@ fuzz_one() {
     note=""
     [ "$abandoned" -gt 0 ] && note=", $abandoned input(s) abandoned by the watchdog (kept in $B/watchdog/$t)"
     if [ -n "$found" ]; then
-        echo "FOUND after $runs runs, $(coverage "$log"):$found" >"$res"
+        result "FOUND after $runs runs, $(coverage "$log"):$found"
         return 1
     fi
-    echo "nothing found: $runs runs, $(coverage "$log")$note" >"$res"
+    result "nothing found: $runs runs, $(coverage "$log")$note"
     return 0
 }
 
@@ -197,22 +203,41 @@ JOBS=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 2)}
 echo "fuzzing $* for ${SECONDS_EACH}s each, $JOBS at a time (logs in $B/logs/)"
 
 status=0
-while [ $# -gt 0 ]; do
-    group=""
-    i=0
-    while [ $# -gt 0 ] && [ $i -lt "$JOBS" ]; do
-        group="$group $1"
-        fuzz_one "$1" &
-        shift
-        i=$((i + 1))
+pending="$*"
+active=""
+mkdir -p "$B/logs"
+for t in $pending; do rm -f "$B/logs/$t.result"; done
+# A pool of $JOBS: a target starts as soon as another one is done.
+give_up=$(( $(now) + (SECONDS_EACH + 300) * ($# + 1) ))
+while [ -n "$pending$active" ]; do
+    set -- $active
+    while [ -n "$pending" ] && [ $# -lt "$JOBS" ]; do
+        t=${pending%% *}
+        [ "$t" = "$pending" ] && pending="" || pending=${pending#* }
+        fuzz_one "$t" >/dev/null 2>&1 &
+        active="$active $t"
+        set -- $active
     done
-    wait
-    for t in $group; do
-        r=$(cat "$B/logs/$t.result" 2>/dev/null || echo "FOUND: no result (see $B/logs/$t.log)")
-        printf '%-8s %s\n' "$t" "$r"
-        case $r in FOUND*) status=1 ;; esac
+    sleep 1
+    if [ "$(now)" -gt "$give_up" ]; then
+        for t in $active; do
+            [ -f "$B/logs/$t.result" ] ||
+                echo "FOUND: no result in time (see $B/logs/$t.log)" >"$B/logs/$t.result"
+        done
+    fi
+    still=""
+    for t in $active; do
+        if [ -f "$B/logs/$t.result" ]; then
+            r=$(cat "$B/logs/$t.result")
+            printf '%-8s %s\n' "$t" "$r"
+            case $r in FOUND*) status=1 ;; esac
+        else
+            still="$still $t"
+        fi
     done
+    active=$still
 done
+wait
 if [ "$status" != 0 ]; then
     echo "fuzz: findings above; reproduce one with: make fuzz-repro T=TARGET F=FILE"
     exit 1
