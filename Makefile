@@ -105,3 +105,4 @@ clean:
 	rm -rf build build-asan luaform
 
 .PHONY: all deps units test asan demo bench clean
+include tests/fuzz/fuzz.mk

@@ -1,8 +1,13 @@
 #!/bin/sh
 # Install the Debian packages luaform needs to build and test, if missing.
+# usage: install-deps.sh [fuzz]   (fuzz: also clang and libFuzzer, for
+#                                  make fuzz; no test tools needed)
 set -eu
 pkgs="build-essential pkg-config liblua5.4-dev libjansson-dev libyaml-dev
 libcurl4-openssl-dev libssl-dev libexpat1-dev ca-certificates python3"
+if [ "${1:-}" = fuzz ]; then
+    pkgs="$pkgs clang libclang-rt-dev"
+fi
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
@@ -15,6 +20,7 @@ if [ -n "$missing" ]; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
 fi
+[ "${1:-}" = fuzz ] && exit 0
 # Test tools that are not Debian packages here: they must be on PATH.
 for t in moto_server cfn-lint aws; do
     command -v "$t" >/dev/null 2>&1 ||
