@@ -393,9 +393,11 @@ int cfg_override(struct cfg *c, const char *kv, struct gen_err *e)
     o = json_object();
     json_object_set_new(o, "key", json_stringn(kv, (size_t)(eq - kv)));
     json_object_set_new(o, "value", json_string(eq + 1));
-    if (!json_object_get(o, "value")) {
+    if (!json_object_get(o, "key") || !json_object_get(o, "value")) {
+        int key = !json_object_get(o, "key");
+
         json_decref(o);
-        return err_set(e, GEN_EINPUT, NULL, 0, "-p value is not valid UTF-8");
+        return err_set(e, GEN_EINPUT, NULL, 0, "-p %s is not valid UTF-8", key ? "key" : "value");
     }
     json_array_append_new(c->overrides, o);
     return 0;

@@ -245,6 +245,9 @@ for old, new in (("  memory_mb: 512", "  memory_mb: 1e999"),
     rc, so, se, _ = run("render", "ltbase", "-c", cfg, "-o", tmpdir())
     one_error(f"{new.strip()}: number out of range", rc, se, "number out of range",
               f"{cfg}:{line_of(EXAMPLE, old)}: ")
+p = subprocess.run([BIN, "render", "ltbase", "-p", b"\xff=1", "-o", tmpdir()], capture_output=True)
+one_error("-p with a key that is not UTF-8 (found by make fuzz)", p.returncode,
+          p.stderr.decode(errors="replace"), "-p key is not valid UTF-8")
 rc, so, se, _ = run("render", "ltbase", "-p", "prod.canary_weight=1e999", "-o", tmpdir())
 one_error("-p prod.canary_weight=1e999: number out of range", rc, se, "number out of range", "-p: ")
 for new, msg in (("  memory_mb: !!str 512", "expected an integer, got '512'"),
