@@ -11,8 +11,9 @@
  *
  * Watchdog: a single C call (a pathological string.find pattern,
  * table.move over 2^40 slots) is not stopped by the host's instruction,
- * memory and time limits but by the CLI's 3 s alarm, which ends the
- * process (cli.c). The harness does the same: past 3 s it saves the input
+ * memory and time limits but by the CLI's alarm (30 s), which ends the
+ * process (cli.c). The harness does the same, sooner so that fuzzing goes
+ * on: past 3 s it saves the input
  * to $FUZZ_WATCHDOG_DIR (when set), says so on stderr and exits with
  * status 86, which tests/fuzz/run.sh takes as "abandoned, fuzz on" rather
  * than as a finding. Its timer is a POSIX timer on its own signal, as
@@ -34,7 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define WATCHDOG_SECONDS 3      /* as cmd_render.c's cli_watchdog */
+#define WATCHDOG_SECONDS 3      /* cli.c's watchdog is 30 s: a last resort */
 #define WATCHDOG_EXIT 86
 #define LTBASE "--@ltbase\n"
 
@@ -48,7 +49,7 @@ static size_t wd_size;
 static void on_watchdog(int sig)
 {
     static const char msg[] = "fuzz_render: watchdog: the render ran past "
-        "3 s (the CLI's watchdog would end it); input abandoned\n";
+        "3 s (the CLI's watchdog would end it later); input abandoned\n";
     ssize_t w;
 
     (void)sig;
