@@ -342,7 +342,7 @@ static int paged(struct aws *a, const char *action, const char *const *kv, int m
         if (!stop && next && *next) {
             if (pages + 1 >= max_pages || seen_token(seen, pages, next)) {
                 if (cut) {
-                    *cut = 1;
+                    *cut = pages + 1 >= max_pages ? 1 : 2;
                 } else {
                     rc = err_set(e, GEN_EAWS, NULL, 0, "%s: %s", action,
                                  pages + 1 >= max_pages ?
@@ -472,8 +472,25 @@ int cfn_delete_stack(struct aws *a, const char *stack, const char *token,
 {
     const char *kv[] = { "StackName", stack, "ClientRequestToken", token,
                          "RoleARN", role_arn, NULL };
+    struct aws_fault f;
+    struct xq_doc *d = NULL;
+    struct cfn_stack s;
+    struct gen_err first;
+    int rc;
 
-    return simple(a, "DeleteStack", kv, e);
+    rc = call_kv(a, "DeleteStack", kv, &d, &f, e);
+    xq_free(d);
+    if (!(rc == GEN_EAWS && f.unexpected))
+        return rc;
+    first = *e;
+    if (cfn_describe_stack(a, stack, &s, e) == 0 &&
+        (!s.exists || !strncmp(s.status, "DELETE_", 7))) {
+        cfn_stack_free(&s);
+        return 0;
+    }
+    cfn_stack_free(&s);
+    *e = first;
+    return rc;
 }
 
 int cfn_update_termination_protection(struct aws *a, const char *stack, int enable,

@@ -299,13 +299,14 @@ static int make_change_set(struct cmd *c, struct aws *a, struct target *t,
     return rc;
 }
 
-/* Remove the empty REVIEW_IN_PROGRESS stack a CREATE change set left. */
+/* Remove the empty REVIEW_IN_PROGRESS stack a CREATE change set left;
+ * after Ctrl-C, things are left as they are (and said so). */
 static void drop_shell(struct aws *a, const char *stack, const char *type)
 {
     struct cfn_stack s;
     struct gen_err e;
 
-    if (strcmp(type, "CREATE") || cfn_describe_stack(a, stack, &s, &e) < 0)
+    if (strcmp(type, "CREATE") || interrupt_pending() || cfn_describe_stack(a, stack, &s, &e) < 0)
         return;
     if (s.exists && !strcmp(s.status, "REVIEW_IN_PROGRESS")) {
         char token[128];

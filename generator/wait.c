@@ -187,8 +187,9 @@ static int new_events(struct aws *a, const struct wait_opts *o, char *last, size
         return rc;
     if (ev.cut) {
         clear_progress(o, shown);
-        fprintf(o->out, "luaform: %zu events since the last poll are shown; older ones "
-                "were skipped (over %d pages)\n", ev.n, CFN_EVENT_PAGES);
+        fprintf(o->out, "luaform: the newest %zu events since the last poll are shown; older "
+                "ones were skipped (%s)\n", ev.n, ev.cut == 1 ? "more pages than one poll reads" :
+                "the service repeated a page token");
     }
     for (i = ev.n; i-- > 0;) {
         const struct cfn_event *x = &ev.v[i];

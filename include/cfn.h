@@ -75,7 +75,8 @@ struct cfn_event {
 struct cfn_events {
     struct cfn_event *v;
     size_t n;
-    int cut;              /* 1: older events than these were left unread */
+    int cut;              /* older events than these were left unread: 1 after
+                             CFN_EVENT_PAGES pages, 2 at a repeated token */
 };
 
 void cfn_events_free(struct cfn_events *ev);
@@ -89,6 +90,8 @@ int cfn_describe_events(struct aws *a, const char *stack, const char *stop_id,
                         int one_page, struct cfn_events *out, struct gen_err *e);
 
 int cfn_get_template(struct aws *a, const char *stack, char **body, struct gen_err *e);
+/* After an answer that was not CloudFormation's (a proxy may have passed
+ * the call on), a look at the stack decides: gone or DELETE_* is done. */
 int cfn_delete_stack(struct aws *a, const char *stack, const char *client_request_token,
                      const char *role_arn, struct gen_err *e);
 int cfn_update_termination_protection(struct aws *a, const char *stack, int enable,

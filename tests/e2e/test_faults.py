@@ -169,6 +169,24 @@ try:
     finally:
         p.stop()
 
+    # DeleteStack: a portal's page is an error; a mangled answer to a call
+    # that ran is looked up (DescribeStacks) and the delete goes on
+    p, ep = with_proxy("--junk", "DeleteStack")
+    try:
+        rc, so, se, secs = lf("delete", "--stack-name", "f-exec", "--yes", *ep, timeout=30)
+        check(rc == 1 and one_error_line(se) and "DeleteStack: unexpected answer (HTTP 200" in se,
+              "a portal's page to DeleteStack is an error", so + se)
+        check((stack("f-exec") or {}).get("StackStatus") == "CREATE_COMPLETE", "the stack is still there")
+    finally:
+        p.stop()
+    p, ep = with_proxy("--junk-after", "DeleteStack")
+    try:
+        rc, so, se, secs = lf("delete", "--stack-name", "f-junk-after", "--yes", *ep, timeout=30)
+        check(rc == 0 and "f-junk-after: deleted" in so, "a mangled answer to DeleteStack that ran: looked, "
+              "went on", so + se)
+    finally:
+        p.stop()
+
     # S3 always sends an ETag with a put: a 200 without one is not a put
     m.aws("s3api", "create-bucket", "--bucket", "lf-faults")
     p, ep = with_proxy("--junk", "PutObject")
