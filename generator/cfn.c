@@ -168,9 +168,12 @@ static int change_set_state(struct aws *a, const char *stack, const char *cs,
 static int took_effect(struct aws *a, int execute, const char *stack, const char *cs,
                        int *done, struct gen_err *e)
 {
-    struct gen_err first = *e;
+    struct gen_err local, first;
     int created, executed, rc;
 
+    if (!e)
+        e = &local;
+    first = *e;
     rc = change_set_state(a, stack, cs, &created, &executed, e);
     if (rc < 0) {
         char look[sizeof e->msg];
@@ -201,7 +204,7 @@ static int mutate(struct aws *a, const char *action, const struct aws_params *p,
     *out = NULL;
     for (attempt = 1;; attempt++) {
         struct aws_fault f;
-        int created, executed, done = 0;
+        int done = 0, lrc;
 
         memset(&f, 0, sizeof f);
         rc = aws_query_once(a, "cloudformation", action, p, out, &f, e);
@@ -209,19 +212,14 @@ static int mutate(struct aws *a, const char *action, const struct aws_params *p,
             return 0;
         if (rc == GEN_EAWS && !execute && !strcmp(f.code, "AlreadyExistsException"))
             return 0;   /* our own unique name: an earlier attempt made it */
-        if (rc == GEN_EAWS && execute && attempt > 1 &&
-            !strcmp(f.code, "InvalidChangeSetStatus")) {
-            /* after a retry: did our first attempt start it? */
-            if (change_set_state(a, stack, cs, &created, &executed, e) == 0 && executed)
-                return 0;
-            return rc;
-        }
-        if (rc == GEN_EAWS && f.unexpected) {
-            /* something answered, not CloudFormation; it may have passed
-             * the call on first. Look, and stop: the same answer again
-             * would tell nothing more */
-            int lrc = took_effect(a, execute, stack, cs, &done, e);
-
+        if ((rc == GEN_EAWS && execute && attempt > 1 &&
+             !strcmp(f.code, "InvalidChangeSetStatus")) ||
+            (rc == GEN_EAWS && f.unexpected)) {
+            /* after a retry: did our first attempt start it? Or something
+             * answered, not CloudFormation, and it may have passed the
+             * call on first. Look, and stop: the same call again would
+             * tell nothing more */
+            lrc = took_effect(a, execute, stack, cs, &done, e);
             return lrc < 0 ? lrc : done ? 0 : rc;
         }
         if (!(rc == GEN_ENET || (rc == GEN_EAWS && f.retryable)))
@@ -475,13 +473,16 @@ int cfn_delete_stack(struct aws *a, const char *stack, const char *token,
     struct aws_fault f;
     struct xq_doc *d = NULL;
     struct cfn_stack s;
-    struct gen_err first;
+    struct gen_err local, first;
     int rc;
 
+    if (!e)
+        e = &local;
     rc = call_kv(a, "DeleteStack", kv, &d, &f, e);
     xq_free(d);
     if (!(rc == GEN_EAWS && f.unexpected))
         return rc;
+    /* something else answered; it may have passed the call on: look */
     first = *e;
     if (cfn_describe_stack(a, stack, &s, e) == 0 &&
         (!s.exists || !strncmp(s.status, "DELETE_", 7))) {
