@@ -29,7 +29,7 @@ LIB_SRCS = generator/err.c generator/buf.c generator/fsx.c \
            generator/embed.c generator/tm.c generator/ej.c generator/ey.c \
            generator/cfg.c generator/lh.c generator/rn.c \
            generator/sv4.c generator/http.c generator/xq.c generator/cred.c generator/aws.c generator/isotime.c \
-           generator/cfn.c generator/wait.c
+           generator/cfn.c generator/wait.c generator/interrupt.c
 CLI_SRCS = generator/cli.c generator/cmd_render.c generator/cmd_deploy.c generator/main.c
 GEN_SRC  = $(B)/lua_embed.c
 

@@ -9,6 +9,7 @@
 #include "cred.h"
 #include "err.h"
 #include "http.h"
+#include "interrupt.h"
 #include "isotime.h"
 #include "sv4.h"
 
@@ -117,21 +118,124 @@ static void debug_line(void *ctx, const char *line)
 
 /* ------------------------------------------------------------ endpoints */
 
+#define ENDPOINT_URL_MAX 511
+
+/* Where a configured endpoint URL came from, for its errors. */
+static void endpoint_source(const struct aws *a, const char *service, const char *url,
+                            char *out, size_t n)
+{
+    char name[64];
+    size_t i, k;
+
+    if (url == a->o.endpoint_url) {
+        snprintf(out, n, "--endpoint-url");
+        return;
+    }
+    k = (size_t)snprintf(name, sizeof name, "AWS_ENDPOINT_URL_%s", service);
+    for (i = 17; i < k && i < sizeof name - 1; i++)
+        name[i] = (name[i] >= 'a' && name[i] <= 'z') ? (char)(name[i] - 'a' + 'A') :
+                  ((name[i] >= 'A' && name[i] <= 'Z') || (name[i] >= '0' && name[i] <= '9'))
+                  ? name[i] : '_';
+    if (getenv(name) == url)
+        snprintf(out, n, "%s", name);
+    else if (getenv("AWS_ENDPOINT_URL") == url)
+        snprintf(out, n, "AWS_ENDPOINT_URL");
+    else
+        snprintf(out, n, "endpoint_url (config file)");
+}
+
+static int host_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '.' || c == '_';
+}
+
+/* Why host[:port] (n bytes) is not one, or NULL. */
+static const char *bad_authority(const char *hs, size_t n)
+{
+    const char *end = hs + n, *port = NULL, *p;
+    long v = 0;
+
+    if (n == 0)
+        return "has no host";
+    if (*hs == '[') {               /* an IPv6 literal */
+        const char *close = memchr(hs, ']', n);
+
+        if (!close || close == hs + 1)
+            return "has a malformed IPv6 host";
+        for (p = hs + 1; p < close; p++)
+            if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') ||
+                  (*p >= 'A' && *p <= 'F') || *p == ':' || *p == '.'))
+                return "has a malformed IPv6 host";
+        if (close + 1 < end && close[1] != ':')
+            return "has a malformed IPv6 host";
+        port = close + 1 < end ? close + 1 : NULL;
+    } else {
+        port = memchr(hs, ':', n);
+        for (p = hs; p < (port ? port : end); p++)
+            if (!host_char(*p))
+                return "has a character a host name cannot have";
+        if (port == hs)
+            return "has no host";
+    }
+    if (!port)
+        return NULL;
+    if (port + 1 == end || end - port > 6)
+        return "has a malformed port";
+    for (p = port + 1; p < end; p++) {
+        if (*p < '0' || *p > '9')
+            return "has a malformed port";
+        v = v * 10 + (*p - '0');
+    }
+    return v >= 1 && v <= 65535 ? NULL : "has a port out of range (1-65535)";
+}
+
+/* Check an endpoint URL before anything is sent to it: http:// or
+ * https://, host, optional port, optional path; no user info (its
+ * password would go into the signed Host header and the --debug trace),
+ * query, fragment, white space or control characters. from names where
+ * the URL came from; a refused URL is quoted redacted, or not at all. */
+static int check_endpoint(const char *url, const char *from, struct gen_err *e)
+{
+    const char *hs, *why = NULL, *p;
+    struct buf shown;
+    int rc;
+
+    if (strchr(url, '@'))
+        return err_set(e, GEN_EINPUT, NULL, 0, "%s: an endpoint URL with user info "
+                       "(user:password@host) is refused: luaform signs its requests with "
+                       "AWS credentials, and a password there would be sent and shown", from);
+    for (p = url; *p && !why; p++)
+        if ((unsigned char)*p <= ' ' || *p == 0x7f)
+            why = "has white space or a control character";
+    hs = !strncmp(url, "https://", 8) ? url + 8 : !strncmp(url, "http://", 7) ? url + 7 : NULL;
+    if (!why && strlen(url) > ENDPOINT_URL_MAX)
+        why = "is too long";
+    if (!why && !hs)
+        why = "must start with http:// or https://";
+    if (!why && strpbrk(url, "?#"))
+        why = "must not have a query or a fragment";
+    if (!why)
+        why = bad_authority(hs, strcspn(hs, "/"));
+    if (!why)
+        return 0;
+    buf_init(&shown);
+    http_redact_url(&shown, url);
+    rc = err_set(e, GEN_EINPUT, NULL, 0, "%s: endpoint '%s' %s", from, buf_cstr(&shown), why);
+    buf_free(&shown);
+    return rc;
+}
+
+/* Split a checked endpoint URL into base, Host header and path. */
 static int parse_base(struct endpoint *ep, const char *url, struct gen_err *e)
 {
     const char *hs, *he, *ps;
     size_t n;
 
-    if (!strncmp(url, "https://", 8))
-        hs = url + 8;
-    else if (!strncmp(url, "http://", 7))
-        hs = url + 7;
-    else
-        return err_set(e, GEN_EINPUT, NULL, 0,
-                       "endpoint '%s' must start with http:// or https://", url);
-    he = hs + strcspn(hs, "/?#");
-    if (he == hs || (size_t)(he - hs) >= sizeof ep->host || *he == '?' || *he == '#')
-        return err_set(e, GEN_EINPUT, NULL, 0, "endpoint '%s' is not a valid URL", url);
+    hs = url + (!strncmp(url, "https://", 8) ? 8 : 7);
+    he = hs + strcspn(hs, "/");
+    if ((size_t)(he - hs) >= sizeof ep->host || strlen(he) >= sizeof ep->path)
+        return err_set(e, GEN_EINPUT, NULL, 0, "endpoint URL too long");
     snprintf(ep->host, sizeof ep->host, "%.*s", (int)(he - hs), hs);
     /* curl leaves a default port out of Host: so must the signature */
     n = strlen(ep->host);
@@ -158,9 +262,14 @@ static struct endpoint *endpoint_at(struct aws *a, const char *service,
     struct http_opts ho;
     struct endpoint *ep;
     const char *custom = at ? NULL : cred_endpoint_url(a->cred, service, a->o.endpoint_url);
-    char url[512];
+    char url[ENDPOINT_URL_MAX + 1], from[96];
     int i;
 
+    if (custom) {
+        endpoint_source(a, service, custom, from, sizeof from);
+        if (check_endpoint(custom, from, e) < 0)
+            return NULL;
+    }
     if (at)
         snprintf(url, sizeof url, "%s", at);
     else if (custom)
@@ -178,7 +287,7 @@ static struct endpoint *endpoint_at(struct aws *a, const char *service,
     memset(ep, 0, sizeof *ep);
     snprintf(ep->service, sizeof ep->service, "%s", service);
     ep->custom = custom != NULL;
-    if (parse_base(ep, url, e) < 0)
+    if ((!custom && check_endpoint(url, "endpoint", e) < 0) || parse_base(ep, url, e) < 0)
         return NULL;
     memset(&ho, 0, sizeof ho);
     if (a->o.debug)
@@ -213,16 +322,6 @@ struct call {
     int once;                   /* no retry: the caller checks state first */
     struct endpoint *ep;        /* NULL: the service's endpoint */
 };
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts;
-
-    ts.tv_sec = ms / 1000;
-    ts.tv_nsec = (ms % 1000) * 1000000L;
-    while (nanosleep(&ts, &ts) != 0)
-        ;
-}
 
 static void fault_from(struct aws_fault *f, const struct xq_aws_error *x)
 {
@@ -334,6 +433,9 @@ static int call(struct aws *a, const struct call *c, struct http_response *r,
             hq.nheaders = nh;
             hq.body = c->body;
             hq.body_len = c->body_len;
+            /* once: exactly one request per attempt, never libcurl's own
+             * resend on a new connection (see http.h) */
+            hq.fresh = c->once;
             http_response_free(r);
             http_response_init(r);
             rc = http_send(ep->http, &hq, r, e);
@@ -387,7 +489,13 @@ static int call(struct aws *a, const struct call *c, struct http_response *r,
             a->last = *fault;
             return rc;
         }
-        sleep_ms(http_backoff_ms(attempt, NULL, NULL));
+        if (interrupt_sleep_ms(http_backoff_ms(attempt, NULL, NULL))) {
+            fault->retryable = 0;
+            fault->interrupted = 1;
+            a->last = *fault;
+            err_prefix(e, "interrupted while waiting to retry");
+            return rc;
+        }
     }
 }
 
@@ -398,17 +506,50 @@ static const char *api_version(const char *service)
     return !strcmp(service, "sts") ? "2011-06-15" : "2010-05-15";
 }
 
+/* The parsed answer to action in r (a 2xx). Anything whose root element
+ * is not <ActionResponse> (a captive portal's page, a proxy's own answer,
+ * an empty body) is not one: GEN_EAWS, fault->unexpected. */
+static int answer(struct aws *a, const struct http_response *r, const char *action,
+                  struct xq_doc **out, struct aws_fault *fault, struct gen_err *e)
+{
+    struct xq_doc *d = NULL;
+    struct gen_err pe;
+    char want[128], what[256];
+    int rc;
+
+    snprintf(want, sizeof want, "%sResponse", action);
+    rc = xq_parse(r->body.data, r->body.len, &d, &pe);
+    if (rc == GEN_ENOMEM)
+        return err_set(e, GEN_ENOMEM, NULL, 0, "out of memory");
+    if (rc == 0 && !strcmp(xq_root(d)->name, want)) {
+        *out = d;
+        return 0;
+    }
+    xq_free(d);
+    xq_describe(r->body.data, r->body.len, what, sizeof what);
+    memset(fault, 0, sizeof *fault);
+    fault->http_status = (int)r->status;
+    snprintf(fault->code, sizeof fault->code, "UnexpectedAnswer");
+    snprintf(fault->message, sizeof fault->message, "HTTP %ld, %s", r->status, what);
+    fault->unexpected = 1;
+    a->last = *fault;
+    return err_set(e, GEN_EAWS, NULL, 0, "unexpected answer (%s)", fault->message);
+}
+
 static int query(struct aws *a, const char *service, const char *action,
                  const struct aws_params *p, enum sign_mode sign,
                  const struct cred_creds *creds, int once, struct xq_doc **out,
                  struct aws_fault *fault, struct gen_err *e)
 {
+    struct aws_fault local;
     struct http_response r;
     struct call c;
     struct buf body;
     size_t i;
     int rc;
 
+    if (!fault)
+        fault = &local;
     buf_init(&body);
     buf_printf(&body, "Action=%s&Version=%s", action, api_version(service));
     for (i = 0; p && i + 1 < p->n; i += 2) {
@@ -433,13 +574,10 @@ static int query(struct aws *a, const char *service, const char *action,
     c.once = once;
     http_response_init(&r);
     rc = call(a, &c, &r, fault, e);
-    if (rc == 0) {
-        rc = xq_parse(r.body.data, r.body.len, out, e);
-        if (rc < 0)
-            err_prefix(e, "%s: unreadable answer", action);
-    } else if (rc == GEN_EAWS || rc == GEN_ENET) {
+    if (rc == 0)
+        rc = answer(a, &r, action, out, fault, e);
+    if (rc == GEN_EAWS || rc == GEN_ENET)
         err_prefix(e, "%s", action);
-    }
     http_response_free(&r);
     buf_free(&body);
     return rc;
@@ -459,9 +597,28 @@ int aws_query_once(struct aws *a, const char *service, const char *action,
     return query(a, service, action, p, SIGN_PROVIDER, NULL, 1, out, fault, e);
 }
 
-void aws_backoff(int attempt)
+int aws_backoff(int attempt)
 {
-    sleep_ms(http_backoff_ms(attempt, NULL, NULL));
+    return interrupt_sleep_ms(http_backoff_ms(attempt, NULL, NULL));
+}
+
+const struct xq_node *aws_result(struct aws *a, const struct xq_doc *d,
+                                 const char *action, struct gen_err *e)
+{
+    char name[128];
+    const struct xq_node *r;
+
+    snprintf(name, sizeof name, "%sResult", action);
+    r = xq_find(xq_root(d), name);
+    if (r)
+        return r;
+    memset(&a->last, 0, sizeof a->last);
+    a->last.http_status = 200;
+    snprintf(a->last.code, sizeof a->last.code, "UnexpectedAnswer");
+    snprintf(a->last.message, sizeof a->last.message, "<%sResponse> without <%s>", action, name);
+    a->last.unexpected = 1;
+    err_set(e, GEN_EAWS, NULL, 0, "%s: unexpected answer (%s)", action, a->last.message);
+    return NULL;
 }
 
 const struct aws_fault *aws_last_fault(const struct aws *a)
@@ -588,6 +745,20 @@ static int plain_get(void *ctx, const char *url, const char *bearer, long *statu
 
 /* ------------------------------------------------------------ life cycle */
 
+int aws_parse_attempts(const char *s, int *out)
+{
+    int v = 0;
+
+    if (!s || !*s || strlen(s) > 2 || strspn(s, "0123456789") != strlen(s))
+        return -1;
+    for (; *s; s++)
+        v = v * 10 + (*s - '0');
+    if (v < 1 || v > AWS_ATTEMPTS_MAX)
+        return -1;
+    *out = v;
+    return 0;
+}
+
 int aws_new(const struct aws_opts *o, struct aws **out, struct gen_err *e)
 {
     struct cred_opts co;
@@ -642,8 +813,11 @@ int aws_new(const struct aws_opts *o, struct aws **out, struct gen_err *e)
     }
     a->max_attempts = o->max_attempts;
     env = getenv("AWS_MAX_ATTEMPTS");
-    if (!a->max_attempts && env && *env)
-        a->max_attempts = atoi(env);
+    if (!a->max_attempts && env && *env && aws_parse_attempts(env, &a->max_attempts) < 0) {
+        rc = err_set(e, GEN_EINPUT, NULL, 0, "AWS_MAX_ATTEMPTS: '%s' is not a number of "
+                     "attempts from 1 to %d", env, AWS_ATTEMPTS_MAX);
+        goto fail;
+    }
     if (a->max_attempts <= 0)
         a->max_attempts = HTTP_MAX_ATTEMPTS_DEFAULT;
     http_quota_init(&a->quota);
@@ -768,6 +942,15 @@ int aws_s3_put(struct aws *a, const char *bucket, const char *key,
     c.ep = ep;
     http_response_init(&r);
     rc = call(a, &c, &r, NULL, e);
+    /* S3 always answers a put with its ETag: a 2xx without one came from
+     * something else (a portal, a proxy) and the object may not be there */
+    if (rc == 0 && !http_response_header(&r, "etag")) {
+        char what[256];
+
+        xq_describe(r.body.data, r.body.len, what, sizeof what);
+        rc = err_set(e, GEN_EAWS, NULL, 0, "unexpected answer (HTTP %ld without an ETag, %s)",
+                     r.status, what);
+    }
     if (rc < 0)
         err_prefix(e, "PutObject s3://%s/%s", bucket, key);
     else if (url_out && !(*url_out = strdup(buf_cstr(&url))))

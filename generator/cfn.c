@@ -2,6 +2,7 @@
 #include "cfn.h"
 #include "aws.h"
 #include "err.h"
+#include "interrupt.h"
 #include "isotime.h"
 #include "xq.h"
 
@@ -65,7 +66,12 @@ int cfn_describe_stack(struct aws *a, const char *name, struct cfn_stack *out,
         return 0;
     if (rc < 0)
         return rc;
-    s = xq_find(xq_root(d), "DescribeStacksResult/Stacks/member");
+    s = aws_result(a, d, "DescribeStacks", e);
+    if (!s) {
+        xq_free(d);
+        return GEN_EAWS;
+    }
+    s = xq_find(s, "Stacks/member");
     if (s) {
         out->exists = 1;
         out->name = dup_text(s, "StackName");
@@ -144,6 +150,10 @@ static int change_set_state(struct aws *a, const char *stack, const char *cs,
         return 0;
     if (rc < 0)
         return rc;
+    if (!aws_result(a, d, "DescribeChangeSet", e)) {
+        xq_free(d);
+        return GEN_EAWS;
+    }
     *created = 1;
     x = xq_text(xq_root(d), "DescribeChangeSetResult/ExecutionStatus");
     *executed = x && (!strcmp(x, "EXECUTE_IN_PROGRESS") || !strcmp(x, "EXECUTE_COMPLETE") ||
@@ -152,12 +162,39 @@ static int change_set_state(struct aws *a, const char *stack, const char *cs,
     return 0;
 }
 
+/* Look whether a mutating call on change set cs took effect (*done), after
+ * an attempt whose outcome is unknown; a failed look keeps the attempt's
+ * error in front: "first; whether it took effect is unknown: look's". */
+static int took_effect(struct aws *a, int execute, const char *stack, const char *cs,
+                       int *done, struct gen_err *e)
+{
+    struct gen_err local, first;
+    int created, executed, rc;
+
+    if (!e)
+        e = &local;
+    first = *e;
+    rc = change_set_state(a, stack, cs, &created, &executed, e);
+    if (rc < 0) {
+        char look[sizeof e->msg];
+
+        snprintf(look, sizeof look, "%s", e->msg);
+        return err_set(e, rc, NULL, 0, "%s; whether it took effect is unknown: %s",
+                       first.msg, look);
+    }
+    *done = execute ? executed : created;
+    *e = first;
+    return 0;
+}
+
 /* A mutating call on a change set, made so that a retry never does it
  * twice: after an attempt that failed in a way that may have taken
- * effect (a dropped connection, a 5xx, throttling), look before trying
- * again. moto ignores ClientToken and ClientRequestToken, and a proxy can
- * fail a call after the service ran it, so the tokens alone are not
- * enough. *out is NULL when a look showed the call had taken effect. */
+ * effect (a dropped connection, a 5xx, throttling, an answer that was not
+ * the service's), look before trying again. Each attempt is one request
+ * (aws_query_once: no retry, no resend by libcurl). moto ignores
+ * ClientToken and ClientRequestToken, and a proxy can fail a call after
+ * the service ran it, so the tokens alone are not enough. *out is NULL
+ * when a look showed the call had taken effect. */
 static int mutate(struct aws *a, const char *action, const struct aws_params *p,
                   const char *stack, const char *cs, struct xq_doc **out,
                   struct gen_err *e)
@@ -167,7 +204,7 @@ static int mutate(struct aws *a, const char *action, const struct aws_params *p,
     *out = NULL;
     for (attempt = 1;; attempt++) {
         struct aws_fault f;
-        int created, executed;
+        int done = 0, lrc;
 
         memset(&f, 0, sizeof f);
         rc = aws_query_once(a, "cloudformation", action, p, out, &f, e);
@@ -175,24 +212,29 @@ static int mutate(struct aws *a, const char *action, const struct aws_params *p,
             return 0;
         if (rc == GEN_EAWS && !execute && !strcmp(f.code, "AlreadyExistsException"))
             return 0;   /* our own unique name: an earlier attempt made it */
-        if (rc == GEN_EAWS && execute && attempt > 1 &&
-            !strcmp(f.code, "InvalidChangeSetStatus")) {
-            /* after a retry: did our first attempt start it? */
-            if (change_set_state(a, stack, cs, &created, &executed, e) == 0 && executed)
-                return 0;
-            return rc;
+        if ((rc == GEN_EAWS && execute && attempt > 1 &&
+             !strcmp(f.code, "InvalidChangeSetStatus")) ||
+            (rc == GEN_EAWS && f.unexpected)) {
+            /* after a retry: did our first attempt start it? Or something
+             * answered, not CloudFormation, and it may have passed the
+             * call on first. Look, and stop: the same call again would
+             * tell nothing more */
+            lrc = took_effect(a, execute, stack, cs, &done, e);
+            return lrc < 0 ? lrc : done ? 0 : rc;
         }
         if (!(rc == GEN_ENET || (rc == GEN_EAWS && f.retryable)))
             return rc;
         if (attempt >= aws_max_attempts(a) + 2)
             return rc;
-        aws_backoff(attempt);
+        if (aws_backoff(attempt))
+            return err_set(e, rc, NULL, 0, "%s: interrupted; whether it took effect is not "
+                           "known: see change set %s of %s", action, cs, stack);
         /* look (DescribeChangeSet retries by itself); never call again
          * without knowing the first call did nothing */
-        rc = change_set_state(a, stack, cs, &created, &executed, e);
+        rc = took_effect(a, execute, stack, cs, &done, e);
         if (rc < 0)
             return rc;
-        if (execute ? executed : created)
+        if (done)
             return 0;
     }
 }
@@ -238,17 +280,32 @@ int cfn_create_change_set(struct aws *a, const struct cfn_create *c, char **id,
     return 0;
 }
 
-/* Call a paged read action: page() sees each page's result element and
- * returns 1 to stop early. */
-static int paged(struct aws *a, const char *action, const char *const *kv,
-                 int (*page)(void *ctx, const struct xq_node *result), void *ctx,
-                 struct gen_err *e)
+/* Has token come before (in seen[0..n))? */
+static int seen_token(char *const *seen, int n, const char *token)
 {
-    char result[64], *token = NULL;
-    const char *all[16];
-    int rc = 0, stop = 0, n;
+    int i;
 
-    snprintf(result, sizeof result, "%sResult", action);
+    for (i = 0; i < n; i++)
+        if (!strcmp(seen[i], token))
+            return 1;
+    return 0;
+}
+
+/* Call a paged read action: page() sees each page's result element and
+ * returns 1 to stop early. At most max_pages pages, and never a page token
+ * that came before (a service stuck in a loop): with cut, paging stops
+ * there and *cut is set; without, that is an error, as is Ctrl-C. */
+static int paged(struct aws *a, const char *action, const char *const *kv, int max_pages,
+                 int (*page)(void *ctx, const struct xq_node *result), void *ctx,
+                 int *cut, struct gen_err *e)
+{
+    char *token = NULL, **seen;
+    const char *all[16];
+    int rc = 0, stop = 0, n, pages = 0, i;
+
+    seen = calloc((size_t)max_pages, sizeof *seen);
+    if (!seen)
+        return err_set(e, GEN_ENOMEM, NULL, 0, "out of memory");
     for (n = 0; kv[n] && n < 12; n += 2) {
         all[n] = kv[n];
         all[n + 1] = kv[n + 1];
@@ -258,21 +315,50 @@ static int paged(struct aws *a, const char *action, const char *const *kv,
         const struct xq_node *r;
         const char *next;
 
+        if (interrupt_pending()) {
+            free(token);
+            rc = err_set(e, GEN_ENET, NULL, 0, "%s: interrupted", action);
+            break;
+        }
         all[n] = "NextToken";
         all[n + 1] = token;         /* NULL: left out */
         all[n + 2] = NULL;
         rc = call_kv(a, action, all, &d, NULL, e);
-        free(token);
+        if (token)
+            seen[pages - 1] = token;
         token = NULL;
         if (rc < 0)
             break;
-        r = xq_find(xq_root(d), result);
+        r = aws_result(a, d, action, e);
+        if (!r) {
+            xq_free(d);
+            rc = GEN_EAWS;
+            break;
+        }
         stop = page(ctx, r);
         next = xq_text(r, "NextToken");
-        if (!stop && next && *next)
-            token = strdup(next);
+        if (!stop && next && *next) {
+            if (pages + 1 >= max_pages || seen_token(seen, pages, next)) {
+                if (cut) {
+                    *cut = pages + 1 >= max_pages ? 1 : 2;
+                } else {
+                    rc = err_set(e, GEN_EAWS, NULL, 0, "%s: %s", action,
+                                 pages + 1 >= max_pages ?
+                                 "more pages than luaform reads (the answer is incomplete)" :
+                                 "the service gave the same page token twice "
+                                 "(the answer is incomplete)");
+                }
+            } else if (!(token = strdup(next))) {
+                rc = err_set(e, GEN_ENOMEM, NULL, 0, "out of memory");
+            } else {
+                pages++;
+            }
+        }
         xq_free(d);
     } while (token);
+    for (i = 0; i < max_pages; i++)
+        free(seen[i]);
+    free(seen);
     return rc;
 }
 
@@ -337,7 +423,8 @@ int cfn_describe_change_set(struct aws *a, const char *stack, const char *cs,
     int rc;
 
     memset(out, 0, sizeof *out);
-    rc = paged(a, "DescribeChangeSet", kv, change_set_page, out, e);
+    rc = paged(a, "DescribeChangeSet", kv, CFN_CHANGE_SET_PAGES, change_set_page, out,
+               NULL, e);
     if (rc < 0)
         cfn_changeset_free(out);
     return rc;
@@ -383,8 +470,28 @@ int cfn_delete_stack(struct aws *a, const char *stack, const char *token,
 {
     const char *kv[] = { "StackName", stack, "ClientRequestToken", token,
                          "RoleARN", role_arn, NULL };
+    struct aws_fault f;
+    struct xq_doc *d = NULL;
+    struct cfn_stack s;
+    struct gen_err local, first;
+    int rc;
 
-    return simple(a, "DeleteStack", kv, e);
+    if (!e)
+        e = &local;
+    rc = call_kv(a, "DeleteStack", kv, &d, &f, e);
+    xq_free(d);
+    if (!(rc == GEN_EAWS && f.unexpected))
+        return rc;
+    /* something else answered; it may have passed the call on: look */
+    first = *e;
+    if (cfn_describe_stack(a, stack, &s, e) == 0 &&
+        (!s.exists || !strncmp(s.status, "DELETE_", 7))) {
+        cfn_stack_free(&s);
+        return 0;
+    }
+    cfn_stack_free(&s);
+    *e = first;
+    return rc;
 }
 
 int cfn_update_termination_protection(struct aws *a, const char *stack, int enable,
@@ -456,7 +563,7 @@ int cfn_describe_events(struct aws *a, const char *stack, const char *stop_id,
     int rc;
 
     memset(out, 0, sizeof *out);
-    rc = paged(a, "DescribeStackEvents", kv, events_page, &c, e);
+    rc = paged(a, "DescribeStackEvents", kv, CFN_EVENT_PAGES, events_page, &c, &out->cut, e);
     if (rc < 0)
         cfn_events_free(out);
     return rc;
@@ -472,6 +579,10 @@ int cfn_get_template(struct aws *a, const char *stack, char **body, struct gen_e
     rc = call_kv(a, "GetTemplate", kv, &d, NULL, e);
     if (rc < 0)
         return rc;
+    if (!aws_result(a, d, "GetTemplate", e)) {
+        xq_free(d);
+        return GEN_EAWS;
+    }
     t = xq_text(xq_root(d), "GetTemplateResult/TemplateBody");
     *body = strdup(t ? t : "");
     xq_free(d);

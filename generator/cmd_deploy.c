@@ -5,6 +5,7 @@
 #include "cfn.h"
 #include "cli.h"
 #include "err.h"
+#include "interrupt.h"
 #include "rn.h"
 #include "sv4.h"
 #include "wait.h"
@@ -73,9 +74,9 @@ static int parse(struct cmd *c, int argc, char **argv)
         case O_CFN_ROLE: c->cfn_role = p.arg; break;
         case O_S3_BUCKET: c->s3_bucket = p.arg; break;
         case O_MAX_ATTEMPTS:
-            c->ao.max_attempts = atoi(p.arg);
-            if (c->ao.max_attempts < 1 || c->ao.max_attempts > 20)
-                return cli_errorf("%s: --max-attempts takes 1 to 20", c->name);
+            if (aws_parse_attempts(p.arg, &c->ao.max_attempts) < 0)
+                return cli_errorf("%s: --max-attempts takes a number from 1 to %d, not '%s'",
+                                  c->name, AWS_ATTEMPTS_MAX, p.arg);
             break;
         case O_DEBUG: c->ao.debug = 1; break;
         case O_YES: c->yes = 1; break;
@@ -130,10 +131,22 @@ static void print_outputs(const struct cfn_stack *s)
 
     if (!s->outputs || !json_array_size(s->outputs))
         return;
-    printf("Outputs of %s:\n", s->name);
+    printf("Outputs of %s:\n", wait_text(s->name));
     json_array_foreach(s->outputs, i, o)
-        printf("  %-32s %s\n", json_string_value(json_object_get(o, "OutputKey")),
-               json_string_value(json_object_get(o, "OutputValue")));
+        printf("  %-32s %s\n", wait_text(json_string_value(json_object_get(o, "OutputKey"))),
+               wait_text(json_string_value(json_object_get(o, "OutputValue"))));
+}
+
+/* A document for machines (steals doc): JSON, ASCII only, so text from
+ * the service reaches a terminal escaped, never as control characters. */
+static void print_json(json_t *doc)
+{
+    char *s = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_ENSURE_ASCII) : NULL;
+
+    if (s)
+        puts(s);
+    free(s);
+    json_decref(doc);
 }
 
 static void print_changes(const struct cmd *c, const char *stack, const char *cs,
@@ -143,7 +156,6 @@ static void print_changes(const struct cmd *c, const char *stack, const char *cs
 
     if (c->json) {
         json_t *arr = json_array(), *doc;
-        char *s;
 
         for (i = 0; i < ch->n; i++)
             json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
@@ -153,37 +165,35 @@ static void print_changes(const struct cmd *c, const char *stack, const char *cs
                 "properties", ch->changes[i].properties));
         doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "stack", stack, "change_set", cs,
                         "id", ch->id, "type", type, "status", ch->status, "changes", arr);
-        s = json_dumps(doc, JSON_INDENT(2));
-        if (s)
-            puts(s);
-        free(s);
-        json_decref(doc);
+        print_json(doc);
         return;
     }
-    printf("Change set %s for %s (%s), %zu change%s:\n", cs, stack, type, ch->n,
-           ch->n == 1 ? "" : "s");
+    printf("Change set %s for %s (%s), %zu change%s:\n", wait_text(cs), wait_text(stack),
+           type, ch->n, ch->n == 1 ? "" : "s");
     for (i = 0; i < ch->n; i++) {
-        if (strlen(ch->changes[i].logical_id) > wl)
-            wl = strlen(ch->changes[i].logical_id);
-        if (strlen(ch->changes[i].type) > wt)
-            wt = strlen(ch->changes[i].type);
+        if (strlen(wait_text(ch->changes[i].logical_id)) > wl)
+            wl = strlen(wait_text(ch->changes[i].logical_id));
+        if (strlen(wait_text(ch->changes[i].type)) > wt)
+            wt = strlen(wait_text(ch->changes[i].type));
     }
     printf("  %-7s %-*s %-*s %-11s %s\n", "ACTION", (int)wl, "LOGICAL ID", (int)wt, "TYPE",
            "REPLACEMENT", "CHANGED");
     for (i = 0; i < ch->n; i++) {
         const struct cfn_change *x = &ch->changes[i];
 
-        printf("  %-7s %-*s %-*s %-11s %s\n", x->action, (int)wl, x->logical_id, (int)wt,
-               x->type, x->replacement[0] ? x->replacement : "-", x->properties);
+        printf("  %-7s %-*s %-*s %-11s %s\n", wait_text(x->action), (int)wl,
+               wait_text(x->logical_id), (int)wt, wait_text(x->type),
+               x->replacement[0] ? wait_text(x->replacement) : "-", wait_text(x->properties));
         iam += !strncmp(x->type, "AWS::IAM::", 10);
     }
     if (iam) {
         printf("IAM changes (review them):\n");
         for (i = 0; i < ch->n; i++)
             if (!strncmp(ch->changes[i].type, "AWS::IAM::", 10))
-                printf("  %s %s (%s)%s%s\n", ch->changes[i].action, ch->changes[i].logical_id,
-                       ch->changes[i].type, ch->changes[i].properties[0] ? ": " : "",
-                       ch->changes[i].properties);
+                printf("  %s %s (%s)%s%s\n", wait_text(ch->changes[i].action),
+                       wait_text(ch->changes[i].logical_id), wait_text(ch->changes[i].type),
+                       ch->changes[i].properties[0] ? ": " : "",
+                       wait_text(ch->changes[i].properties));
     }
 }
 
@@ -262,6 +272,9 @@ static int make_change_set(struct cmd *c, struct aws *a, struct target *t,
         return is_no_change(e->msg) ? 1 : rc;
     for (polls = 0;; polls++) {
         rc = cfn_describe_change_set(a, t->stack, cs, ch, e);
+        if (rc < 0 && interrupt_pending())
+            rc = err_set(e, GEN_EINPUT, NULL, 0, "interrupted while change set %s was being "
+                         "created; it is left as it is", cs);
         if (rc < 0)
             break;
         if (!strcmp(ch->status, "CREATE_COMPLETE"))
@@ -275,25 +288,25 @@ static int make_change_set(struct cmd *c, struct aws *a, struct target *t,
             break;
         }
         cfn_changeset_free(ch);
-        if (wait_interrupted()) {
+        if (interrupt_sleep_ms((long)(delay * 1000))) {
             rc = err_set(e, GEN_EINPUT, NULL, 0, "interrupted while change set %s was being "
                          "created; it is left as it is", cs);
             break;
         }
-        wait_sleep(delay);
         delay = delay * 1.5 > 5 ? 5 : delay * 1.5;
     }
     free(id);
     return rc;
 }
 
-/* Remove the empty REVIEW_IN_PROGRESS stack a CREATE change set left. */
+/* Remove the empty REVIEW_IN_PROGRESS stack a CREATE change set left;
+ * after Ctrl-C, things are left as they are (and said so). */
 static void drop_shell(struct aws *a, const char *stack, const char *type)
 {
     struct cfn_stack s;
     struct gen_err e;
 
-    if (strcmp(type, "CREATE") || cfn_describe_stack(a, stack, &s, &e) < 0)
+    if (strcmp(type, "CREATE") || interrupt_pending() || cfn_describe_stack(a, stack, &s, &e) < 0)
         return;
     if (s.exists && !strcmp(s.status, "REVIEW_IN_PROGRESS")) {
         char token[128];
@@ -330,10 +343,17 @@ static void protect(struct aws *a, const struct target *t, const struct cfn_stac
         !s->exists || s->termination_protection)
         return;
     if (cfn_update_termination_protection(a, t->stack, 1, &e) == 0)
-        printf("%s: termination protection on\n", t->stack);
+        printf("%s: termination protection on\n", wait_text(t->stack));
     else
         fprintf(stderr, "luaform: warning: %s: could not turn on termination protection: %s\n",
-                t->stack, e.msg);
+                wait_text(t->stack), e.msg);
+}
+
+/* After Ctrl-C while waiting: the operation goes on without us. */
+static void reattach_hint(const char *stack)
+{
+    cli_errorf("interrupted; CloudFormation goes on with %s. Reattach with: "
+               "luaform wait --stack-name %s", stack, stack);
 }
 
 /* plan or deploy one stack */
@@ -355,10 +375,10 @@ static int one(struct cmd *c, struct aws *a, struct target *t, int execute)
     rc = make_change_set(c, a, t, &before, cs, sizeof cs, &type, &ch, &e);
     if (rc == 1) {
         if (c->json)
-            printf("{\n  \"stack\": \"%s\",\n  \"status\": \"NO_CHANGES\",\n"
-                   "  \"changes\": []\n}\n", t->stack);
+            print_json(json_pack("{s:s, s:s, s:[]}", "stack", t->stack, "status", "NO_CHANGES",
+                                 "changes"));
         else
-            printf("%s: no changes; the stack is up to date\n", t->stack);
+            printf("%s: no changes; the stack is up to date\n", wait_text(t->stack));
         if (!before.exists)
             drop_shell(a, t->stack, type);
         else if (execute)
@@ -409,7 +429,7 @@ static int one(struct cmd *c, struct aws *a, struct target *t, int execute)
         cfn_stack_free(&before);
         return EXIT_ERROR;
     }
-    printf("executing %s on %s\n", cs, t->stack);
+    printf("executing %s on %s\n", cs, wait_text(t->stack));
     fflush(stdout);
     memset(&wo, 0, sizeof wo);
     wo.stack = t->stack;
@@ -423,18 +443,16 @@ static int one(struct cmd *c, struct aws *a, struct target *t, int execute)
     cfn_changeset_free(&ch);
     rc = EXIT_ERROR;
     if (w == WAIT_INTERRUPTED) {
-        fprintf(stderr, "luaform: interrupted; CloudFormation goes on with %s. Reattach with: "
-                "luaform wait --stack-name %s\n", t->stack, t->stack);
+        reattach_hint(t->stack);
     } else if (w < 0) {
         cli_error(&e);
     } else if (w == WAIT_OK) {
-        printf("%s: %s\n", t->stack, after.status);
+        printf("%s: %s\n", wait_text(t->stack), wait_text(after.status));
         protect(a, t, &after);
         print_outputs(&after);
         rc = EXIT_DONE;
     } else {
-        fprintf(stderr, "luaform: deploy of %s failed: %s\n", t->stack,
-                after.status ? after.status : "stack gone");
+        cli_errorf("deploy of %s failed: %s", t->stack, after.status ? after.status : "stack gone");
     }
     cfn_stack_free(&after);
     cfn_stack_free(&before);
@@ -532,7 +550,7 @@ static int plan_or_deploy(int argc, char **argv, const char *name, int execute)
         cli_error(&e);
         goto out;
     }
-    wait_catch_interrupt();
+    interrupt_catch();
     for (i = 0; i < set.n; i++) {
         code = one(&c, a, &tv[i], execute);
         if (code != EXIT_DONE)
@@ -576,7 +594,7 @@ static int stack_cmd(int argc, char **argv, const char *name, struct cmd *c, str
         return cli_errorf("%s: give the stack with --stack-name NAME", name);
     if (aws_new(&c->ao, a, &e) < 0)
         return cli_error(&e);
-    wait_catch_interrupt();
+    interrupt_catch();
     return 0;
 }
 
@@ -597,15 +615,14 @@ static int wait_and_report(struct cmd *c, struct aws *a, const char *token, cons
     wo.out = stdout;
     w = wait_stack(a, &wo, &after, &e);
     if (w == WAIT_INTERRUPTED)
-        fprintf(stderr, "luaform: interrupted; CloudFormation goes on with %s. Reattach with: "
-                "luaform wait --stack-name %s\n", c->stack_name, c->stack_name);
+        reattach_hint(c->stack_name);
     else if (w < 0)
         cli_error(&e);
     else if (w == WAIT_GONE)
-        rc = deleting ? (printf("%s: deleted\n", c->stack_name), EXIT_DONE) :
+        rc = deleting ? (printf("%s: deleted\n", wait_text(c->stack_name)), EXIT_DONE) :
              cli_errorf("stack %s no longer exists", c->stack_name);
     else if (w == WAIT_OK && !deleting) {
-        printf("%s: %s\n", c->stack_name, after.status);
+        printf("%s: %s\n", wait_text(c->stack_name), wait_text(after.status));
         print_outputs(&after);
         rc = EXIT_DONE;
     } else
@@ -635,14 +652,14 @@ int cmd_wait(int argc, char **argv)
         cli_errorf("wait: no stack named %s", c.stack_name);
     } else if (!strcmp(s.status, "REVIEW_IN_PROGRESS")) {
         printf("%s: REVIEW_IN_PROGRESS: nothing is running; a change set waits for review\n",
-               s.name);
+               wait_text(s.name));
         rc = EXIT_DONE;
     } else if (cfn_status_done(s.status)) {
-        printf("%s: %s\n", s.name, s.status);
+        printf("%s: %s\n", wait_text(s.name), wait_text(s.status));
         print_outputs(&s);
         rc = cfn_status_failed(s.status) ? EXIT_ERROR : EXIT_DONE;
     } else {
-        printf("%s: %s; waiting\n", s.name, s.status);
+        printf("%s: %s; waiting\n", wait_text(s.name), wait_text(s.status));
         fflush(stdout);
         if (wait_last_event(a, c.stack_name, last, sizeof last, &e) < 0)
             last[0] = '\0';
@@ -681,7 +698,7 @@ int cmd_delete(int argc, char **argv)
         goto out;
     }
     if (!s.exists) {
-        printf("%s: no such stack; nothing to delete\n", c.stack_name);
+        printf("%s: no such stack; nothing to delete\n", wait_text(c.stack_name));
         rc = EXIT_DONE;
         goto out;
     }
@@ -701,7 +718,8 @@ int cmd_delete(int argc, char **argv)
     if (!c.yes) {
         char q[300];
 
-        snprintf(q, sizeof q, "Delete stack %s (%s)?", c.stack_name, s.status);
+        snprintf(q, sizeof q, "Delete stack %s (%s)?", wait_text(c.stack_name),
+                 wait_text(s.status));
         if (!confirm(q)) {
             printf("not deleted\n");
             goto out;
@@ -714,7 +732,7 @@ int cmd_delete(int argc, char **argv)
         cli_error(&e);
         goto out;
     }
-    printf("deleting %s\n", c.stack_name);
+    printf("deleting %s\n", wait_text(c.stack_name));
     fflush(stdout);
     rc = wait_and_report(&c, a, token, last, 1);
     if (rc == EXIT_DONE && tpl) {
@@ -726,7 +744,8 @@ int cmd_delete(int argc, char **argv)
             if (dp && (!strcmp(dp, "Retain") || !strcmp(dp, "RetainExceptOnCreate"))) {
                 if (!n++)
                     printf("retained (still in the account, delete them yourself if you must):\n");
-                printf("  %s (%s)\n", k, json_string_value(json_object_get(r, "Type")));
+                printf("  %s (%s)\n", wait_text(k),
+                       wait_text(json_string_value(json_object_get(r, "Type"))));
             }
         }
     }

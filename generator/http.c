@@ -696,6 +696,10 @@ int http_send(struct http_client *c, const struct http_request *q,
     if (rc == CURLE_OK && strcmp(q->method, "HEAD"))
         rc = curl_easy_setopt(c->curl, CURLOPT_MAXFILESIZE_LARGE,
                               (curl_off_t)c->max_body);
+    /* a new connection is never resent on (see http.h); the kept-alive
+     * one stays in the cache for the next request */
+    if (rc == CURLE_OK && q->fresh)
+        rc = curl_easy_setopt(c->curl, CURLOPT_FRESH_CONNECT, 1L);
     trace_request(c, q->method, buf_cstr(&url), q);
     t0 = now_ms();
     if (rc == CURLE_OK)
@@ -980,20 +984,20 @@ static int param_is_secret(const char *name, size_t n)
 void http_redact_url(struct buf *out, const char *url)
 {
     const char *p = url, *scheme = strstr(url, "://"), *q;
+    /* the authority: after "scheme://", or (no scheme: "user:pw@host")
+     * from the start, up to the path, query or fragment */
+    const char *auth = scheme && scheme < url + strcspn(url, "/?#")
+                       ? scheme + 3 : url;
+    size_t alen = strcspn(auth, "/?#");
+    const char *at = NULL, *s;
 
-    if (scheme) {
-        const char *auth = scheme + 3;
-        size_t alen = strcspn(auth, "/?#");
-        const char *at = NULL, *s;
-
-        for (s = auth; s < auth + alen; s++)
-            if (*s == '@')
-                at = s;
-        if (at) {
-            buf_add(out, url, (size_t)(auth - url));
-            buf_adds(out, REDACTED);
-            p = at;
-        }
+    for (s = auth; s < auth + alen; s++)
+        if (*s == '@')
+            at = s;
+    if (at) {
+        buf_add(out, url, (size_t)(auth - url));
+        buf_adds(out, REDACTED);
+        p = at;
     }
     q = strchr(p, '?');
     if (!q) {

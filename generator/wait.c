@@ -7,8 +7,8 @@
 #include "aws.h"
 #include "cfn.h"
 #include "err.h"
+#include "interrupt.h"
 
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -17,38 +17,27 @@
  * the waiter gives up; with the interval at its ceiling, minutes. */
 #define WAIT_MAX_FAILURES 30
 
-static volatile sig_atomic_t interrupted;
-
-static void on_int(int sig)
+const char *wait_text(const char *s)
 {
-    (void)sig;
-    interrupted = 1;
-    signal(SIGINT, SIG_DFL);    /* a second Ctrl-C stops at once */
-}
+    static char *ring[8];
+    static size_t cap[8];
+    static unsigned next;
+    unsigned i = next++ % 8;
+    size_t need;
 
-void wait_catch_interrupt(void)
-{
-    struct sigaction sa;
+    if (!s)
+        s = "";
+    need = 4 * strlen(s) + 1;       /* "\xNN" is the longest escape of a byte */
+    if (cap[i] < need) {
+        char *p = realloc(ring[i], need);
 
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_int;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-}
-
-int wait_interrupted(void)
-{
-    return interrupted;
-}
-
-void wait_sleep(double seconds)
-{
-    struct timespec ts;
-
-    ts.tv_sec = (time_t)seconds;
-    ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
-    while (!interrupted && nanosleep(&ts, &ts) != 0)
-        ;
+        if (!p)
+            return "(out of memory)";
+        ring[i] = p;
+        cap[i] = need;
+    }
+    err_escape(ring[i], cap[i], s);
+    return ring[i];
 }
 
 static double now_s(void)
@@ -104,9 +93,9 @@ static void print_event(const struct wait_opts *o, const struct cfn_event *x)
 
     gmtime_r(&x->when, &tm);
     strftime(t, sizeof t, "%H:%M:%S", &tm);
-    fprintf(o->out, "%s  %s%-28s%s %-34s %s%s%s\n", t, paint(o, x->status), x->status,
-            o->color ? "\033[0m" : "", x->type, x->logical_id,
-            x->reason[0] ? "  " : "", x->reason);
+    fprintf(o->out, "%s  %s%-28s%s %-34s %s%s%s\n", t, paint(o, x->status),
+            wait_text(x->status), o->color ? "\033[0m" : "", wait_text(x->type),
+            wait_text(x->logical_id), x->reason[0] ? "  " : "", wait_text(x->reason));
 }
 
 static int is_cancellation(const char *reason)
@@ -196,6 +185,12 @@ static int new_events(struct aws *a, const struct wait_opts *o, char *last, size
 
     if (rc < 0)
         return rc;
+    if (ev.cut) {
+        clear_progress(o, shown);
+        fprintf(o->out, "luaform: the newest %zu events since the last poll are shown; older "
+                "ones were skipped (%s)\n", ev.n, ev.cut == 1 ? "more pages than one poll reads" :
+                "the service repeated a page token");
+    }
     for (i = ev.n; i-- > 0;) {
         const struct cfn_event *x = &ev.v[i];
 
@@ -230,7 +225,7 @@ int wait_stack(struct aws *a, const struct wait_opts *o, struct cfn_stack *final
     for (;;) {
         int rc;
 
-        if (interrupted) {
+        if (interrupt_pending()) {
             result = WAIT_INTERRUPTED;
             break;
         }
@@ -239,7 +234,12 @@ int wait_stack(struct aws *a, const struct wait_opts *o, struct cfn_stack *final
             cfn_stack_free(final);
             rc = cfn_describe_stack(a, o->stack, final, e);
         }
-        if (rc == GEN_EAWS && strstr(e->msg, "does not exist")) {
+        if (interrupt_pending()) {  /* also cuts paging and retries short */
+            result = WAIT_INTERRUPTED;
+            break;
+        }
+        if (rc == GEN_EAWS && !strcmp(aws_last_fault(a)->code, "ValidationError") &&
+            strstr(aws_last_fault(a)->message, "does not exist")) {
             result = WAIT_GONE;     /* deleted: its events went with it */
             break;
         }
@@ -256,7 +256,7 @@ int wait_stack(struct aws *a, const struct wait_opts *o, struct cfn_stack *final
             }
             if (!warned) {
                 clear_progress(o, &shown);
-                fprintf(o->out, "luaform: polling slowed: %s\n", e->msg);
+                fprintf(o->out, "luaform: polling slowed: %s\n", e->msg);   /* escaped */
                 warned = 1;
             }
             interval = interval * 2 > hi * 2 ? hi * 2 : interval * 2;
@@ -286,28 +286,29 @@ int wait_stack(struct aws *a, const struct wait_opts *o, struct cfn_stack *final
                 clear_progress(o, &shown);
                 if (o->total)
                     fprintf(o->out, "  %zu/%d resources  %02d:%02d  %s", seen.n, o->total,
-                            (int)el / 60, (int)el % 60, final->status);
+                            (int)el / 60, (int)el % 60, wait_text(final->status));
                 else
                     fprintf(o->out, "  %zu resources  %02d:%02d  %s", seen.n,
-                            (int)el / 60, (int)el % 60, final->status);
+                            (int)el / 60, (int)el % 60, wait_text(final->status));
                 fflush(o->out);
                 shown = 1;
             }
             interval = interval * 1.5 > hi ? hi : interval * 1.5;
         }
-        wait_sleep(interval);
+        interrupt_sleep_ms((long)(interval * 1000));
     }
     clear_progress(o, &shown);
     if (result == WAIT_FAILED) {
-        fprintf(o->out, "\n%s ended in %s%s%s\n", o->stack, final->status,
-                final->reason && final->reason[0] ? ": " : "",
-                final->reason ? final->reason : "");
+        fprintf(o->out, "\n%s ended in %s%s%s\n", wait_text(o->stack),
+                wait_text(final->status), final->reason && final->reason[0] ? ": " : "",
+                wait_text(final->reason));
         if (seen.nfailed) {
             fprintf(o->out, "root cause:\n");
             for (i = 0; i < seen.nfailed; i++)
-                fprintf(o->out, "  %s (%s) %s: %s\n", seen.failed[i].logical_id,
-                        seen.failed[i].type, seen.failed[i].status,
-                        seen.failed[i].reason[0] ? seen.failed[i].reason : "(no reason given)");
+                fprintf(o->out, "  %s (%s) %s: %s\n", wait_text(seen.failed[i].logical_id),
+                        wait_text(seen.failed[i].type), wait_text(seen.failed[i].status),
+                        seen.failed[i].reason[0] ? wait_text(seen.failed[i].reason) :
+                        "(no reason given)");
         }
     }
     seen_free(&seen);

@@ -486,6 +486,56 @@ static const struct xq_node *request_id(const struct xq_node *root,
     return hit;
 }
 
+/* What a body that is not XML looks like: "an empty body", "a non-XML
+ * body (html page \"Title\")", `a non-XML body ("excerpt")`; 0 (what
+ * untouched) when it starts like XML. */
+static int describe_non_xml(const char *body, size_t len, char *what,
+                            size_t n)
+{
+    size_t lead = skip_lead(body, len);
+
+    if (lead == len) {
+        snprintf(what, n, "an empty body");
+    } else if (starts_ci(body + lead, len - lead, "<!doctype html") ||
+               starts_ci(body + lead, len - lead, "<html")) {
+        char desc[128];
+
+        html_desc(desc, sizeof desc, body + lead, len - lead);
+        snprintf(what, n, "a non-XML body (%s)", desc);
+    } else if (body[lead] != '<') {
+        char ex[64];
+
+        excerpt(ex, sizeof ex, body + lead, len - lead, 40);
+        snprintf(what, n, "a non-XML body (\"%s\")", ex);
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+void xq_describe(const char *body, size_t len, char *out, size_t n)
+{
+    struct xq_doc *doc = NULL;
+    struct gen_err pe;
+    const char *name;
+    char ex[40];
+
+    if (n == 0)
+        return;
+    if (!body)
+        len = 0;
+    if (describe_non_xml(body, len, out, n))
+        return;
+    if (xq_parse(body, len, &doc, &pe) < 0) {
+        snprintf(out, n, "an unreadable XML body (%.150s)", pe.msg);
+        return;
+    }
+    name = xq_root(doc)->name;
+    excerpt(ex, sizeof ex, name, strlen(name), 30);
+    snprintf(out, n, "root element <%s>", ex);
+    xq_free(doc);
+}
+
 int xq_aws_error(const char *body, size_t len, int http_status,
                  struct xq_aws_error *out)
 {
@@ -506,19 +556,8 @@ int xq_aws_error(const char *body, size_t len, int http_status,
         len = 0;
 
     lead = skip_lead(body, len);
-    if (lead == len) {
-        snprintf(what, sizeof what, "an empty body");
-    } else if (starts_ci(body + lead, len - lead, "<!doctype html") ||
-               starts_ci(body + lead, len - lead, "<html")) {
-        char desc[128];
-
-        html_desc(desc, sizeof desc, body + lead, len - lead);
-        snprintf(what, sizeof what, "a non-XML body (%s)", desc);
-    } else if (body[lead] != '<') {
-        char ex[64];
-
-        excerpt(ex, sizeof ex, body + lead, len - lead, 40);
-        snprintf(what, sizeof what, "a non-XML body (\"%s\")", ex);
+    if (describe_non_xml(body, len, what, sizeof what)) {
+        /* what says it */
     } else if (xq_parse(body, len, &doc, &pe) < 0) {
         snprintf(what, sizeof what, "an unreadable XML body (%.150s)",
                  pe.msg);

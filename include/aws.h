@@ -24,6 +24,22 @@ struct aws_opts {
 
 struct aws;
 
+/* Attempts per request: --max-attempts and AWS_MAX_ATTEMPTS take 1 to
+ * AWS_ATTEMPTS_MAX. */
+#define AWS_ATTEMPTS_MAX 20
+
+/* Parse a number of attempts strictly: decimal digits only, 1 to
+ * AWS_ATTEMPTS_MAX ("5x", "0", "-1", " 3" and overflows are refused).
+ * Returns 0 with *out set, or -1. */
+int aws_parse_attempts(const char *s, int *out);
+
+/* Fails (GEN_EINPUT) on a malformed AWS_MAX_ATTEMPTS (an empty one counts
+ * as unset, as in the SDKs). Endpoints are checked when first used: an
+ * endpoint URL must be http:// or https://, a host with an optional port,
+ * an optional path, and nothing else (no user info, query, fragment, white
+ * space); the error names where it came from (--endpoint-url,
+ * AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL, the config file) and never
+ * quotes a password. */
 int aws_new(const struct aws_opts *o, struct aws **out, struct gen_err *e);
 void aws_free(struct aws *a);
 
@@ -50,14 +66,21 @@ struct aws_fault {
     char message[512];
     char request_id[128];
     int retryable;             /* worth another attempt (transient, throttled) */
+    int unexpected;            /* a 2xx that was not the action's answer (code
+                                  "UnexpectedAnswer"): for a mutating call,
+                                  whether it took effect is unknown */
+    int interrupted;           /* Ctrl-C during a retry's backoff */
 };
 
 /* Call action on a Query service ("cloudformation", "sts"). On success
- * *out is the parsed response (owned by the caller, xq_free). On failure:
- * GEN_EAWS with *fault filled (when fault is not NULL) and e's message
- * "CODE: message", GEN_ENET when no answer came after every retry,
- * GEN_ECRED when there are no credentials. Retries what the SDKs'
- * standard mode retries. */
+ * *out is the parsed response (owned by the caller, xq_free), whose root
+ * element is <ActionResponse>. On failure: GEN_EAWS with *fault filled
+ * (when fault is not NULL) and e's message "Action: CODE: message", also
+ * for a 2xx that is not the action's answer ("Action: unexpected answer
+ * (HTTP 200, root element <html>)", fault->unexpected); GEN_ENET when no
+ * answer came after every retry, or Ctrl-C came during a backoff
+ * (fault->interrupted); GEN_ECRED when there are no credentials. Retries
+ * what the SDKs' standard mode retries. */
 int aws_query(struct aws *a, const char *service, const char *action,
               const struct aws_params *p, struct xq_doc **out,
               struct aws_fault *fault, struct gen_err *e);
@@ -68,13 +91,20 @@ int aws_query(struct aws *a, const char *service, const char *action,
 int aws_query_once(struct aws *a, const char *service, const char *action,
                    const struct aws_params *p, struct xq_doc **out,
                    struct aws_fault *fault, struct gen_err *e);
-void aws_backoff(int attempt);
+/* Sleep before attempt + 1; returns 1 when Ctrl-C cut the sleep short. */
+int aws_backoff(int attempt);
+
+/* The <ActionResult> element of an answer, for a caller that reads it;
+ * NULL with e filled ("Action: unexpected answer (...)") when missing. */
+const struct xq_node *aws_result(struct aws *a, const struct xq_doc *d,
+                                 const char *action, struct gen_err *e);
 /* What the last failed call ran into (code, retryable), whoever made it. */
 const struct aws_fault *aws_last_fault(const struct aws *a);
 int aws_max_attempts(const struct aws *a);
 
 /* PUT an object; *url_out (malloc'd) is its https URL in AWS's form (for
- * TemplateURL), whichever endpoint it was put through. */
+ * TemplateURL), whichever endpoint it was put through. A 2xx without the
+ * ETag header S3 always sends is not taken as done (GEN_EAWS). */
 int aws_s3_put(struct aws *a, const char *bucket, const char *key,
                const void *data, size_t len, char **url_out,
                struct gen_err *e);

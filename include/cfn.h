@@ -20,7 +20,8 @@ struct cfn_stack {
 
 void cfn_stack_free(struct cfn_stack *s);
 
-/* exists = 0 (and 0 returned) when there is no such stack. */
+/* exists = 0 (and 0 returned) when there is no such stack. An answer
+ * without <DescribeStacksResult> is an error, never "no such stack". */
 int cfn_describe_stack(struct aws *a, const char *name, struct cfn_stack *out,
                        struct gen_err *e);
 
@@ -55,7 +56,10 @@ struct cfn_create {
 
 int cfn_create_change_set(struct aws *a, const struct cfn_create *c, char **id,
                           struct gen_err *e);
-/* All pages of DescribeChangeSet. */
+/* All pages of DescribeChangeSet; more than CFN_CHANGE_SET_PAGES pages,
+ * or a page token the service gave before, is an error (the changes shown
+ * for review must be all of them). */
+#define CFN_CHANGE_SET_PAGES 50
 int cfn_describe_change_set(struct aws *a, const char *stack, const char *cs,
                             struct cfn_changeset *out, struct gen_err *e);
 int cfn_execute_change_set(struct aws *a, const char *stack, const char *cs,
@@ -71,15 +75,23 @@ struct cfn_event {
 struct cfn_events {
     struct cfn_event *v;
     size_t n;
+    int cut;              /* older events than these were left unread: 1 after
+                             CFN_EVENT_PAGES pages, 2 at a repeated token */
 };
 
 void cfn_events_free(struct cfn_events *ev);
 /* Events newest first, paging until an event with id stop_id (excluded)
- * or the end, or only the first page (one_page). */
+ * or the end, or only the first page (one_page). At most CFN_EVENT_PAGES
+ * pages are read in one call, and paging stops at a page token the service
+ * gave before: out->cut says older events were left unread (the newest
+ * are kept: a waiter shows what happens now, and says what it skipped). */
+#define CFN_EVENT_PAGES 20
 int cfn_describe_events(struct aws *a, const char *stack, const char *stop_id,
                         int one_page, struct cfn_events *out, struct gen_err *e);
 
 int cfn_get_template(struct aws *a, const char *stack, char **body, struct gen_err *e);
+/* After an answer that was not CloudFormation's (a proxy may have passed
+ * the call on), a look at the stack decides: gone or DELETE_* is done. */
 int cfn_delete_stack(struct aws *a, const char *stack, const char *client_request_token,
                      const char *role_arn, struct gen_err *e);
 int cfn_update_termination_protection(struct aws *a, const char *stack, int enable,

@@ -9,7 +9,7 @@
  *       "https://cloudformation.us-east-1.amazonaws.com", NULL, &e);
  *   struct http_response r;
  *   http_response_init(&r);
- *   struct http_request q = { "POST", "/", hdrs, nhdrs, body, body_len };
+ *   struct http_request q = { "POST", "/", hdrs, nhdrs, body, body_len, 0 };
  *   if (http_send(c, &q, &r, &e) == 0) ... r.status, r.body ...
  *   http_response_free(&r);
  *   http_client_free(c);
@@ -68,7 +68,17 @@ struct http_request {
     size_t nheaders;
     const void *body;                   /* may be NULL when body_len is 0 */
     size_t body_len;
+    int fresh;                          /* 1: on a new connection, see below */
 };
+
+/* fresh: libcurl silently sends a request again, on a new connection, when
+ * a kept-alive connection it reused fails before the first response byte
+ * (the server may have closed it while idle; or a proxy may have forwarded
+ * the request and then dropped it). For a call that must go out exactly
+ * once per attempt the caller decides on (a mutating call whose caller
+ * looks before trying again), set fresh: the request then goes out on a
+ * new connection, which libcurl never resends on, and such a failure comes
+ * back as HTTP_ERESET. Other requests keep reusing the connection. */
 
 /* An owned response header; name is lowercased, value trimmed. */
 struct http_rheader {
@@ -178,7 +188,8 @@ int http_header_is_secret(const char *name);
  * become <redacted>. Other secret headers become <redacted>. */
 void http_redact_header(struct buf *out, const char *name, const char *value);
 
-/* Append url to out with userinfo and the values of the query parameters
+/* Append url to out with userinfo ("user:pass@" before the host, also in
+ * a URL without a scheme) and the values of the query parameters
  * X-Amz-Signature, X-Amz-Security-Token, X-Amz-Credential (and any whose
  * name contains token, secret, signature, password or credential)
  * replaced by <redacted>. */

@@ -25,7 +25,7 @@ enum wait_result {
     WAIT_OK = 0,           /* settled in a successful state */
     WAIT_FAILED = 1,       /* settled in a failed or rolled back state */
     WAIT_GONE = 2,         /* the stack no longer exists (after a delete) */
-    WAIT_INTERRUPTED = 3   /* Ctrl-C: CloudFormation goes on */
+    WAIT_INTERRUPTED = 3   /* Ctrl-C (interrupt.h): CloudFormation goes on */
 };
 
 /* Wait; *final gets the last DescribeStacks (owned). Returns an enum
@@ -38,11 +38,9 @@ int wait_stack(struct aws *a, const struct wait_opts *o, struct cfn_stack *final
 int wait_last_event(struct aws *a, const char *stack, char *out, size_t n,
                     struct gen_err *e);
 
-/* Ctrl-C while waiting: set up once. */
-void wait_catch_interrupt(void);
-int wait_interrupted(void);
-
-/* Sleep, returning early on Ctrl-C. */
-void wait_sleep(double seconds);
+/* Text from the service or the user made safe to print: one line, control
+ * characters escaped (err_escape: "\n", "\x1b", "\u009b"). The result is
+ * valid until the 8th next call; NULL gives "". */
+const char *wait_text(const char *s);
 
 #endif

@@ -102,4 +102,11 @@ struct xq_aws_error {
 int xq_aws_error(const char *body, size_t len, int http_status,
                  struct xq_aws_error *out);
 
+/* Describe, for an error message, a body that is not the answer expected
+ * (a captive portal's page, a misrouted proxy's answer): "an empty body",
+ * `a non-XML body (html page "Sign in")`, `a non-XML body ("excerpt")`,
+ * "an unreadable XML body (why)" or "root element <name>". Sanitized
+ * (printable ASCII, short); always NUL-terminated when n > 0. */
+void xq_describe(const char *body, size_t len, char *out, size_t n);
+
 #endif

@@ -16,14 +16,38 @@ a scenario changes it:
                      are CREATE_PENDING / CREATE_IN_PROGRESS; the first N
                      DescribeStacks answers for a stack after an execution
                      are *_IN_PROGRESS.
+  --stack-pending N  only the stacks' part of --pending (change sets are
+                     ready at once).
   --resource-events  DescribeStackEvents also lists resource events,
                      synthesized from the template of the execution.
   --fail-resource ID the next execution whose template has resource ID
                      fails there and rolls back.
 
-GET /proxy-stats answers JSON counters (not forwarded). A forwarded
-POST /moto-api/reset also resets the proxy (state, counters, seed).
-Only loopback addresses are used. Python 3 standard library only.
+Faults of the kind a real network path shows (each names the actions it
+applies to; S3 PutObject is named "PutObject"):
+
+  --keep-alive       keep client connections open between requests (moto
+                     itself answers "Connection: close"), so a client
+                     reuses them, and a reset can hit a reused one.
+  --reset-after A[:N]  forward A to moto, then reset the client connection
+                     (RST, no response byte): the service ran the call and
+                     its answer is lost. The first N times (default 1).
+  --junk A           answer A with "200 OK" and an HTML page (a captive
+                     portal), without forwarding it; --junk-after A
+                     forwards it first (a proxy that mangled the answer).
+  --endless A        every page of A (DescribeStackEvents,
+                     DescribeChangeSet) carries a fresh NextToken; event
+                     pages carry new events, never an old one.
+  --loop-token A     as --endless, but every page carries the same
+                     NextToken.
+  --weird-text       service text with control characters: event reasons,
+                     an output, a change in every change set.
+
+GET /proxy-stats answers JSON counters (not forwarded): requests and
+forwards per action, forwards of mutating calls per token, injected
+faults ("injected": {"reset": {A: n}, "junk": ..., "pages": ...}).
+A forwarded POST /moto-api/reset also resets the proxy (state, counters,
+seed). Only loopback addresses are used. Python 3 standard library only.
 """
 
 import argparse
@@ -32,6 +56,8 @@ import http.server
 import json
 import random
 import re
+import socket
+import struct
 import sys
 import threading
 import urllib.parse
@@ -62,6 +88,11 @@ HOP_BY_HOP = ("connection", "keep-alive", "transfer-encoding",
               "content-length")
 STACK_TYPE = "AWS::CloudFormation::Stack"
 EVENT_STEP = timedelta(microseconds=100)   # between synthesized events
+PAGE_EVENTS = 5                            # events per --endless page
+JUNK_PAGE = (b"<html><head><title>Sign in to the guest network</title></head>"
+             b"<body><p>Please accept the terms to continue.</p></body></html>")
+# XML 1.0 allows LF, CR and C1 controls (U+009B is CSI) as text, not ESC
+WEIRD = "line one\nline two\r\u009b[31mred\u009b[0m"
 
 
 def log(msg):
@@ -262,7 +293,12 @@ class Proxy:
         self.stats = {"requests": {}, "forwarded": {},
                       "faults": {"total": 0, "before": 0, "after": 0,
                                  "kinds": {}, "actions": {}},
-                      "tokens": {}}
+                      "tokens": {},
+                      "injected": {"reset": {}, "junk": {}, "pages": {}}}
+        self.resets = dict(self.opts.reset_after)   # action -> times left
+        self.stack_pending = self.opts.pending if self.opts.stack_pending is None \
+            else self.opts.stack_pending
+        self.page_no = 0
         self.change_sets = {}   # ARN or "stack/name" -> info dict
         self.templates = {}     # stack name -> template of last execution
         self.execs = {}         # stack name -> [Execution], oldest first
@@ -314,6 +350,87 @@ class Proxy:
         return (status, [("Content-Type", "text/xml"),
                          ("x-amzn-RequestId", rid)],
                 error_xml(service, name, typ, message, rid))
+
+    # -- network faults --
+
+    def take_reset(self, name):
+        """Reset the connection after forwarding name, this time?"""
+        if self.resets.get(name, 0) <= 0:
+            return False
+        self.resets[name] -= 1
+        self.bump(self.stats["injected"]["reset"], name)
+        log("reset after %s" % name)
+        return True
+
+    def junk(self, name):
+        self.bump(self.stats["injected"]["junk"], name)
+        log("junk 200 for %s" % name)
+        return (200, [("Content-Type", "text/html")], JUNK_PAGE)
+
+    def repage(self, action, params, root):
+        """--endless / --loop-token: a NextToken on every page of action;
+        True when root changed."""
+        res = find(root, action + "Result")
+        if res is None:
+            return False
+        self.page_no += 1
+        self.bump(self.stats["injected"]["pages"], action)
+        set_child(res, "NextToken", "cfnproxy-loop" if action in self.opts.loop_token
+                  else "cfnproxy-page-%d" % self.page_no)
+        box = find(res, "StackEvents")
+        if action == "DescribeStackEvents" and box is not None:
+            members = list(box)
+            ns = box.tag[:box.tag.index("}") + 1] if box.tag.startswith("{") else ""
+            stack = params.get("StackName", "")
+            sid = find_text(members[0], "StackId") if members else stack
+            for m in members:
+                box.remove(m)
+            t0 = datetime.now(timezone.utc) - timedelta(seconds=self.page_no)
+            for i in range(PAGE_EVENTS):
+                n = self.page_no * PAGE_EVENTS + i
+                box.append(event_element(ns, sid, stack_name_of(stack), {
+                    "LogicalResourceId": "Endless%d" % n,
+                    "ResourceType": "AWS::SNS::Topic",
+                    "ResourceStatus": "CREATE_IN_PROGRESS",
+                    "ResourceStatusReason": "",
+                    "PhysicalResourceId": "",
+                    "EventId": "cfnproxy-event-%d" % n,
+                    "Timestamp": fmt_time(t0 - EVENT_STEP * i)}))
+        return True
+
+    def weird(self, action, root):
+        """--weird-text: control characters in text the client prints."""
+        if action == "DescribeStackEvents":
+            for m in find_all(root, "DescribeStackEventsResult/StackEvents/member"):
+                set_child(m, "ResourceStatusReason", "reason " + WEIRD)
+        elif action == "DescribeStacks":
+            for m in find_all(root, "DescribeStacksResult/Stacks/member"):
+                outs = find(m, "Outputs")
+                if outs is None:
+                    outs = ET.SubElement(m, m.tag[:m.tag.index("}") + 1] + "Outputs"
+                                         if m.tag.startswith("{") else "Outputs")
+                ns = outs.tag[:outs.tag.index("}") + 1] if outs.tag.startswith("{") else ""
+                o = ET.SubElement(outs, ns + "member")
+                ET.SubElement(o, ns + "OutputKey").text = "Weird\u009b[1m"
+                ET.SubElement(o, ns + "OutputValue").text = "value " + WEIRD
+        elif action == "DescribeChangeSet":
+            res = find(root, "DescribeChangeSetResult")
+            changes = find(res, "Changes") if res is not None else None
+            if changes is None:
+                return False
+            ns = changes.tag[:changes.tag.index("}") + 1] if changes.tag.startswith("{") else ""
+            m = ET.SubElement(changes, ns + "member")
+            ET.SubElement(m, ns + "Type").text = "Resource"
+            rc = ET.SubElement(m, ns + "ResourceChange")
+            for name, text in (("Action", "Modify\n"), ("LogicalResourceId", "Weird\nId"),
+                               ("ResourceType", "AWS::IAM::Role\u009b[31m"),
+                               ("Replacement", "False\r")):
+                ET.SubElement(rc, ns + name).text = text
+            d = ET.SubElement(ET.SubElement(rc, ns + "Details"), ns + "member")
+            ET.SubElement(ET.SubElement(d, ns + "Target"), ns + "Name").text = "Prop\nName"
+        else:
+            return False
+        return True
 
     # -- state from forwarded mutations --
 
@@ -382,7 +499,7 @@ class Proxy:
     def visible(self, ex):
         """How many timeline events the client may see now: all once the
         stack is final, else a share that grows with each DescribeStacks."""
-        n, total = self.opts.pending, len(ex.timeline)
+        n, total = self.stack_pending, len(ex.timeline)
         if n == 0 or ex.polls > n:
             return total
         return (total - 1) * ex.polls // (n + 1)
@@ -421,7 +538,7 @@ class Proxy:
             execs = self.execs.get(find_text(m, "StackName"))
             if not execs:
                 continue
-            ex, n = execs[-1], self.opts.pending
+            ex, n = execs[-1], self.stack_pending
             status, reason = None, None
             if ex.polls < n:
                 v = (len(ex.timeline) - 1) * (ex.polls + 1) // (n + 1)
@@ -541,9 +658,10 @@ def event_element(ns, stack_id, stack, e):
 def serialize(root):
     ns = root.tag[1:root.tag.index("}")] if root.tag.startswith("{") else None
     if ns:
-        return ET.tostring(root, encoding="unicode",
-                           default_namespace=ns).encode()
-    return ET.tostring(root, encoding="unicode").encode()
+        out = ET.tostring(root, encoding="unicode", default_namespace=ns)
+    else:
+        out = ET.tostring(root, encoding="unicode")
+    return out.replace("\r", "&#13;").encode()   # a raw CR would read as LF
 
 
 # ---- HTTP ----
@@ -580,10 +698,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     params.setdefault(k, v)
         action = params.get("Action")
         harness = self.path.startswith("/moto-api/")
+        # the name faults are chosen by: the Query action, or PutObject
+        name = action or ("PutObject" if self.command == "PUT" and
+                          service_of(self.headers) == "s3" else None)
         p = self.proxy
+        o = p.opts
         with p.lock:
             p.bump(p.stats["requests"], action or ("(moto-api)" if harness
                                                     else "(no Action)"))
+            if name in o.junk:
+                self.answer(*p.junk(name))
+                return
             fault = p.draw_fault(action) if action else None
             if fault and not fault[1]:
                 self.answer_fault(p.fault_response(fault[0], False, action,
@@ -603,6 +728,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 p.reset()
             if action in MUTATING:
                 p.remember(action, params, status, rbody, t0, t1)
+            if name and p.take_reset(name):
+                self.reset()
+                return
+            if name in o.junk_after:
+                self.answer(*p.junk(name))
+                return
             if fault:
                 self.answer_fault(p.fault_response(fault[0], True, action,
                                                    service_of(self.headers)))
@@ -611,7 +742,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                             "DescribeStacks",
                                             "DescribeStackEvents"):
                 root = parse_xml(rbody)
-                if root is not None and p.rewrite(action, root):
+                changed = root is not None and p.rewrite(action, root)
+                if root is not None and action in o.endless | o.loop_token:
+                    changed = p.repage(action, params, root) or changed
+                if root is not None and o.weird_text:
+                    changed = p.weird(action, root) or changed
+                if changed:
                     rbody = serialize(root)
         self.answer(status, headers, rbody, reason)
 
@@ -636,6 +772,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         finally:
             conn.close()
 
+    def reset(self):
+        """Close the connection with an RST (SO_LINGER 0) and no byte."""
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                       struct.pack("ii", 1, 0))
+            self.connection.close()
+        except OSError:
+            pass
+
     def answer_fault(self, resp):
         if resp is None:        # drop: close without a byte
             self.close_connection = True
@@ -644,7 +790,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def answer(self, status, headers, body, reason=None):
         names = {k.lower() for k, _ in headers}
-        self.close_connection = True
+        keep = self.proxy.opts.keep_alive
+        self.close_connection = not keep
         self.send_response_only(status, reason)
         if "date" not in names:
             self.send_header("Date", self.date_time_string())
@@ -652,7 +799,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_header(k, v)
         if "content-length" not in names:
             self.send_header("Content-Length", str(len(body)))
-        self.send_header("Connection", "close")
+        if not keep:
+            self.send_header("Connection", "close")
         try:
             self.end_headers()
             if self.command != "HEAD":
@@ -682,13 +830,41 @@ def main(argv=None):
     ap.add_argument("--pending", type=int, default=0, metavar="N",
                     help="answers that show a change set or stack still "
                     "in progress")
+    ap.add_argument("--stack-pending", type=int, default=None, metavar="N",
+                    help="as --pending, for stacks only")
     ap.add_argument("--resource-events", action="store_true",
                     help="synthesize resource events from the template")
     ap.add_argument("--fail-resource", action="append", default=[],
                     metavar="LOGICAL_ID",
                     help="fail the next execution containing it (repeatable)")
+    ap.add_argument("--keep-alive", action="store_true",
+                    help="keep client connections open between requests")
+    ap.add_argument("--reset-after", action="append", default=[],
+                    metavar="ACTION[:N]", help="forward ACTION, then reset "
+                    "the connection with no answer, the first N times")
+    ap.add_argument("--junk", action="append", default=[], metavar="ACTION",
+                    help="answer ACTION with 200 and an HTML page, unforwarded")
+    ap.add_argument("--junk-after", action="append", default=[],
+                    metavar="ACTION", help="forward ACTION, then answer "
+                    "200 and an HTML page")
+    ap.add_argument("--endless", action="append", default=[],
+                    metavar="ACTION", help="a fresh NextToken on every page "
+                    "(and new events on every events page)")
+    ap.add_argument("--loop-token", action="append", default=[],
+                    metavar="ACTION", help="the same NextToken on every page")
+    ap.add_argument("--weird-text", action="store_true",
+                    help="control characters in service text")
     opts = ap.parse_args(argv)
     opts.fault_actions = set(filter(None, opts.fault_actions.split(",")))
+    resets = {}
+    for spec in opts.reset_after:
+        act, _, n = spec.partition(":")
+        if not n.isdigit() and n:
+            ap.error("--reset-after ACTION[:N]")
+        resets[act] = int(n or 1)
+    opts.reset_after = resets
+    for name in ("junk", "junk_after", "endless", "loop_token"):
+        setattr(opts, name, set(getattr(opts, name)))
 
     up = urllib.parse.urlsplit(opts.upstream)
     if up.scheme != "http" or up.hostname not in LOOPBACK or not up.port:

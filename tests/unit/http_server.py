@@ -9,13 +9,23 @@ Binds 127.0.0.1 on a free port, prints "PORT <n>" and serves until killed.
   /chunked/<n>    n bytes, chunked, without Content-Length
   /redirect       302 to /echo
   /close          reads the request, closes without answering
+  /once/<key>     counts the request, then resets the connection (RST)
+                  without a response byte: a service that ran a call and
+                  whose answer was lost
+  /hits/<key>     200, the body is how many /once/<key> requests came
   /hang           reads the request, never answers
 """
 import os
+import socket
+import struct
 import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+HITS = {}
+HITS_LOCK = threading.Lock()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -75,6 +85,18 @@ class Handler(BaseHTTPRequestHandler):
             self._reply(302, b"", extra=[("Location", "/echo")])
         elif path.startswith("/close"):
             self.close_connection = True
+        elif path.startswith("/once/"):
+            with HITS_LOCK:
+                HITS[path[6:]] = HITS.get(path[6:], 0) + 1
+            # SO_LINGER 0: close() sends an RST, not a FIN
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                       struct.pack("ii", 1, 0))
+            self.connection.close()
+            self.close_connection = True
+        elif path.startswith("/hits/"):
+            with HITS_LOCK:
+                n = HITS.get(path[6:], 0)
+            self._reply(200, str(n).encode())
         elif path.startswith("/hang"):
             time.sleep(30)
             self.close_connection = True
@@ -86,6 +108,12 @@ class Handler(BaseHTTPRequestHandler):
 
 class Server(ThreadingHTTPServer):
     daemon_threads = True
+
+    def shutdown_request(self, request):
+        try:
+            super().shutdown_request(request)
+        except OSError:
+            pass    # /once closed it already
 
     def handle_error(self, request, client_address):
         pass    # clients that abort (body cap, timeout) reset connections

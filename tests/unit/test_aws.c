@@ -86,6 +86,103 @@ static void test_endpoints(void)
     T(!strcmp(endpoint_of(&o, "cloudformation"), "https://proxy.invalid:8443/base"));
     o.endpoint_url = "ftp://x";
     T(!strcmp(endpoint_of(&o, "cloudformation"), ""));
+    o.endpoint_url = "http://[::1]:5000";
+    T(!strcmp(endpoint_of(&o, "cloudformation"), "http://[::1]:5000"));
+}
+
+/* The error aws_endpoint_url gives for service, or "" when none. */
+static const char *endpoint_error(const struct aws_opts *o, const char *service)
+{
+    static struct gen_err e;
+    struct aws *a = NULL;
+    char url[512];
+
+    memset(&e, 0, sizeof e);
+    if (aws_new(o, &a, &e) == 0 && aws_endpoint_url(a, service, url, sizeof url, &e) == 0)
+        e.msg[0] = '\0';
+    aws_free(a);
+    return e.msg;
+}
+
+/* Malformed endpoint URLs are refused, saying where they came from; user
+ * info is refused without quoting it. */
+static void test_bad_endpoints(void)
+{
+    static const char *const bad[] = {
+        "127.0.0.1:5000", "http://", "http:///p", "http://h:", "http://h:0",
+        "http://h:65536", "http://h:5x", "http://h:123456", "http://h?x=1", "http://h/#f",
+        "http://h /p", "http://h\n", "http://a_b!c", "http://[::1", "http://[]:1",
+        "http://[::1]x", "HTTPS://h", NULL
+    };
+    struct aws_opts o;
+    const char *m;
+    int i;
+
+    clean_env();
+    memset(&o, 0, sizeof o);
+    o.region = "us-east-1";
+    for (i = 0; bad[i]; i++) {
+        o.endpoint_url = bad[i];
+        m = endpoint_error(&o, "cloudformation");
+        TMSG(!strncmp(m, "--endpoint-url: endpoint '", 26), "%s: %s", bad[i], m);
+    }
+    o.endpoint_url = "http://user:SECRETPASS@127.0.0.1:5000";
+    m = endpoint_error(&o, "cloudformation");
+    TMSG(strstr(m, "--endpoint-url: an endpoint URL with user info") && !strstr(m, "SECRETPASS"),
+         "%s", m);
+    o.endpoint_url = "user:SECRETPASS@127.0.0.1:5000";
+    m = endpoint_error(&o, "cloudformation");
+    TMSG(strstr(m, "user info") && !strstr(m, "SECRETPASS"), "%s", m);
+    o.endpoint_url = NULL;
+    setenv("AWS_ENDPOINT_URL", "http://u:SECRETPASS@127.0.0.1:5000/", 1);
+    m = endpoint_error(&o, "sts");
+    TMSG(!strncmp(m, "AWS_ENDPOINT_URL: ", 18) && !strstr(m, "SECRETPASS"), "%s", m);
+    setenv("AWS_ENDPOINT_URL_CLOUDFORMATION", "localhost:4566", 1);
+    m = endpoint_error(&o, "cloudformation");
+    TMSG(!strcmp(m, "AWS_ENDPOINT_URL_CLOUDFORMATION: endpoint 'localhost:4566' must start "
+                    "with http:// or https://"), "%s", m);
+    /* empty counts as unset */
+    setenv("AWS_ENDPOINT_URL_CLOUDFORMATION", "", 1);
+    setenv("AWS_ENDPOINT_URL", "", 1);
+    T(!strcmp(endpoint_of(&o, "cloudformation"), "https://cloudformation.us-east-1.amazonaws.com"));
+    unsetenv("AWS_ENDPOINT_URL");
+    unsetenv("AWS_ENDPOINT_URL_CLOUDFORMATION");
+}
+
+/* --max-attempts and AWS_MAX_ATTEMPTS are parsed strictly. */
+static void test_attempts(void)
+{
+    static const char *const bad[] = { "", "abc", "5x", "0", "-1", "+3", " 3", "3 ", "21",
+        "99999999999999999999", "0x5", "1e1", NULL };
+    struct aws_opts o;
+    struct aws *a = NULL;
+    struct gen_err e;
+    int i, v;
+
+    for (i = 0; bad[i]; i++)
+        TMSG(aws_parse_attempts(bad[i], &v) < 0, "'%s' taken", bad[i]);
+    T(aws_parse_attempts("1", &v) == 0 && v == 1);
+    T(aws_parse_attempts("20", &v) == 0 && v == 20);
+    T(aws_parse_attempts("05", &v) == 0 && v == 5);
+    clean_env();
+    memset(&o, 0, sizeof o);
+    o.region = "us-east-1";
+    for (i = 1; bad[i]; i++) {
+        setenv("AWS_MAX_ATTEMPTS", bad[i], 1);
+        TMSG(aws_new(&o, &a, &e) < 0 && !strncmp(e.msg, "AWS_MAX_ATTEMPTS: '", 19), "'%s': %s",
+             bad[i], e.msg);
+    }
+    setenv("AWS_MAX_ATTEMPTS", "", 1);      /* empty: unset, as in the SDKs */
+    T(aws_new(&o, &a, &e) == 0 && aws_max_attempts(a) == 3);
+    aws_free(a);
+    setenv("AWS_MAX_ATTEMPTS", "7", 1);
+    T(aws_new(&o, &a, &e) == 0 && aws_max_attempts(a) == 7);
+    aws_free(a);
+    setenv("AWS_MAX_ATTEMPTS", "abc", 1);   /* the flag wins, the variable is not read */
+    o.max_attempts = 2;
+    T(aws_new(&o, &a, &e) == 0 && aws_max_attempts(a) == 2);
+    aws_free(a);
+    unsetenv("AWS_MAX_ATTEMPTS");
 }
 
 static void test_time_and_encoding(void)
@@ -139,6 +236,8 @@ int main(void)
     test_capabilities();
     test_regions();
     test_endpoints();
+    test_bad_endpoints();
+    test_attempts();
     test_time_and_encoding();
     return t_report();
 }

@@ -82,7 +82,7 @@ static int get(struct http_client *c, const char *path,
                struct http_response *r, struct gen_err *e)
 {
     char url[256];
-    struct http_request q = { "GET", url, NULL, 0, NULL, 0 };
+    struct http_request q = { "GET", url, NULL, 0, NULL, 0, 0 };
 
     url_for(url, sizeof url, path);
     return http_send(c, &q, r, e);
@@ -306,6 +306,11 @@ static void test_redact(void)
                      "https://h/?Action=DescribeStacks&Version=2010-05-15"));
     T(url_redacts_to("https://h/?", "https://h/?"));
     T(url_redacts_to("", ""));
+    /* userinfo without a scheme (a malformed endpoint quoted in an error) */
+    T(url_redacts_to("user:pa55@127.0.0.1:5000/p",
+                     "<redacted>@127.0.0.1:5000/p"));
+    T(url_redacts_to("127.0.0.1:5000/p@q", "127.0.0.1:5000/p@q"));
+    T(url_redacts_to("/p?next=http://a:b@c", "/p?next=http://a:b@c"));
 }
 
 /* ---- against the server ---- */
@@ -318,7 +323,7 @@ static void test_get_post(struct http_client *c)
     };
     static const char body[] = "Action=Describe\0Stacks&x=1";
     char url[256];
-    struct http_request q = { "GET", url, hs, 2, NULL, 0 };
+    struct http_request q = { "GET", url, hs, 2, NULL, 0, 0 };
     struct http_response r;
     struct gen_err e;
     int rc;
@@ -450,11 +455,69 @@ static void test_reuse(struct http_client *c)
     http_response_free(&r);
 }
 
+/* How many requests /once/<key> saw. */
+static int hits(struct http_client *c, const char *key)
+{
+    struct http_response r;
+    struct gen_err e;
+    char path[64];
+    int n = -1;
+
+    snprintf(path, sizeof path, "/hits/%s", key);
+    http_response_init(&r);
+    if (get(c, path, &r, &e) == 0 && r.status == 200 && r.body.data)
+        n = atoi(r.body.data);
+    http_response_free(&r);
+    return n;
+}
+
+/* A reused connection reset after the server ran the request, before any
+ * response byte: libcurl sends it again by itself unless it is fresh. */
+static void test_fresh(void)
+{
+    struct http_client *c = http_client_new(NULL, NULL, NULL);
+    struct http_response r;
+    struct gen_err e;
+    char url[256];
+    struct http_request q = { "POST", url, NULL, 0, "x=1", 3, 0 };
+    int rc;
+
+    T(c != NULL);
+    if (!c)
+        return;
+    http_response_init(&r);
+    /* what fresh is for: a reused connection is resent on silently */
+    T(get(c, "/echo", &r, &e) == 0);        /* a connection to reuse */
+    url_for(url, sizeof url, "/once/plain");
+    rc = http_send(c, &q, &r, &e);
+    TMSG(rc == GEN_ENET && r.error == HTTP_ERESET, "%d %d %s", rc, r.error, e.msg);
+    TMSG(hits(c, "plain") == 2, "libcurl's own resend: %d requests", hits(c, "plain"));
+    /* fresh: exactly one request, and the failure is a reset */
+    T(get(c, "/echo", &r, &e) == 0);
+    url_for(url, sizeof url, "/once/fresh");
+    q.fresh = 1;
+    rc = http_send(c, &q, &r, &e);
+    TMSG(rc == GEN_ENET && r.error == HTTP_ERESET, "%d %d %s", rc, r.error, e.msg);
+    TMSG(hits(c, "fresh") == 1, "a fresh request was sent %d times", hits(c, "fresh"));
+    /* and the next plain request reuses a kept-alive connection again */
+    {
+        int p1, p2;
+
+        T(get(c, "/echo", &r, &e) == 0);
+        p1 = client_port(&r);
+        T(get(c, "/echo", &r, &e) == 0);
+        p2 = client_port(&r);
+        TMSG(p1 > 0 && p1 == p2, "ports %d %d", p1, p2);
+    }
+    http_response_free(&r);
+    http_client_free(c);
+}
+
 static void test_base_url(void)
 {
     char base[128];
     struct http_client *c;
-    struct http_request q = { "GET", "/echo?rel=1", NULL, 0, NULL, 0 };
+    struct http_request q = { "GET", "/echo?rel=1", NULL, 0, NULL, 0, 0 };
     struct http_response r;
     struct gen_err e;
 
@@ -479,7 +542,7 @@ static void test_bad_input(struct http_client *c)
     struct http_header bad[] = { { "X-Inject", "a\r\nX-Evil: 1" } };
     struct http_header badname[] = { { "X Bad", "v" } };
     char url[256];
-    struct http_request q = { "GET", url, bad, 1, NULL, 0 };
+    struct http_request q = { "GET", url, bad, 1, NULL, 0, 0 };
     struct http_response r;
     struct gen_err e;
     int rc;
@@ -546,7 +609,7 @@ static void test_refused(void)
     struct http_response r;
     struct gen_err e;
     char url[128];
-    struct http_request q = { "GET", url, NULL, 0, NULL, 0 };
+    struct http_request q = { "GET", url, NULL, 0, NULL, 0, 0 };
     int fd, rc;
 
     /* bound but not listening: connections are refused */
@@ -635,7 +698,7 @@ static void test_trace(void)
     struct gen_err e;
     struct buf tr;
     char url[256], path[128];
-    struct http_request q = { "POST", url, hs, 4, "Action=Describe", 15 };
+    struct http_request q = { "POST", url, hs, 4, "Action=Describe", 15, 0 };
     size_t i;
     int rc;
 
@@ -689,7 +752,7 @@ static void test_ca_bundle(void)
     struct http_response r;
     struct gen_err e;
     char url[128];
-    struct http_request q = { "GET", url, NULL, 0, NULL, 0 };
+    struct http_request q = { "GET", url, NULL, 0, NULL, 0, 0 };
     int rc;
 
     /* https to the plain-HTTP loopback server: never leaves 127.0.0.1 */
@@ -751,6 +814,7 @@ int main(void)
         test_bad_input(c);
         test_reset(c);
     }
+    test_fresh();
     test_base_url();
     test_body_cap();
     test_refused();

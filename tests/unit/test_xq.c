@@ -474,8 +474,47 @@ static void test_errors_synthetic(void)
     }
 }
 
+/* xq_describe of a NUL-terminated body. */
+static const char *describe(const char *body)
+{
+    static char d[256];
+
+    xq_describe(body, strlen(body), d, sizeof d);
+    return d;
+}
+
+/* A 2xx that is not the answer: described for "unexpected answer (...)". */
+static void test_describe(void)
+{
+    const char *d;
+    char small[5];
+
+    d = describe("<html><head><title>Sign in\n to\x1b[31m Wi-Fi</title></head>"
+                 "<body><p>Please sign in</p></body></html>");
+    TMSG(streq(d, "a non-XML body (html page \"Sign in to?[31m Wi-Fi\")"), "%s", d);
+    d = describe("<!DOCTYPE html><html><head><title>Hotel</title></head></html>");
+    TMSG(streq(d, "a non-XML body (html page \"Hotel\")"), "%s", d);
+    d = describe("");
+    TMSG(streq(d, "an empty body"), "%s", d);
+    d = describe("  \r\n");
+    TMSG(streq(d, "an empty body"), "%s", d);
+    d = describe("{\"ok\": true}");
+    TMSG(streq(d, "a non-XML body (\"{'ok': true}\")"), "%s", d);
+    d = describe("<a><b></a>");
+    TMSG(!strncmp(d, "an unreadable XML body (", 24), "%s", d);
+    d = describe("<Other\x1bResponse/>");
+    TMSG(!strchr(d, '\x1b'), "%s", d);
+    d = describe("<x:DescribeStacksResponse xmlns:x=\"u\"/>");
+    TMSG(streq(d, "root element <DescribeStacksResponse>"), "%s", d);
+    d = describe("<?xml version=\"1.0\"?><HTML/>");
+    TMSG(streq(d, "root element <HTML>"), "%s", d);
+    xq_describe(NULL, 0, small, sizeof small);
+    T(streq(small, "an e"));
+}
+
 int main(void)
 {
+    test_describe();
     test_describe_stacks();
     test_describe_stack_events();
     test_change_set();
