@@ -165,8 +165,9 @@ check(rc == 2 and "ltbase-beta.json" in so, "--check finds a missing file", so)
 
 # a library change makes it stale: build a copy with one lua/ file changed
 src = tmpdir()
-for part in ("generator", "include", "lua", "templates", "Makefile"):
+for part in ("generator", "include", "lua", "templates", "Makefile", "tests/fuzz/fuzz.mk"):
     s = f"{ROOT}/{part}"
+    os.makedirs(os.path.dirname(f"{src}/{part}"), exist_ok=True)
     (shutil.copytree if os.path.isdir(s) else shutil.copy)(s, f"{src}/{part}")
 iam = f"{src}/lua/luaform/iam.lua"
 write(iam, open(iam).read().replace('Version = "2012-10-17", Statement',
