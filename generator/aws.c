@@ -110,10 +110,15 @@ void aws_paramf(struct aws_params *p, const char *key, const char *fmt, ...)
     aws_param(p, key, v);
 }
 
+/* A trace line (already redacted), kept on one line: a header or a
+ * profile value may carry control characters. */
 static void debug_line(void *ctx, const char *line)
 {
+    char clean[4096];
+
     (void)ctx;
-    fprintf(stderr, "luaform: debug: %s\n", line);
+    err_escape(clean, sizeof clean, line);
+    fprintf(stderr, "luaform: debug: %s\n", clean);
 }
 
 /* ------------------------------------------------------------ endpoints */
@@ -144,114 +149,37 @@ static void endpoint_source(const struct aws *a, const char *service, const char
         snprintf(out, n, "endpoint_url (config file)");
 }
 
-static int host_char(char c)
+/* Read an endpoint URL (libcurl's parser) into ep before anything is
+ * sent to it: no user info (its password would go into the signed Host
+ * header and the --debug trace), query or fragment. from names where the
+ * URL came from; a refused URL is quoted redacted, or not at all. */
+static int parse_endpoint(struct endpoint *ep, const char *url, const char *from,
+                          struct gen_err *e)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '.' || c == '_';
-}
-
-/* Why host[:port] (n bytes) is not one, or NULL. */
-static const char *bad_authority(const char *hs, size_t n)
-{
-    const char *end = hs + n, *port = NULL, *p;
-    long v = 0;
-
-    if (n == 0)
-        return "has no host";
-    if (*hs == '[') {               /* an IPv6 literal */
-        const char *close = memchr(hs, ']', n);
-
-        if (!close || close == hs + 1)
-            return "has a malformed IPv6 host";
-        for (p = hs + 1; p < close; p++)
-            if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') ||
-                  (*p >= 'A' && *p <= 'F') || *p == ':' || *p == '.'))
-                return "has a malformed IPv6 host";
-        if (close + 1 < end && close[1] != ':')
-            return "has a malformed IPv6 host";
-        port = close + 1 < end ? close + 1 : NULL;
-    } else {
-        port = memchr(hs, ':', n);
-        for (p = hs; p < (port ? port : end); p++)
-            if (!host_char(*p))
-                return "has a character a host name cannot have";
-        if (port == hs)
-            return "has no host";
-    }
-    if (!port)
-        return NULL;
-    if (port + 1 == end || end - port > 6)
-        return "has a malformed port";
-    for (p = port + 1; p < end; p++) {
-        if (*p < '0' || *p > '9')
-            return "has a malformed port";
-        v = v * 10 + (*p - '0');
-    }
-    return v >= 1 && v <= 65535 ? NULL : "has a port out of range (1-65535)";
-}
-
-/* Check an endpoint URL before anything is sent to it: http:// or
- * https://, host, optional port, optional path; no user info (its
- * password would go into the signed Host header and the --debug trace),
- * query, fragment, white space or control characters. from names where
- * the URL came from; a refused URL is quoted redacted, or not at all. */
-static int check_endpoint(const char *url, const char *from, struct gen_err *e)
-{
-    const char *hs, *why = NULL, *p;
+    struct http_url u;
+    const char *why;
     struct buf shown;
     int rc;
 
-    if (strchr(url, '@'))
+    if (strlen(url) > ENDPOINT_URL_MAX)
+        return err_set(e, GEN_EINPUT, NULL, 0, "%s: the endpoint URL is longer than %d bytes",
+                       from, ENDPOINT_URL_MAX);
+    if (http_url_parse(url, &u, &why) == 0) {
+        snprintf(ep->host, sizeof ep->host, "%s", u.host);
+        snprintf(ep->path, sizeof ep->path, "%s", u.path);
+        if (!(ep->base = strdup(u.base)))
+            return err_set(e, GEN_ENOMEM, NULL, 0, "out of memory");
+        return 0;
+    }
+    if (strstr(why, "user info"))
         return err_set(e, GEN_EINPUT, NULL, 0, "%s: an endpoint URL with user info "
                        "(user:password@host) is refused: luaform signs its requests with "
                        "AWS credentials, and a password there would be sent and shown", from);
-    for (p = url; *p && !why; p++)
-        if ((unsigned char)*p <= ' ' || *p == 0x7f)
-            why = "has white space or a control character";
-    hs = !strncmp(url, "https://", 8) ? url + 8 : !strncmp(url, "http://", 7) ? url + 7 : NULL;
-    if (!why && strlen(url) > ENDPOINT_URL_MAX)
-        why = "is too long";
-    if (!why && !hs)
-        why = "must start with http:// or https://";
-    if (!why && strpbrk(url, "?#"))
-        why = "must not have a query or a fragment";
-    if (!why)
-        why = bad_authority(hs, strcspn(hs, "/"));
-    if (!why)
-        return 0;
     buf_init(&shown);
     http_redact_url(&shown, url);
     rc = err_set(e, GEN_EINPUT, NULL, 0, "%s: endpoint '%s' %s", from, buf_cstr(&shown), why);
     buf_free(&shown);
     return rc;
-}
-
-/* Split a checked endpoint URL into base, Host header and path. */
-static int parse_base(struct endpoint *ep, const char *url, struct gen_err *e)
-{
-    const char *hs, *he, *ps;
-    size_t n;
-
-    hs = url + (!strncmp(url, "https://", 8) ? 8 : 7);
-    he = hs + strcspn(hs, "/");
-    if ((size_t)(he - hs) >= sizeof ep->host || strlen(he) >= sizeof ep->path)
-        return err_set(e, GEN_EINPUT, NULL, 0, "endpoint URL too long");
-    snprintf(ep->host, sizeof ep->host, "%.*s", (int)(he - hs), hs);
-    /* curl leaves a default port out of Host: so must the signature */
-    n = strlen(ep->host);
-    if ((hs == url + 8 && n > 4 && !strcmp(ep->host + n - 4, ":443")) ||
-        (hs == url + 7 && n > 3 && !strcmp(ep->host + n - 3, ":80")))
-        ep->host[strrchr(ep->host, ':') - ep->host] = '\0';
-    ps = he;
-    n = strlen(ps);
-    while (n && ps[n - 1] == '/')
-        n--;
-    snprintf(ep->path, sizeof ep->path, "%.*s", (int)n, ps);
-    ep->base = malloc((size_t)(he - url) + 1);
-    if (!ep->base)
-        return err_set(e, GEN_ENOMEM, NULL, 0, "out of memory");
-    snprintf(ep->base, (size_t)(he - url) + 1, "%s", url);
-    return 0;
 }
 
 /* The endpoint of a service: at url when given (an S3 virtual host),
@@ -262,13 +190,17 @@ static struct endpoint *endpoint_at(struct aws *a, const char *service,
     struct http_opts ho;
     struct endpoint *ep;
     const char *custom = at ? NULL : cred_endpoint_url(a->cred, service, a->o.endpoint_url);
-    char url[ENDPOINT_URL_MAX + 1], from[96];
+    char url[ENDPOINT_URL_MAX + 1], from[96] = "endpoint";
+    struct endpoint probe;
     int i;
 
     if (custom) {
+        /* refused before anything, even a match with an endpoint in use */
         endpoint_source(a, service, custom, from, sizeof from);
-        if (check_endpoint(custom, from, e) < 0)
+        memset(&probe, 0, sizeof probe);
+        if (parse_endpoint(&probe, custom, from, e) < 0)
             return NULL;
+        free(probe.base);
     }
     if (at)
         snprintf(url, sizeof url, "%s", at);
@@ -287,7 +219,7 @@ static struct endpoint *endpoint_at(struct aws *a, const char *service,
     memset(ep, 0, sizeof *ep);
     snprintf(ep->service, sizeof ep->service, "%s", service);
     ep->custom = custom != NULL;
-    if ((!custom && check_endpoint(url, "endpoint", e) < 0) || parse_base(ep, url, e) < 0)
+    if (parse_endpoint(ep, url, from, e) < 0)
         return NULL;
     memset(&ho, 0, sizeof ho);
     if (a->o.debug)

@@ -104,6 +104,11 @@ static struct {
     const char *(*easy_strerror)(CURLcode);
     struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
     void (*slist_free_all)(struct curl_slist *);
+    CURLU *(*url)(void);
+    void (*url_cleanup)(CURLU *);
+    CURLUcode (*url_set)(CURLU *, CURLUPart, const char *, unsigned int);
+    CURLUcode (*url_get)(CURLU *, CURLUPart, char **, unsigned int);
+    void (*free)(void *);
 } lc;
 
 static int load_curl(struct gen_err *e)
@@ -129,6 +134,11 @@ static int load_curl(struct gen_err *e)
     SYM(easy_strerror, "curl_easy_strerror");
     SYM(slist_append, "curl_slist_append");
     SYM(slist_free_all, "curl_slist_free_all");
+    SYM(url, "curl_url");
+    SYM(url_cleanup, "curl_url_cleanup");
+    SYM(url_set, "curl_url_set");
+    SYM(url_get, "curl_url_get");
+    SYM(free, "curl_free");
 #undef SYM
     return 0;
 missing:
@@ -150,6 +160,11 @@ missing:
 #define curl_easy_strerror lc.easy_strerror
 #define curl_slist_append lc.slist_append
 #define curl_slist_free_all lc.slist_free_all
+#define curl_url lc.url
+#define curl_url_cleanup lc.url_cleanup
+#define curl_url_set lc.url_set
+#define curl_url_get lc.url_get
+#define curl_free lc.free
 
 int http_global_init(struct gen_err *e)
 {
@@ -189,6 +204,98 @@ const char *http_error_name(enum http_error err)
     case HTTP_EOTHER: return "other";
     }
     return "other";
+}
+
+/* ---- endpoint URLs, read by libcurl's URL parser ---- */
+
+/* One part of u into out (n bytes); 0 when the URL has no such part. */
+static int url_part(CURLU *u, CURLUPart part, char *out, size_t n)
+{
+    char *v = NULL;
+    int found = curl_url_get(u, part, &v, 0) == CURLUE_OK && v;
+
+    if (found && out)
+        snprintf(out, n, "%s", v);
+    curl_free(v);
+    return found;
+}
+
+int http_url_parse(const char *url, struct http_url *out, const char **why)
+{
+    char port[16], path[sizeof out->path + 1];
+    CURLUcode uc;
+    CURLU *u;
+    const char *p;
+    int https;
+    size_t n;
+
+    memset(out, 0, sizeof *out);
+    *why = NULL;
+    for (p = url; *p; p++)
+        if ((unsigned char)*p <= ' ' || *p == 0x7f) {
+            *why = "has white space or a control character";
+            return -1;
+        }
+    p = strstr(url, "://");
+    p = p ? p + 3 : url;
+    if (memchr(p, '@', strcspn(p, "/"))) {
+        *why = "has user info (user:password@)";    /* said first, with or without a scheme */
+        return -1;
+    }
+    if (strncmp(url, "https://", 8) && strncmp(url, "http://", 7)) {
+        *why = "must start with http:// or https://";
+        return -1;
+    }
+    if (*p == '/') {
+        *why = "has no valid host";     /* curl would take http:///p as host "p" */
+        return -1;
+    }
+    if (!lc.dl && load_curl(NULL) < 0) {
+        *why = "cannot be read: libcurl cannot be loaded";
+        return -1;
+    }
+    if (!(u = curl_url())) {
+        *why = "cannot be read: out of memory";
+        return -1;
+    }
+    uc = curl_url_set(u, CURLUPART_URL, url, 0);
+    if (uc != CURLUE_OK)
+        *why = uc == CURLUE_BAD_PORT_NUMBER ? "has a malformed port (1-65535)" :
+               uc == CURLUE_NO_HOST || uc == CURLUE_BAD_HOSTNAME || uc == CURLUE_BAD_IPV6 ?
+               "has no valid host" : uc == CURLUE_OUT_OF_MEMORY ? "cannot be read: out of memory" :
+               "is not a valid URL";
+    else if (url_part(u, CURLUPART_USER, NULL, 0) || url_part(u, CURLUPART_PASSWORD, NULL, 0))
+        *why = "has user info (user:password@)";
+    else if (url_part(u, CURLUPART_QUERY, NULL, 0) || url_part(u, CURLUPART_FRAGMENT, NULL, 0) ||
+             strchr(url, '?') || strchr(url, '#'))
+        *why = "must not have a query or a fragment";
+    else if (!url_part(u, CURLUPART_SCHEME, out->scheme, sizeof out->scheme) ||
+             !url_part(u, CURLUPART_HOST, out->host, sizeof out->host) ||
+             !url_part(u, CURLUPART_PATH, path, sizeof path) || strlen(path) >= sizeof out->path)
+        *why = "is not a valid URL (or too long)";
+    if (*why) {
+        curl_url_cleanup(u);
+        return -1;
+    }
+    /* the Host header as curl sends it: a default port left out */
+    https = !strcmp(out->scheme, "https");
+    if (url_part(u, CURLUPART_PORT, port, sizeof port) && atoi(port) == 0) {
+        *why = "has a malformed port (1-65535)";
+        curl_url_cleanup(u);
+        return -1;
+    }
+    if (url_part(u, CURLUPART_PORT, port, sizeof port) &&
+        strcmp(port, https ? "443" : "80")) {
+        n = strlen(out->host);
+        snprintf(out->host + n, sizeof out->host - n, ":%s", port);
+    }
+    snprintf(out->base, sizeof out->base, "%s://%s", out->scheme, out->host);
+    n = strlen(path);
+    while (n && path[n - 1] == '/')
+        n--;
+    snprintf(out->path, sizeof out->path, "%.*s", (int)n, path);
+    curl_url_cleanup(u);
+    return 0;
 }
 
 /* ---- client ---- */

@@ -97,6 +97,20 @@ struct http_response {
 
 struct http_client;
 
+/* An endpoint URL as libcurl's URL parser reads it. */
+struct http_url {
+    char scheme[8];        /* "http" or "https" */
+    char host[300];        /* the Host header: host[:port], a default port left out */
+    char base[320];        /* scheme://host[:port] */
+    char path[256];        /* "" or "/a/b": the path, without a trailing '/' */
+};
+
+/* Read url as an endpoint: http:// or https://, a host, an optional port
+ * and path; no user info, query, fragment, white space or control
+ * characters. 0, or -1 with *why saying what is wrong (it never quotes the
+ * URL, which may hold a password). Loads libcurl when needed. */
+int http_url_parse(const char *url, struct http_url *out, const char **why);
+
 /* Call once before any client exists, and once at the end. Not thread-safe. */
 int http_global_init(struct gen_err *e);
 void http_global_cleanup(void);

@@ -781,6 +781,41 @@ static void test_ca_bundle(void)
     http_response_free(&r);
 }
 
+/* Endpoint URLs through libcurl's URL parser. */
+static void test_url_parse(void)
+{
+    static const struct { const char *url, *host, *base, *path; } good[] = {
+        { "http://127.0.0.1:5000", "127.0.0.1:5000", "http://127.0.0.1:5000", "" },
+        { "https://cloudformation.us-east-1.amazonaws.com/", "cloudformation.us-east-1.amazonaws.com",
+          "https://cloudformation.us-east-1.amazonaws.com", "" },
+        { "https://h:443/a/b//", "h", "https://h", "/a/b" },
+        { "http://h:80/x", "h", "http://h", "/x" },
+        { "http://h:8443", "h:8443", "http://h:8443", "" },
+        { "http://[::1]:8080/p", "[::1]:8080", "http://[::1]:8080", "/p" },
+    };
+    static const struct { const char *url, *why; } bad[] = {
+        { "localhost:4566", "must start with http" }, { "ftp://h", "must start with http" },
+        { "http://u:pw@h", "user info" }, { "u:pw@h:1", "user info" },
+        { "http://h?x", "query or a fragment" }, { "http://h/#f", "query or a fragment" },
+        { "http://h:65536", "port" }, { "http://h:0", "port" }, { "http://h:5x", "port" },
+        { "http:///p", "host" }, { "http://", "" }, { "http://h p", "white space" },
+        { "http://[::1", "" },
+    };
+    struct http_url u;
+    const char *why;
+    size_t i;
+
+    for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+        TMSG(http_url_parse(good[i].url, &u, &why) == 0 && !strcmp(u.host, good[i].host) &&
+             !strcmp(u.base, good[i].base) && !strcmp(u.path, good[i].path),
+             "%s: host %s base %s path %s (%s)", good[i].url, u.host, u.base, u.path,
+             why ? why : "");
+    }
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        TMSG(http_url_parse(bad[i].url, &u, &why) < 0 && why && strstr(why, bad[i].why) &&
+             !strstr(why, "pw"), "%s: %s", bad[i].url, why ? why : "accepted");
+}
+
 int main(void)
 {
     struct http_client *c;
@@ -796,6 +831,7 @@ int main(void)
     test_retryable();
     test_quota();
     test_redact();
+    test_url_parse();
 
     if (start_server() < 0) {
         TMSG(0, "cannot start the test server");
