@@ -210,6 +210,9 @@ static int mutate(struct aws *a, const char *action, const struct aws_params *p,
         rc = aws_query_once(a, "cloudformation", action, p, out, &f, e);
         if (rc == 0)
             return 0;
+        if (interrupt_pending())    /* Ctrl-C: no look, no other attempt */
+            return err_set(e, rc, NULL, 0, "%s: interrupted; whether it took effect is not "
+                           "known: see change set %s of %s", action, cs, stack);
         if (rc == GEN_EAWS && !execute && !strcmp(f.code, "AlreadyExistsException"))
             return 0;   /* our own unique name: an earlier attempt made it */
         if ((rc == GEN_EAWS && execute && attempt > 1 &&

@@ -408,7 +408,7 @@ static int one(struct cmd *c, struct aws *a, struct target *t, int execute)
         cfn_stack_free(&before);
         return EXIT_DONE;
     }
-    if (!c->yes && !confirm("Execute this change set?")) {
+    if (!c->yes && !confirm("Execute this change set?") && !interrupt_pending()) {
         cfn_delete_change_set(a, t->stack, cs, NULL);
         if (!before.exists)
             drop_shell(a, t->stack, type);
@@ -417,8 +417,15 @@ static int one(struct cmd *c, struct aws *a, struct target *t, int execute)
         cfn_stack_free(&before);
         return EXIT_ERROR;
     }
-    if (wait_last_event(a, t->stack, last, sizeof last, &e) < 0)
+    if (!interrupt_pending() && wait_last_event(a, t->stack, last, sizeof last, &e) < 0)
         last[0] = '\0';
+    if (interrupt_pending()) {  /* Ctrl-C before it was executed: it never is */
+        cli_errorf("interrupted: change set %s of %s was not executed; it is left for "
+                   "review", cs, wait_text(t->stack));
+        cfn_changeset_free(&ch);
+        cfn_stack_free(&before);
+        return EXIT_ERROR;
+    }
     snprintf(token, sizeof token, "%s-exec", cs);
     rc = cfn_execute_change_set(a, t->stack, cs, token, &e);
     if (rc < 0) {

@@ -1,6 +1,7 @@
 /* http.c: the HTTP transport on libcurl, the standard retry policy and the
  * redaction of secrets in trace lines. The only file that includes curl. */
 #include "http.h"
+#include "interrupt.h"
 
 #define CURL_DISABLE_TYPECHECK   /* its macros would hide the dlopen table */
 #include <curl/curl.h>
@@ -202,6 +203,7 @@ const char *http_error_name(enum http_error err)
     case HTTP_ERESET: return "reset";
     case HTTP_ETLS: return "tls";
     case HTTP_EOTHER: return "other";
+    case HTTP_EINTR: return "interrupted";
     }
     return "other";
 }
@@ -652,6 +654,19 @@ static int full_url(struct http_client *c, const char *url, struct buf *out)
     return 0;
 }
 
+/* Ctrl-C (interrupt.h) ends a request in flight: curl calls this at least
+ * once a second, also while it waits for a slow answer. */
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow,
+                       curl_off_t ultotal, curl_off_t ulnow)
+{
+    (void)ud;
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    return interrupt_pending();
+}
+
 /* Options every request gets; curl_easy_reset keeps live connections and
  * the DNS and TLS session caches, so resetting loses nothing. */
 static CURLcode setup(struct http_client *c)
@@ -685,6 +700,8 @@ static CURLcode setup(struct http_client *c)
     SET(CURLOPT_WRITEDATA, c);
     SET(CURLOPT_HEADERFUNCTION, on_header);
     SET(CURLOPT_HEADERDATA, c);
+    SET(CURLOPT_XFERINFOFUNCTION, on_progress);
+    SET(CURLOPT_NOPROGRESS, 0L);
 #undef SET
     return rc;
 }
@@ -837,6 +854,10 @@ int http_send(struct http_client *c, const struct http_request *q,
         ret = err_set(e, GEN_ENET, NULL, 0,
                       "%s %s: more than %d response headers",
                       q->method, buf_cstr(&shown), HTTP_MAX_HEADERS);
+    } else if (rc == CURLE_ABORTED_BY_CALLBACK) {
+        r->error = HTTP_EINTR;
+        ret = err_set(e, GEN_ENET, NULL, 0, "%s %s: interrupted", q->method,
+                      buf_cstr(&shown));
     } else {
         r->error = classify(rc);
         ret = err_set(e, GEN_ENET, NULL, 0, "%s %s: %s", q->method,
@@ -952,6 +973,7 @@ int http_retryable(enum http_error err, long status, const char *aws_code)
         return 1;
     case HTTP_ETLS:
     case HTTP_EOTHER:
+    case HTTP_EINTR:
         return 0;
     case HTTP_OK:
         break;

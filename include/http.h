@@ -36,10 +36,12 @@ enum http_error {
     HTTP_ETIMEOUT,   /* connect or total timeout: may have executed */
     HTTP_ERESET,     /* dropped, empty reply, send/recv error: may have executed */
     HTTP_ETLS,       /* handshake or certificate verification failed */
-    HTTP_EOTHER      /* bad URL or protocol, body too large, out of memory... */
+    HTTP_EOTHER,     /* bad URL or protocol, body too large, out of memory... */
+    HTTP_EINTR       /* Ctrl-C (interrupt.h) ended it: may have executed */
 };
 
-/* A short lowercase name: "ok", "connect", "timeout", "reset", "tls", "other". */
+/* A short lowercase name: "ok", "connect", "timeout", "reset", "tls", "other",
+ * "interrupted". */
 const char *http_error_name(enum http_error err);
 
 /* One debug trace line, without a newline; secrets already redacted. */

@@ -42,6 +42,9 @@ applies to; S3 PutObject is named "PutObject"):
                      NextToken.
   --weird-text       service text with control characters: event reasons,
                      an output, a change in every change set.
+  --stall A[:K]      hold the answer to the K-th and every later request of
+                     A (default K=1) for a minute: a service that has
+                     stopped answering (the request itself is forwarded).
 
 GET /proxy-stats answers JSON counters (not forwarded): requests and
 forwards per action, forwards of mutating calls per token, injected
@@ -60,6 +63,7 @@ import socket
 import struct
 import sys
 import threading
+import time
 import urllib.parse
 import uuid
 import xml.etree.ElementTree as ET
@@ -294,8 +298,10 @@ class Proxy:
                       "faults": {"total": 0, "before": 0, "after": 0,
                                  "kinds": {}, "actions": {}},
                       "tokens": {},
-                      "injected": {"reset": {}, "junk": {}, "pages": {}}}
+                      "injected": {"reset": {}, "junk": {}, "pages": {},
+                                   "stall": {}}}
         self.resets = dict(self.opts.reset_after)   # action -> times left
+        self.seen = {}          # action -> requests so far (for --stall)
         self.stack_pending = self.opts.pending if self.opts.stack_pending is None \
             else self.opts.stack_pending
         self.page_no = 0
@@ -360,6 +366,17 @@ class Proxy:
         self.resets[name] -= 1
         self.bump(self.stats["injected"]["reset"], name)
         log("reset after %s" % name)
+        return True
+
+    def take_stall(self, name):
+        """Hold the answer to this request of name?"""
+        if name not in self.opts.stall:
+            return False
+        self.seen[name] = self.seen.get(name, 0) + 1
+        if self.seen[name] < self.opts.stall[name]:
+            return False
+        self.bump(self.stats["injected"]["stall"], name)
+        log("stalling the answer to %s" % name)
         return True
 
     def junk(self, name):
@@ -749,6 +766,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     changed = p.weird(action, root) or changed
                 if changed:
                     rbody = serialize(root)
+            stall = name and p.take_stall(name)
+        if stall:
+            time.sleep(60)      # outside the lock: other requests go on
         self.answer(status, headers, rbody, reason)
 
     do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = handle_any
@@ -854,6 +874,9 @@ def main(argv=None):
                     metavar="ACTION", help="the same NextToken on every page")
     ap.add_argument("--weird-text", action="store_true",
                     help="control characters in service text")
+    ap.add_argument("--stall", action="append", default=[], metavar="ACTION[:K]",
+                    help="hold the answer to the K-th and later ACTION requests "
+                    "for a minute")
     opts = ap.parse_args(argv)
     opts.fault_actions = set(filter(None, opts.fault_actions.split(",")))
     resets = {}
@@ -863,6 +886,13 @@ def main(argv=None):
             ap.error("--reset-after ACTION[:N]")
         resets[act] = int(n or 1)
     opts.reset_after = resets
+    stalls = {}
+    for spec in opts.stall:
+        act, _, k = spec.partition(":")
+        if not k.isdigit() and k:
+            ap.error("--stall ACTION[:K]")
+        stalls[act] = int(k or 1)
+    opts.stall = stalls
     for name in ("junk", "junk_after", "endless", "loop_token"):
         setattr(opts, name, set(getattr(opts, name)))
 

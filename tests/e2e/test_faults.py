@@ -2,7 +2,8 @@
 tests/e2e/cfnproxy.py in front of moto (signature checking on): a reused
 connection reset after the service ran a mutating call, 200 answers that
 are not the service's (a captive portal), endless and looping paging,
-Ctrl-C inside paging, control characters in service text; and malformed
+Ctrl-C inside paging and during a request the service never answers,
+control characters in service text; and malformed
 settings (AWS_MAX_ATTEMPTS, --max-attempts, endpoint URLs with user info).
 Each test talks only to 127.0.0.1 and takes seconds, not minutes."""
 import os
@@ -258,6 +259,49 @@ try:
               "exits 1 promptly", f"{took} s, rc {proc.returncode}: " + se[-500:])
         check("CloudFormation goes on" in se and "luaform wait --stack-name f-sigint" in se,
               "and says how to reattach", se[-500:])
+    finally:
+        p.stop()
+
+    # Ctrl-C while a request hangs (the service stopped answering): the
+    # request in flight is ended, not waited out to its 60 s timeout
+    def sigint_when(proc, proxy, action, after=0.5):
+        """Ctrl-C once the proxy holds the answer to action (stdout is a
+        pipe, so luaform's own lines cannot tell when that is)."""
+        deadline = time.time() + 30
+        while not proxy.stats()["injected"]["stall"].get(action) and time.time() < deadline:
+            time.sleep(0.1)
+        time.sleep(after)
+        proc.send_signal(signal.SIGINT)
+        buf = ""
+        t0 = time.time()
+        try:
+            so, se = proc.communicate(timeout=10)
+            return buf + so, se, time.time() - t0
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            so, se = proc.communicate()
+            return buf + so, se, None
+
+    p, ep = with_proxy("--stall", "DescribeStackEvents:2", "--stack-pending", "50")
+    try:
+        proc = subprocess.Popen([BIN, "deploy", DESC, "--yes", "--stack-name", "f-stall", *ep], env=m.env(),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        so, se, took = sigint_when(proc, p, "DescribeStackEvents")
+        check(took is not None and took < 3 and proc.returncode == 1,
+              "one Ctrl-C ends a request the service never answers", f"{took} s, rc {proc.returncode}: " + se[-500:])
+        check("luaform wait --stack-name f-stall" in se, "and says how to reattach", se[-500:])
+    finally:
+        p.stop()
+    # ... and before the change set is executed: it is never executed
+    p, ep = with_proxy("--stall", "DescribeStackEvents:1")
+    try:
+        proc = subprocess.Popen([BIN, "deploy", DESC, "--yes", "--stack-name", "f-stall2", *ep], env=m.env(),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        so, se, took = sigint_when(proc, p, "DescribeStackEvents")
+        st = p.stats()
+        check(took is not None and took < 3 and proc.returncode == 1 and "was not executed" in se,
+              "Ctrl-C before the change set is executed: it is not", f"{took} s: {se[-500:]}")
+        check(st["requests"].get("ExecuteChangeSet", 0) == 0, "no ExecuteChangeSet was sent", str(st["requests"]))
     finally:
         p.stop()
 
