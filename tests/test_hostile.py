@@ -45,6 +45,18 @@ def render_desc(name, text, *args, **kw):
     return path, run("render", path, "-o", tmpdir(), *args, timeout=30, **kw)
 
 
+def render_thrice(path):
+    """The rendered JSON (or the error) of path, if three renders agree;
+    "" when they differ."""
+    outs = set()
+    for _ in range(3):
+        out = tmpdir()
+        rc, so, se, _ = run("render", path, "-o", out)
+        name = os.path.basename(path)[:-4] + ".json"
+        outs.add(open(os.path.join(out, name)).read() if rc == 0 else se)
+    return outs.pop() if len(outs) == 1 else ""
+
+
 def md5(path):
     with open(path, "rb") as f:
         return hashlib.md5(f.read()).hexdigest()
@@ -83,26 +95,16 @@ path = desc("addr.lua", T + 'output "O" { Value = string.format("%s %5s %s", {},
             'output "K" { Value = table.concat((function() local t = {} for i = 1, 30 do '
             't["k" .. i] = true end local ks = {} for k in pairs(t) do ks[#ks + 1] = k end '
             'return ks end)(), ",") }\n')
-outs = set()
-for _ in range(3):
-    out = tmpdir()
-    rc, so, se, _ = run("render", path, "-o", out)
-    outs.add(open(os.path.join(out, "addr.json")).read() if rc == 0 else se)
-text = outs.pop() if len(outs) == 1 else ""
-check(not outs and '"Value": "table function N|N"' in text and "0x" not in text,
+text = render_thrice(path)
+check('"Value": "table function N|N"' in text and "0x" not in text,
       "no address reaches the template; pairs is sorted; three renders are identical", text)
 path, (rc, so, se, _) = render_desc("fmtp.lua", T + 'local s = string.format("%-5p", {})\n')
 one_error("string.format('%-5p') refused", rc, se, "%p is not allowed", f"{path}:2: ")
 path = desc("pcallpairs.lua", T + 'local ok, m = pcall(pairs, { [{}] = 1, [pairs] = 2, [true] = 3 })\n'
             'local ok2, m2 = pcall(resource("R"), { Type = "AWS::SNS::Topic", Zed = 1, Bad = 2, Odd = 3 })\n'
             'output "O" { Value = m .. "|" .. m2.msg }\n')
-outs = set()
-for _ in range(4):
-    out = tmpdir()
-    rc, so, se, _ = run("render", path, "-o", out)
-    outs.add(open(os.path.join(out, "pcallpairs.json")).read() if rc == 0 else se)
-text = outs.pop() if len(outs) == 1 else ""
-check(not outs and "keys that are not booleans, numbers or strings have no order" in text and
+text = render_thrice(path)
+check("keys that are not booleans, numbers or strings have no order" in text and
       "unknown key 'Bad'" in text, "errors a description can catch do not depend on hash order", text)
 
 # ---------------------------------------------------------------- 5. all or nothing

@@ -89,6 +89,19 @@ class Moto:
             self.auth(True)
         return k["AccessKeyId"], k["SecretAccessKey"]
 
+    def stack(self, name):
+        """The stack as describe-stacks shows it, or None."""
+        try:
+            return self.aws("cloudformation", "describe-stacks", "--stack-name", name)["Stacks"][0]
+        except RuntimeError:
+            return None
+
+    def change_sets(self, name, waiting=False):
+        """Change sets of a stack (moto lists every stack's, executed ones
+        too); waiting: only those still waiting for review."""
+        return [c for c in self.aws("cloudformation", "list-change-sets", "--stack-name", name)["Summaries"]
+                if c["StackName"] == name and (not waiting or c.get("ExecutionStatus") == "AVAILABLE")]
+
     def reset(self):
         """Wipe all state (and make the ci user again)."""
         _post(self.url + "/moto-api/reset", "", "application/json")

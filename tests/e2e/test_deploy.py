@@ -27,18 +27,11 @@ def ep(url=None):
     return ["--endpoint-url", url or m.url]
 
 
-def stack(name):
-    try:
-        return m.aws("cloudformation", "describe-stacks", "--stack-name", name)["Stacks"][0]
-    except RuntimeError:
-        return None
+stack = m.stack
 
 
 def change_sets(name):
-    """Change sets of a stack still waiting for review (moto lists every
-    stack's change sets, executed ones too)."""
-    return [c for c in m.aws("cloudformation", "list-change-sets", "--stack-name", name)["Summaries"]
-            if c["StackName"] == name and c.get("ExecutionStatus") == "AVAILABLE"]
+    return m.change_sets(name, waiting=True)
 
 
 def one_error_line(se):

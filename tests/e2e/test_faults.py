@@ -50,16 +50,7 @@ def one_error_line(se):
     return len([x for x in se.strip().splitlines() if x.startswith("luaform: ")]) == 1
 
 
-def stack(name):
-    try:
-        return m.aws("cloudformation", "describe-stacks", "--stack-name", name)["Stacks"][0]
-    except RuntimeError:
-        return None
-
-
-def change_sets(name):
-    return [c for c in m.aws("cloudformation", "list-change-sets", "--stack-name", name)["Summaries"]
-            if c["StackName"] == name]
+stack, change_sets = m.stack, m.change_sets
 
 
 def with_proxy(*args):
