@@ -879,20 +879,18 @@ def main(argv=None):
                     "for a minute")
     opts = ap.parse_args(argv)
     opts.fault_actions = set(filter(None, opts.fault_actions.split(",")))
-    resets = {}
-    for spec in opts.reset_after:
-        act, _, n = spec.partition(":")
-        if not n.isdigit() and n:
-            ap.error("--reset-after ACTION[:N]")
-        resets[act] = int(n or 1)
-    opts.reset_after = resets
-    stalls = {}
-    for spec in opts.stall:
-        act, _, k = spec.partition(":")
-        if not k.isdigit() and k:
-            ap.error("--stall ACTION[:K]")
-        stalls[act] = int(k or 1)
-    opts.stall = stalls
+
+    def counts(specs, flag):
+        """["A", "B:3"] -> {"A": 1, "B": 3}"""
+        out = {}
+        for spec in specs:
+            act, _, n = spec.partition(":")
+            if n and not n.isdigit():
+                ap.error(flag + " ACTION[:N]")
+            out[act] = int(n or 1)
+        return out
+    opts.reset_after = counts(opts.reset_after, "--reset-after")
+    opts.stall = counts(opts.stall, "--stall")
     for name in ("junk", "junk_after", "endless", "loop_token"):
         setattr(opts, name, set(getattr(opts, name)))
 
