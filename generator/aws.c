@@ -423,7 +423,6 @@ static int call(struct aws *a, const struct call *c, struct http_response *r,
         }
         if (interrupt_sleep_ms(http_backoff_ms(attempt, NULL, NULL))) {
             fault->retryable = 0;
-            fault->interrupted = 1;
             a->last = *fault;
             err_prefix(e, "interrupted while waiting to retry");
             return rc;
@@ -438,6 +437,21 @@ static const char *api_version(const char *service)
     return !strcmp(service, "sts") ? "2011-06-15" : "2010-05-15";
 }
 
+/* Record a 2xx that was not the action's answer in fault and a->last
+ * (code "UnexpectedAnswer", not retryable); returns GEN_EAWS with e's
+ * message "unexpected answer (WHY)". */
+static int unexpected(struct aws *a, struct aws_fault *fault, long status, const char *why,
+                      struct gen_err *e)
+{
+    memset(fault, 0, sizeof *fault);
+    fault->http_status = (int)status;
+    snprintf(fault->code, sizeof fault->code, "UnexpectedAnswer");
+    snprintf(fault->message, sizeof fault->message, "%s", why);
+    fault->unexpected = 1;
+    a->last = *fault;
+    return err_set(e, GEN_EAWS, NULL, 0, "unexpected answer (%s)", why);
+}
+
 /* The parsed answer to action in r (a 2xx). Anything whose root element
  * is not <ActionResponse> (a captive portal's page, a proxy's own answer,
  * an empty body) is not one: GEN_EAWS, fault->unexpected. */
@@ -446,7 +460,7 @@ static int answer(struct aws *a, const struct http_response *r, const char *acti
 {
     struct xq_doc *d = NULL;
     struct gen_err pe;
-    char want[128], what[256];
+    char want[128], what[256], why[300];
     int rc;
 
     snprintf(want, sizeof want, "%sResponse", action);
@@ -459,13 +473,8 @@ static int answer(struct aws *a, const struct http_response *r, const char *acti
     }
     xq_free(d);
     xq_describe(r->body.data, r->body.len, what, sizeof what);
-    memset(fault, 0, sizeof *fault);
-    fault->http_status = (int)r->status;
-    snprintf(fault->code, sizeof fault->code, "UnexpectedAnswer");
-    snprintf(fault->message, sizeof fault->message, "HTTP %ld, %s", r->status, what);
-    fault->unexpected = 1;
-    a->last = *fault;
-    return err_set(e, GEN_EAWS, NULL, 0, "unexpected answer (%s)", fault->message);
+    snprintf(why, sizeof why, "HTTP %ld, %s", r->status, what);
+    return unexpected(a, fault, r->status, why, e);
 }
 
 static int query(struct aws *a, const char *service, const char *action,
@@ -537,19 +546,17 @@ int aws_backoff(int attempt)
 const struct xq_node *aws_result(struct aws *a, const struct xq_doc *d,
                                  const char *action, struct gen_err *e)
 {
-    char name[128];
+    char name[128], why[300];
+    struct aws_fault f;
     const struct xq_node *r;
 
     snprintf(name, sizeof name, "%sResult", action);
     r = xq_find(xq_root(d), name);
     if (r)
         return r;
-    memset(&a->last, 0, sizeof a->last);
-    a->last.http_status = 200;
-    snprintf(a->last.code, sizeof a->last.code, "UnexpectedAnswer");
-    snprintf(a->last.message, sizeof a->last.message, "<%sResponse> without <%s>", action, name);
-    a->last.unexpected = 1;
-    err_set(e, GEN_EAWS, NULL, 0, "%s: unexpected answer (%s)", action, a->last.message);
+    snprintf(why, sizeof why, "<%sResponse> without <%s>", action, name);
+    unexpected(a, &f, 200, why, e);
+    err_prefix(e, "%s", action);
     return NULL;
 }
 

@@ -69,7 +69,6 @@ struct aws_fault {
     int unexpected;            /* a 2xx that was not the action's answer (code
                                   "UnexpectedAnswer"): for a mutating call,
                                   whether it took effect is unknown */
-    int interrupted;           /* Ctrl-C during a retry's backoff */
 };
 
 /* Call action on a Query service ("cloudformation", "sts"). On success
@@ -79,7 +78,7 @@ struct aws_fault {
  * for a 2xx that is not the action's answer ("Action: unexpected answer
  * (HTTP 200, root element <html>)", fault->unexpected); GEN_ENET when no
  * answer came after every retry, or Ctrl-C came during a backoff
- * (fault->interrupted); GEN_ECRED when there are no credentials. Retries
+ * (interrupt_pending()); GEN_ECRED when there are no credentials. Retries
  * what the SDKs' standard mode retries. */
 int aws_query(struct aws *a, const char *service, const char *action,
               const struct aws_params *p, struct xq_doc **out,
