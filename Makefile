@@ -25,13 +25,18 @@ LDLIBS   += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -ldl -lm
 B ?= build
 
 # Library sources: everything but main.c, so unit tests can link them.
-LIB_SRCS = generator/err.c generator/buf.c generator/fsx.c \
-           generator/embed.c generator/tm.c generator/ej.c generator/ey.c \
-           generator/cfg.c generator/lh.c generator/rn.c \
-           generator/sv4.c generator/http.c generator/xq.c generator/cred.c generator/aws.c generator/isotime.c \
-           generator/cfn.c generator/wait.c generator/interrupt.c
-CLI_SRCS = generator/cli.c generator/cmd_render.c generator/cmd_deploy.c generator/main.c
+LIB_SRCS = $(addprefix generator/, \
+             core/err.c core/buf.c core/files.c core/isotime.c core/interrupt.c \
+             lua/embed.c lua/luahost.c \
+             template/template.c template/emit_json.c template/emit_yaml.c \
+             template/config.c template/render.c \
+             aws/http.c aws/sigv4.c aws/xml.c aws/credentials.c aws/aws.c \
+             aws/cloudformation.c \
+             deploy/wait.c)
+CLI_SRCS = $(addprefix generator/cli/, cli.c cmd_render.c cmd_deploy.c main.c)
 GEN_SRC  = $(B)/lua_embed.c
+
+HEADERS  = $(wildcard include/*/*.h)
 
 LIB_OBJS = $(LIB_SRCS:%.c=$(B)/%.o) $(B)/lua_embed.o
 CLI_OBJS = $(CLI_SRCS:%.c=$(B)/%.o)
@@ -40,7 +45,7 @@ EMBED_FILES = $(sort $(shell find lua templates -type f \( -name '*.lua' -o -nam
 
 # Unit tests are listed, not globbed, so a test for a module not yet in
 # LIB_SRCS cannot break the build.
-UNIT_NAMES = test_model test_sv4 test_http test_cred test_xq test_aws
+UNIT_NAMES = test_model test_sigv4 test_http test_credentials test_xml test_aws
 UNIT_TESTS = $(UNIT_NAMES:%=$(B)/tests/%)
 
 all: luaform
@@ -51,7 +56,7 @@ luaform: $(B)/luaform
 $(B)/luaform: $(LIB_OBJS) $(CLI_OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/%.o: %.c $(wildcard include/*.h) | $(B)
+$(B)/%.o: %.c $(HEADERS) | $(B)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -64,7 +69,7 @@ $(B)/embed: generator/tools/embed.c | $(B)
 $(GEN_SRC): $(B)/embed $(EMBED_FILES)
 	$(B)/embed $@ $(EMBED_FILES)
 
-$(B)/tests/%: tests/unit/%.c $(LIB_OBJS) $(wildcard include/*.h) tests/unit/test.h
+$(B)/tests/%: tests/unit/%.c $(LIB_OBJS) $(HEADERS) tests/unit/test.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
 

@@ -5,10 +5,10 @@
  * own, not a copy of a large parent's). Built by `make bench`; run by
  * bench/render. */
 #define _DEFAULT_SOURCE     /* wait4 */
-#include "buf.h"
-#include "err.h"
-#include "lh.h"
-#include "rn.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "lua/luahost.h"
+#include "template/render.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,39 +79,39 @@ int main(int argc, char **argv)
     if (argc > 4 && !strcmp(argv[2], "--process"))
         return process_mode(runs, argv[3], argv + 4);
     double *t = calloc((size_t)runs, sizeof *t);
-    struct rn_opts o;
+    struct render_opts o;
     struct rusage ru;
     size_t bytes = 0;
 
     memset(&o, 0, sizeof o);
 
     for (i = 0; i < runs; i++) {
-        struct rn_set set = { 0 };
+        struct render_set set = { 0 };
         struct timespec a, b;
         struct gen_err e;
         size_t k;
 
         clock_gettime(CLOCK_MONOTONIC, &a);
-        if (rn_all(&set, &e) < 0)
+        if (render_all(&set, &e) < 0)
             return fprintf(stderr, "%s\n", e.msg), 1;
         for (k = 0; k < set.n; k++) {
             struct buf out;
 
             buf_init(&out);
-            if (rn_render(&set.v[k], &o, &out, NULL, NULL, &e) < 0)
+            if (render_render(&set.v[k], &o, &out, NULL, NULL, &e) < 0)
                 return fprintf(stderr, "%s:%d: %s\n", e.file, e.line, e.msg), 1;
             bytes = i == 0 ? bytes + out.len : bytes;
             buf_free(&out);
         }
         clock_gettime(CLOCK_MONOTONIC, &b);
         t[i] = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
-        rn_set_free(&set);
+        render_set_free(&set);
     }
     qsort(t, (size_t)runs, sizeof *t, cmp);
     getrusage(RUSAGE_SELF, &ru);
     printf("%-34s median %6.2f ms  min %6.2f ms  peak RSS %5.1f MB  (%d runs, %zu bytes of JSON)\n",
            "in process: all built-in stacks", t[runs / 2], t[0], ru.ru_maxrss / 1024.0, runs, bytes);
     free(t);
-    lh_cleanup();
+    luahost_cleanup();
     return 0;
 }

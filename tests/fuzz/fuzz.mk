@@ -2,7 +2,7 @@
 #
 #   make fuzz                       build, then fuzz each target FUZZ_SECONDS
 #   make fuzz FUZZ_SECONDS=120      (default 30); a finding fails the run
-#   make fuzz FUZZ_TARGETS="xml cred"   only some targets
+#   make fuzz FUZZ_TARGETS="xml credentials"   only some targets
 #   make fuzz-repro T=xml F=FILE    run one target on one input
 #   make fuzz-clean                 remove build-fuzz/ (corpora included)
 #
@@ -14,11 +14,11 @@
 FUZZ_B       ?= build-fuzz
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 30
-FUZZ_TARGETS ?= xml cfg cred isotime sv4 render
+FUZZ_TARGETS ?= xml config credentials isotime sigv4 render
 FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_OPT      = -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link \
                 $(FUZZ_SAN)
-FUZZ_ALL      = xml cfg cred isotime sv4 render
+FUZZ_ALL      = xml config credentials isotime sigv4 render
 FUZZ_BINS     = $(FUZZ_ALL:%=$(FUZZ_B)/fuzz_%)
 
 fuzz-build:
@@ -30,7 +30,7 @@ fuzz-bins: $(FUZZ_BINS)
 
 # Only inside the recursive make, where B is $(FUZZ_B) and CC is clang.
 $(FUZZ_B)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(LIB_OBJS) \
-                  $(wildcard include/*.h)
+                  $(HEADERS)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $< \
 	  $(LIB_OBJS) $(LDLIBS)
 

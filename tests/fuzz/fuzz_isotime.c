@@ -5,7 +5,7 @@
  * every timestamp the shape allows and the calendar has is accepted. */
 #define _DEFAULT_SOURCE     /* timegm */
 #include "fuzz.h"
-#include "isotime.h"
+#include "core/isotime.h"
 
 #include <stdint.h>
 #include <string.h>

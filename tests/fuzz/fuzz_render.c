@@ -1,5 +1,5 @@
 /* fuzz_render.c: description rendering. Runs the input as a description
- * through the sandbox (lh_render) and checks that it fails with one
+ * through the sandbox (luahost_render) and checks that it fails with one
  * non-empty line and a known code, or gives a template that both emitters
  * write and whose JSON reads back; rendering the same input twice must
  * give the same template bytes (the sandbox promises deterministic
@@ -18,14 +18,14 @@
  * status 86, which tests/fuzz/run.sh takes as "abandoned, fuzz on" rather
  * than as a finding. Its timer is a POSIX timer on its own signal, as
  * libFuzzer's -timeout owns SIGALRM. */
-#include "buf.h"
-#include "cfg.h"
-#include "ej.h"
-#include "embed.h"
-#include "err.h"
-#include "ey.h"
+#include "core/buf.h"
+#include "template/config.h"
+#include "template/emit_json.h"
+#include "lua/embed.h"
+#include "core/err.h"
+#include "template/emit_yaml.h"
 #include "fuzz.h"
-#include "lh.h"
+#include "lua/luahost.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -39,7 +39,7 @@
 #define WATCHDOG_EXIT 86
 #define LTBASE "--@ltbase\n"
 
-static struct cfg ltbase;                  /* example.yaml, parsed once */
+static struct config ltbase;                  /* example.yaml, parsed once */
 static const struct embed_file *manifest;
 static timer_t timer;
 static char wd_path[600];                  /* where an abandoned input goes */
@@ -86,9 +86,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argv;
     manifest = embed_find("templates/ltbase/system.lua");
     ex = embed_find("templates/ltbase/example.yaml");
-    cfg_init(&ltbase);
+    config_init(&ltbase);
     if (!manifest || !ex ||
-        cfg_parse(&ltbase, ex->path, ex->data, ex->len, &e) < 0) {
+        config_parse(&ltbase, ex->path, ex->data, ex->len, &e) < 0) {
         fprintf(stderr, "fuzz_render: no usable ltbase system\n");
         exit(2);
     }
@@ -105,25 +105,25 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-/* The -p lines of the input, as cfg_override records them. */
+/* The -p lines of the input, as config_override records them. */
 static json_t *overrides(const char *text)
 {
-    struct cfg c;
+    struct config c;
     struct gen_err e;
     const char *p = text;
     json_t *o;
 
-    cfg_init(&c);
+    config_init(&c);
     while ((p = strstr(p, "--@p ")) != NULL) {
         const char *eol = strchr(p, '\n');
         char *kv = strndup(p + 5, eol ? (size_t)(eol - p - 5) : strlen(p + 5));
 
-        cfg_override(&c, kv, &e);
+        config_override(&c, kv, &e);
         free(kv);
         p += 5;
     }
     o = json_incref(c.overrides);
-    cfg_free(&c);
+    config_free(&c);
     return o;
 }
 
@@ -133,7 +133,7 @@ struct result {
     struct buf json, yaml;
 };
 
-static void render(const struct lh_job *job, struct result *r)
+static void render(const struct luahost_job *job, struct result *r)
 {
     json_t *tpl = NULL, *deploy = NULL;
 
@@ -142,14 +142,14 @@ static void render(const struct lh_job *job, struct result *r)
     buf_init(&r->yaml);
     err_clear(&r->e);
     arm(WATCHDOG_SECONDS);
-    r->rc = lh_render(job, &tpl, &deploy, &r->e);
+    r->rc = luahost_render(job, &tpl, &deploy, &r->e);
     if (r->rc == 0) {
         FZ_CHECK(json_is_object(tpl), "the template is not an object");
         FZ_CHECK(deploy == NULL || json_is_object(deploy),
                  "deploy settings are not an object");
-        FZ_CHECK(ej_emit(tpl, &r->json, &r->e) == 0, "JSON emitter: %s",
+        FZ_CHECK(emit_json(tpl, &r->json, &r->e) == 0, "JSON emitter: %s",
                  r->e.msg);
-        FZ_CHECK(ey_emit(tpl, &r->yaml, &r->e) == 0, "YAML emitter: %s",
+        FZ_CHECK(emit_yaml(tpl, &r->yaml, &r->e) == 0, "YAML emitter: %s",
                  r->e.msg);
     }
     arm(0);
@@ -176,7 +176,7 @@ static void check(const struct result *r)
                  r->e.msg);
         return;
     }
-    FZ_CHECK(r->rc == 0, "lh_render returned %d", r->rc);
+    FZ_CHECK(r->rc == 0, "luahost_render returned %d", r->rc);
     back = json_loadb(r->json.data, r->json.len, JSON_ALLOW_NUL, &jerr);
     FZ_CHECK(back != NULL, "the emitted JSON does not read back: %s",
              jerr.text);
@@ -185,7 +185,7 @@ static void check(const struct result *r)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct lh_job job;
+    struct luahost_job job;
     struct result a, b;
     char *text;
     int lt;

@@ -1,12 +1,12 @@
-/* fuzz_xml.c: the XML response reader. Checks that xq_parse either fails
+/* fuzz_xml.c: the XML response reader. Checks that xml_parse either fails
  * cleanly or builds a consistent tree (names, NUL-terminated texts of the
  * stated length, parent links, child counts, the depth limit); that
- * xq_find/xq_count/xq_text/xq_next agree with a plain walk of that tree
- * for the path of every element; and that xq_aws_error always fills every
+ * xml_find/xml_count/xml_text/xml_next agree with a plain walk of that tree
+ * for the path of every element; and that xml_aws_error always fills every
  * field with one line of valid UTF-8. */
-#include "err.h"
+#include "core/err.h"
 #include "fuzz.h"
-#include "xq.h"
+#include "aws/xml.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,13 +21,13 @@ static int is_space(char c)
 }
 
 /* The tree's own invariants; returns the number of elements. */
-static size_t check_node(const struct xq_node *n, const struct xq_node *parent,
+static size_t check_node(const struct xml_node *n, const struct xml_node *parent,
                          int depth)
 {
-    const struct xq_node *c;
+    const struct xml_node *c;
     size_t count = 1, kids = 0;
 
-    FZ_CHECK(depth <= XQ_MAX_DEPTH, "depth %d", depth);
+    FZ_CHECK(depth <= XML_DOC_MAX_DEPTH, "depth %d", depth);
     FZ_CHECK(n->name != NULL && n->text != NULL, "NULL name or text");
     FZ_CHECK(n->parent == parent, "bad parent link under <%s>", n->name);
     FZ_CHECK(strlen(n->text) == n->text_len, "<%s>: text_len %zu, strlen %zu",
@@ -49,14 +49,14 @@ static size_t check_node(const struct xq_node *n, const struct xq_node *parent,
 
 /* The '/'-joined names from below root down to n, or -1 when a name is
  * empty (such a path cannot be written) or the path is too long. */
-static int path_of(const struct xq_node *root, const struct xq_node *n,
+static int path_of(const struct xml_node *root, const struct xml_node *n,
                    char *out, size_t size)
 {
-    const struct xq_node *chain[XQ_MAX_DEPTH + 1];
+    const struct xml_node *chain[XML_DOC_MAX_DEPTH + 1];
     size_t depth = 0, len = 0, i;
 
     for (; n != root; n = n->parent) {
-        if (!n->name[0] || depth == XQ_MAX_DEPTH)
+        if (!n->name[0] || depth == XML_DOC_MAX_DEPTH)
             return -1;
         chain[depth++] = n;
     }
@@ -75,8 +75,8 @@ static int path_of(const struct xq_node *root, const struct xq_node *n,
 }
 
 /* Do a and b (both below root) have the same path of names from root? */
-static int same_path(const struct xq_node *root, const struct xq_node *a,
-                     const struct xq_node *b)
+static int same_path(const struct xml_node *root, const struct xml_node *a,
+                     const struct xml_node *b)
 {
     while (a != root && b != root) {
         if (strcmp(a->name, b->name) != 0)
@@ -88,15 +88,15 @@ static int same_path(const struct xq_node *root, const struct xq_node *a,
 }
 
 struct expect {
-    const struct xq_node *root, *like;
-    const struct xq_node *first;   /* first match in document order */
+    const struct xml_node *root, *like;
+    const struct xml_node *first;   /* first match in document order */
     size_t count;
 };
 
 /* Every element with the path of e->like, in document order. */
-static void reference(struct expect *e, const struct xq_node *n)
+static void reference(struct expect *e, const struct xml_node *n)
 {
-    const struct xq_node *c;
+    const struct xml_node *c;
 
     if (n != e->root && same_path(e->root, n, e->like)) {
         if (!e->first)
@@ -107,11 +107,11 @@ static void reference(struct expect *e, const struct xq_node *n)
         reference(e, c);
 }
 
-static void check_lookup(const struct xq_node *root, const struct xq_node *n)
+static void check_lookup(const struct xml_node *root, const struct xml_node *n)
 {
     static char path[MAX_PATH];
     struct expect want;
-    const struct xq_node *hit, *s;
+    const struct xml_node *hit, *s;
 
     if (path_of(root, n, path, sizeof path) < 0)
         return;
@@ -119,20 +119,20 @@ static void check_lookup(const struct xq_node *root, const struct xq_node *n)
     want.root = root;
     want.like = n;
     reference(&want, root);
-    hit = xq_find(root, path);
-    FZ_CHECK(hit == want.first, "xq_find(root, \"%.200s\") is not the first "
+    hit = xml_find(root, path);
+    FZ_CHECK(hit == want.first, "xml_find(root, \"%.200s\") is not the first "
              "match in document order", path);
-    FZ_CHECK(xq_count(root, path) == want.count, "xq_count(\"%.200s\") = %zu, "
-             "want %zu", path, xq_count(root, path), want.count);
-    FZ_CHECK(xq_text(root, path) == hit->text, "xq_text and xq_find differ");
+    FZ_CHECK(xml_count(root, path) == want.count, "xml_count(\"%.200s\") = %zu, "
+             "want %zu", path, xml_count(root, path), want.count);
+    FZ_CHECK(xml_text(root, path) == hit->text, "xml_text and xml_find differ");
     for (s = n->next; s && strcmp(s->name, n->name) != 0; s = s->next)
         ;
-    FZ_CHECK(xq_next(n) == s, "xq_next(<%s>) is not the next same-name "
+    FZ_CHECK(xml_next(n) == s, "xml_next(<%s>) is not the next same-name "
              "sibling", n->name);
 }
 
 /* Paths the AWS client uses, and malformed ones. */
-static void check_fixed_paths(const struct xq_node *root)
+static void check_fixed_paths(const struct xml_node *root)
 {
     static const char *const paths[] = {
         "DescribeStacksResult/Stacks/member", "Error/Code", "Errors/Error",
@@ -141,26 +141,26 @@ static void check_fixed_paths(const struct xq_node *root)
     size_t i;
 
     for (i = 0; i < sizeof paths / sizeof paths[0]; i++) {
-        const struct xq_node *h = xq_find(root, paths[i]);
+        const struct xml_node *h = xml_find(root, paths[i]);
 
-        FZ_CHECK((h != NULL) == (xq_count(root, paths[i]) > 0), "find/count "
+        FZ_CHECK((h != NULL) == (xml_count(root, paths[i]) > 0), "find/count "
                  "disagree on %s", paths[i]);
     }
-    FZ_CHECK(xq_find(root, NULL) == root && xq_find(root, "") == root,
+    FZ_CHECK(xml_find(root, NULL) == root && xml_find(root, "") == root,
              "an empty path is not the node itself");
-    FZ_CHECK(xq_find(NULL, "a") == NULL && xq_count(NULL, "a") == 0 &&
-             xq_text(NULL, "a") == NULL && xq_next(NULL) == NULL,
+    FZ_CHECK(xml_find(NULL, "a") == NULL && xml_count(NULL, "a") == 0 &&
+             xml_text(NULL, "a") == NULL && xml_next(NULL) == NULL,
              "NULL node");
-    FZ_CHECK(xq_find(root, "/") == NULL, "\"/\" matched");
+    FZ_CHECK(xml_find(root, "/") == NULL, "\"/\" matched");
     if (root->child && root->child->name[0]) {
         char bad[300];
 
         snprintf(bad, sizeof bad, "/%s", root->child->name);
-        FZ_CHECK(xq_find(root, bad) == NULL, "leading '/' matched");
+        FZ_CHECK(xml_find(root, bad) == NULL, "leading '/' matched");
         snprintf(bad, sizeof bad, "%s/", root->child->name);
-        FZ_CHECK(xq_find(root, bad) == NULL, "trailing '/' matched");
+        FZ_CHECK(xml_find(root, bad) == NULL, "trailing '/' matched");
         snprintf(bad, sizeof bad, "%s//x", root->child->name);
-        FZ_CHECK(xq_find(root, bad) == NULL, "empty step matched");
+        FZ_CHECK(xml_find(root, bad) == NULL, "empty step matched");
     }
 }
 
@@ -177,12 +177,12 @@ static void check_aws_error(const uint8_t *data, size_t size)
 {
     static const int statuses[] = {400, 403, 500, 503, 200, 0, 302, 599};
     int status = statuses[size % (sizeof statuses / sizeof statuses[0])];
-    struct xq_aws_error ae;
+    struct xml_aws_error ae;
     int r;
 
     memset(&ae, 0x5a, sizeof ae);
-    r = xq_aws_error((const char *)data, size, status, &ae);
-    FZ_CHECK(r == 0 || r == 1, "xq_aws_error returned %d", r);
+    r = xml_aws_error((const char *)data, size, status, &ae);
+    FZ_CHECK(r == 0 || r == 1, "xml_aws_error returned %d", r);
     FZ_CHECK(ae.http_status == status, "http_status not kept");
     check_field(ae.code, sizeof ae.code, "code");
     check_field(ae.message, sizeof ae.message, "message");
@@ -199,7 +199,7 @@ static void check_aws_error(const uint8_t *data, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct xq_doc *doc = (struct xq_doc *)&doc;   /* must stay untouched */
+    struct xml_doc *doc = (struct xml_doc *)&doc;   /* must stay untouched */
     struct gen_err e;
     int r;
 
@@ -210,20 +210,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     memcpy(body, data, size);
     err_clear(&e);
-    r = xq_parse(body, size, &doc, &e);
+    r = xml_parse(body, size, &doc, &e);
     if (r < 0) {
-        FZ_CHECK(r == GEN_EAWS || r == GEN_ENOMEM, "xq_parse returned %d", r);
+        FZ_CHECK(r == GEN_EAWS || r == GEN_ENOMEM, "xml_parse returned %d", r);
         FZ_CHECK(e.code == r, "e.code %d, returned %d", e.code, r);
-        FZ_CHECK(doc == (struct xq_doc *)&doc, "*out changed on failure");
+        FZ_CHECK(doc == (struct xml_doc *)&doc, "*out changed on failure");
         FZ_CHECK(e.msg[0] && fz_one_line(e.msg), "bad message: %s", e.msg);
     } else {
-        const struct xq_node *root = xq_root(doc), *n;
+        const struct xml_node *root = xml_root(doc), *n;
         size_t total, checked = 0;
 
-        FZ_CHECK(r == 0 && root != NULL, "xq_parse returned %d, root %p", r,
+        FZ_CHECK(r == 0 && root != NULL, "xml_parse returned %d, root %p", r,
                  (const void *)root);
         total = check_node(root, NULL, 1);
-        FZ_CHECK(total <= XQ_MAX_NODES, "%zu elements", total);
+        FZ_CHECK(total <= XML_DOC_MAX_NODES, "%zu elements", total);
         check_fixed_paths(root);
         /* preorder walk over the first MAX_CHECKED elements */
         for (n = root->child; n && checked < MAX_CHECKED; checked++) {
@@ -236,9 +236,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 n = n->parent;
             n = n == root ? NULL : n->next;
         }
-        xq_free(doc);
+        xml_free(doc);
     }
-    xq_free(NULL);
+    xml_free(NULL);
     check_aws_error((const uint8_t *)body, size);
     if (size == 0)
         check_aws_error(NULL, 0);

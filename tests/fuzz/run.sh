@@ -20,12 +20,12 @@ WATCHDOG_EXIT=86        # fuzz_render.c: an input abandoned at 3 s
 # Per target: max input length, libFuzzer -timeout (seconds per input).
 max_len() {
     case $1 in
-    isotime) echo 64 ;; sv4) echo 4096 ;; cfg) echo 8192 ;;
-    xml|cred) echo 16384 ;; render) echo 32768 ;; *) echo 4096 ;;
+    isotime) echo 64 ;; sigv4) echo 4096 ;; config) echo 8192 ;;
+    xml|credentials) echo 16384 ;; render) echo 32768 ;; *) echo 4096 ;;
     esac
 }
 unit_timeout() {
-    case $1 in render) echo 25 ;; cred) echo 20 ;; *) echo 10 ;; esac
+    case $1 in render) echo 25 ;; credentials) echo 20 ;; *) echo 10 ;; esac
 }
 
 # ---- seeds: the repository's own test inputs ---------------------------------
@@ -43,7 +43,7 @@ seed_times() {
 # One seed per profile of the credential fixtures, the files as they are.
 seed_cred_fixtures() {
     out=$1
-    fix=tests/unit/cred
+    fix=tests/unit/credentials
     for prof in $(sed -n 's/^\[\(profile \)\{0,1\}\([A-Za-z0-9_.-]*\)\]$/\2/p' \
                   "$fix/config" "$fix/credentials" | sort -u) nope; do
         {
@@ -67,15 +67,15 @@ make_seeds() {
     rm -rf "$d"
     mkdir -p "$d"
     case $t in
-    xml) cp tests/unit/xq/* "$d/" ;;
-    cfg) cp tests/configs/*.yaml templates/ltbase/example.yaml \
-            tests/fuzz/seeds/cfg/* "$d/" ;;
-    cred) cp tests/fuzz/seeds/cred/* "$d/"
+    xml) cp tests/unit/xml/* "$d/" ;;
+    config) cp tests/configs/*.yaml templates/ltbase/example.yaml \
+            tests/fuzz/seeds/config/* "$d/" ;;
+    credentials) cp tests/fuzz/seeds/credentials/* "$d/"
           seed_cred_fixtures "$d" ;;
     isotime) cp tests/fuzz/seeds/isotime/* "$d/"
-             seed_times "$d" tests/unit/xq/* tests/unit/cred/* \
+             seed_times "$d" tests/unit/xml/* tests/unit/credentials/* \
                  tests/unit/*.c ;;
-    sv4) cp tests/fuzz/seeds/sv4/* "$d/" ;;
+    sigv4) cp tests/fuzz/seeds/sigv4/* "$d/" ;;
     render)
         for f in templates/*/*.lua; do
             n=$(basename "$f")

@@ -1,11 +1,11 @@
 /* test_aws.c: regions, partitions and endpoints as the SDKs pick them;
  * timestamps; form encoding. (Requests themselves are tested end to end
  * against moto_server in tests/e2e/.) */
-#include "aws.h"
-#include "buf.h"
-#include "cfn.h"
-#include "isotime.h"
-#include "err.h"
+#include "aws/aws.h"
+#include "core/buf.h"
+#include "aws/cloudformation.h"
+#include "core/isotime.h"
+#include "core/err.h"
 #include "test.h"
 
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* test_http.c: the HTTP transport against a Python server on 127.0.0.1,
  * plus the pure retry and redaction functions. Nothing leaves loopback. */
-#include "http.h"
+#include "aws/http.h"
 #include "test.h"
 
 #include <arpa/inet.h>

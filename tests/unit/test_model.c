@@ -1,13 +1,13 @@
 #define _DEFAULT_SOURCE      /* flock */
 /* test_model.c: buf, cfg (YAML config), tm (canonical order), ej/ey. */
-#include "buf.h"
-#include "cfg.h"
-#include "ej.h"
-#include "err.h"
-#include "ey.h"
-#include "fsx.h"
+#include "core/buf.h"
+#include "template/config.h"
+#include "template/emit_json.h"
+#include "core/err.h"
+#include "template/emit_yaml.h"
+#include "core/files.h"
 #include "test.h"
-#include "tm.h"
+#include "template/template.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -50,12 +50,12 @@ static void test_cfg(void)
         "nested:\n"
         "  key: value\n"
         "  list: [a, b]\n";
-    struct cfg c;
+    struct config c;
     struct gen_err e;
     json_t *m;
 
-    cfg_init(&c);
-    T(cfg_parse(&c, "x.yaml", y, sizeof y - 1, &e) == 0);
+    config_init(&c);
+    T(config_parse(&c, "x.yaml", y, sizeof y - 1, &e) == 0);
     T(json_integer_value(json_object_get(c.values, "n")) == 12);
     T(json_real_value(json_object_get(c.values, "f")) == 0.5);
     T(json_is_true(json_object_get(c.values, "b")));
@@ -67,24 +67,24 @@ static void test_cfg(void)
     T(json_integer_value(json_object_get(json_object_get(c.meta, "nested.key"), "line")) == 8);
     T(json_integer_value(json_object_get(json_object_get(c.meta, "nested.list.2"), "line")) == 9);
     T(json_is_false(json_object_get(json_object_get(c.meta, "name"), "plain")));
-    T(cfg_override(&c, "a.b=c=d", &e) == 0);
+    T(config_override(&c, "a.b=c=d", &e) == 0);
     T(!strcmp(json_string_value(json_object_get(json_array_get(c.overrides, 0), "value")), "c=d"));
-    T(cfg_override(&c, "=x", &e) < 0);
-    cfg_free(&c);
+    T(config_override(&c, "=x", &e) < 0);
+    config_free(&c);
 
-    cfg_init(&c);
-    T(cfg_parse(&c, "d.yaml", "a: 1\nb: 2\na: 3\n", 15, &e) < 0);
+    config_init(&c);
+    T(config_parse(&c, "d.yaml", "a: 1\nb: 2\na: 3\n", 15, &e) < 0);
     T(e.line == 3 && strstr(e.msg, "duplicate key 'a'") && !strcmp(e.file, "d.yaml"));
-    cfg_free(&c);
-    cfg_init(&c);
-    T(cfg_parse(&c, "l.yaml", "- 1\n- 2\n", 8, &e) < 0 && e.line == 1);
-    cfg_free(&c);
-    cfg_init(&c);
-    T(cfg_parse(&c, "two.yaml", "a: 1\n---\nb: 2\n", 14, &e) < 0 && strstr(e.msg, "more than one"));
-    cfg_free(&c);
-    cfg_init(&c);
-    T(cfg_parse(&c, "empty.yaml", "", 0, &e) == 0 && json_object_size(c.values) == 0);
-    cfg_free(&c);
+    config_free(&c);
+    config_init(&c);
+    T(config_parse(&c, "l.yaml", "- 1\n- 2\n", 8, &e) < 0 && e.line == 1);
+    config_free(&c);
+    config_init(&c);
+    T(config_parse(&c, "two.yaml", "a: 1\n---\nb: 2\n", 14, &e) < 0 && strstr(e.msg, "more than one"));
+    config_free(&c);
+    config_init(&c);
+    T(config_parse(&c, "empty.yaml", "", 0, &e) == 0 && json_object_size(c.values) == 0);
+    config_free(&c);
 }
 
 static void test_tm_emit(void)
@@ -103,10 +103,10 @@ static void test_tm_emit(void)
     char *first;
 
     T(in != NULL);
-    c = tm_canonical(in);
+    c = template_canonical(in);
     buf_init(&j);
     buf_init(&y);
-    T(ej_emit(c, &j, &e) == 0);
+    T(emit_json(c, &j, &e) == 0);
     first = strstr(j.data, "AWSTemplateFormatVersion");
     T(first && first < strstr(j.data, "Description") &&
       strstr(j.data, "Description") < strstr(j.data, "Resources"));
@@ -116,7 +116,7 @@ static void test_tm_emit(void)
       strstr(j.data, "\"Action\"") < strstr(j.data, "\"Resource\""));
     T(strstr(j.data, "\"Version\"") < strstr(j.data, "\"Statement\""));
     T(strstr(j.data, "\"W\": 0.01\n"));
-    T(ey_emit(c, &y, &e) == 0);
+    T(emit_yaml(c, &y, &e) == 0);
     T(strstr(y.data, "AWSTemplateFormatVersion: '2010-09-09'"));
     T(strstr(y.data, "- 'true'") && strstr(y.data, "- '2010-09-09'") && strstr(y.data, "- ''"));
     T(strstr(y.data, "- plain\n"));
@@ -161,7 +161,7 @@ static void test_numbers(void)
 
     buf_init(&j);
     buf_init(&y);
-    T(ej_emit(in, &j, &e) == 0);
+    T(emit_json(in, &j, &e) == 0);
     T(strstr(j.data, "\"max\": 1.7976931348623157e308,"));
     T(strstr(j.data, "\"third\": 0.30000000000000004,"));
     T(strstr(j.data, "\"tenth\": 0.1,"));
@@ -172,7 +172,7 @@ static void test_numbers(void)
     back = json_loads(j.data, 0, &je);
     T(back && json_equal(back, in));
     json_decref(back);
-    T(ey_emit(in, &y, &e) == 0);
+    T(emit_yaml(in, &y, &e) == 0);
     T(strstr(y.data, "max: 1.7976931348623157e+308\n"));
     T(strstr(y.data, "third: 0.30000000000000004\n"));
     T(strstr(y.data, "tenth: 0.1\n"));
@@ -180,14 +180,14 @@ static void test_numbers(void)
     buf_free(&j);
     buf_free(&y);
     json_decref(in);
-    T(tm_precision(0.1) == 15 && tm_precision(0.30000000000000004) == 17 &&
-      tm_precision(1.7976931348623157e308) == 17);
+    T(template_precision(0.1) == 15 && template_precision(0.30000000000000004) == 17 &&
+      template_precision(1.7976931348623157e308) == 17);
 }
 
 static void test_fsx(void)
 {
     char dir[] = "/tmp/luaform-fsx-XXXXXX", path[256], sub[256], fifo[256], *data = NULL;
-    struct fsx_staged a, b;
+    struct files_staged a, b;
     size_t n;
     struct gen_err e;
     int fd = -1;
@@ -195,53 +195,53 @@ static void test_fsx(void)
     T(mkdtemp(dir) != NULL);
     snprintf(path, sizeof path, "%s/a/b/c.json", dir);
     snprintf(sub, sizeof sub, "%s/a/b", dir);
-    T(fsx_write_atomic(path, "hello\n", 6, &e) == 0);
-    T(fsx_read(path, NULL, 100, 0, &data, &n, &e) == 0 && n == 6 && !strcmp(data, "hello\n"));
+    T(files_write_atomic(path, "hello\n", 6, &e) == 0);
+    T(files_read(path, NULL, 100, 0, &data, &n, &e) == 0 && n == 6 && !strcmp(data, "hello\n"));
     free(data);
-    T(fsx_write_atomic(path, "x", 1, &e) == 0);
-    T(fsx_read(path, NULL, 100, 0, &data, &n, &e) == 0 && n == 1);
+    T(files_write_atomic(path, "x", 1, &e) == 0);
+    T(files_read(path, NULL, 100, 0, &data, &n, &e) == 0 && n == 1);
     free(data);
-    T(fsx_read("/nonexistent/file", NULL, 100, 0, &data, &n, &e) < 0 &&
+    T(files_read("/nonexistent/file", NULL, 100, 0, &data, &n, &e) < 0 &&
       strstr(e.msg, "cannot read '/nonexistent/file': No such file"));
-    T(fsx_read("/nonexistent/file", NULL, 100, FSX_MISSING_OK, &data, &n, &e) == 1);
+    T(files_read("/nonexistent/file", NULL, 100, FILES_MISSING_OK, &data, &n, &e) == 1);
 
     /* bounded: never a device, a FIFO or a directory; never past max */
-    T(fsx_read("/dev/zero", NULL, 100, 0, &data, &n, &e) < 0 &&
+    T(files_read("/dev/zero", NULL, 100, 0, &data, &n, &e) < 0 &&
       strstr(e.msg, "not a regular file"));
     snprintf(fifo, sizeof fifo, "%s/fifo", dir);
     T(mkfifo(fifo, 0600) == 0);
-    T(fsx_read(fifo, NULL, 100, 0, &data, &n, &e) < 0 && strstr(e.msg, "not a regular file"));
-    T(fsx_read(dir, "the thing", 100, 0, &data, &n, &e) < 0 &&
+    T(files_read(fifo, NULL, 100, 0, &data, &n, &e) < 0 && strstr(e.msg, "not a regular file"));
+    T(files_read(dir, "the thing", 100, 0, &data, &n, &e) < 0 &&
       !strcmp(e.msg, "cannot read the thing: Is a directory"));
-    T(fsx_read(path, NULL, 0, 0, &data, &n, &e) < 0 && strstr(e.msg, "larger than 0 bytes"));
+    T(files_read(path, NULL, 0, 0, &data, &n, &e) < 0 && strstr(e.msg, "larger than 0 bytes"));
 
     /* a set: nothing replaced until commit; a discarded temp file is gone */
-    T(fsx_stage(&a, path, "new", 3, &e) == 0 && a.tmp && dir_has(sub, ".tmp."));
-    T(fsx_read(path, NULL, 100, 0, &data, &n, &e) == 0 && !strcmp(data, "x"));
+    T(files_stage(&a, path, "new", 3, &e) == 0 && a.tmp && dir_has(sub, ".tmp."));
+    T(files_read(path, NULL, 100, 0, &data, &n, &e) == 0 && !strcmp(data, "x"));
     free(data);
-    T(fsx_commit(&a, &e) == 0 && !a.tmp && !dir_has(sub, ".tmp."));
-    T(fsx_read(path, NULL, 100, 0, &data, &n, &e) == 0 && !strcmp(data, "new"));
+    T(files_commit(&a, &e) == 0 && !a.tmp && !dir_has(sub, ".tmp."));
+    T(files_read(path, NULL, 100, 0, &data, &n, &e) == 0 && !strcmp(data, "new"));
     free(data);
-    T(fsx_stage(&b, path, "newer", 5, &e) == 0);
-    fsx_discard(&b);
+    T(files_stage(&b, path, "newer", 5, &e) == 0);
+    files_discard(&b);
     T(!dir_has(sub, ".tmp."));
-    T(fsx_stage(&b, path, "newest", 6, &e) == 0);
-    fsx_remove_temps();                 /* what a signal handler does */
+    T(files_stage(&b, path, "newest", 6, &e) == 0);
+    files_remove_temps();                 /* what a signal handler does */
     T(!dir_has(sub, ".tmp."));
-    fsx_discard(&b);
+    files_discard(&b);
 
     /* a directory where the file should go: the error names the target */
-    T(fsx_stage(&a, sub, "x", 1, &e) < 0 && strstr(e.msg, "cannot write '") &&
+    T(files_stage(&a, sub, "x", 1, &e) < 0 && strstr(e.msg, "cannot write '") &&
       strstr(e.msg, "/a/b': Is a directory") && !strstr(e.msg, ".tmp."));
-    T(fsx_stage(&a, "/proc/nope/x.json", "x", 1, &e) < 0 && !strstr(e.msg, ".tmp."));
+    T(files_stage(&a, "/proc/nope/x.json", "x", 1, &e) < 0 && !strstr(e.msg, ".tmp."));
 
     /* the directory lock: exclusive, released by unlock */
-    T(fsx_lock_dir(sub, &fd, &e) == 0 && fd >= 0);
+    T(files_lock_dir(sub, &fd, &e) == 0 && fd >= 0);
     {
         int other = open(sub, O_RDONLY | O_DIRECTORY);
 
         T(other >= 0 && flock(other, LOCK_EX | LOCK_NB) != 0);
-        fsx_unlock_dir(fd);
+        files_unlock_dir(fd);
         T(flock(other, LOCK_EX | LOCK_NB) == 0);
         close(other);
     }

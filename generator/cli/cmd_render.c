@@ -1,0 +1,279 @@
+/* cmd_render.c: luaform render. */
+#include "core/buf.h"
+#include "cli/cli.h"
+#include "core/err.h"
+#include "core/files.h"
+#include "template/render.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { O_OUT = 1, O_FORMAT, O_CONFIG, O_PARAM, O_CHECK, O_LIST, O_VERBOSE, O_HELP };
+
+static const struct cli_opt render_options[] = {
+    { "out", 'o', 1, O_OUT }, { "format", 0, 1, O_FORMAT },
+    { "config", 'c', 1, O_CONFIG }, { "param", 'p', 1, O_PARAM },
+    { "check", 0, 0, O_CHECK }, { "list", 0, 0, O_LIST },
+    { "verbose", 'v', 0, O_VERBOSE }, { "help", 'h', 0, O_HELP },
+    { NULL, 0, 0, 0 }
+};
+
+static int list_stacks(void)
+{
+    struct render_set all = { 0 };
+    struct gen_err e;
+    const char *sys = "";
+    size_t i;
+
+    if (render_all(&all, &e) < 0) {
+        render_set_free(&all);
+        return cli_error(&e);
+    }
+    for (i = 0; i < all.n; i++) {
+        if (strcmp(sys, all.v[i].system)) {
+            sys = all.v[i].system;
+            printf("%s%s\n", i ? "\n" : "", sys);
+        }
+        printf("  %-22s %s\n", all.v[i].name, all.v[i].summary);
+    }
+    render_set_free(&all);
+    return EXIT_DONE;
+}
+
+/* Is the file at path exactly these bytes? (Anything that is not a
+ * regular file of at most that size is not: a FIFO or /dev/zero there is
+ * never read to its end.) */
+static int same_file(const char *path, const struct buf *b)
+{
+    char *old = NULL;
+    size_t n;
+    int same;
+
+    if (files_read(path, NULL, b->len, 0, &old, &n, NULL) != 0)
+        return 0;
+    same = n == b->len && memcmp(old, b->data, n) == 0;
+    free(old);
+    return same;
+}
+
+/* Files in dir with our extension that no stack rendered. */
+static int extra_files(const char *dir, const struct render_set *set, const char *ext)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    int extra = 0;
+    size_t i, el = strlen(ext);
+
+    if (!d)
+        return 0;
+    while ((de = readdir(d))) {
+        size_t n = strlen(de->d_name);
+        int known = 0;
+
+        if (de->d_name[0] == '.' || n <= el + 1 || de->d_name[n - el - 1] != '.' ||
+            strcmp(de->d_name + n - el, ext))
+            continue;
+        for (i = 0; i < set->n; i++)
+            if (strlen(set->v[i].name) == n - el - 1 &&
+                !strncmp(set->v[i].name, de->d_name, n - el - 1))
+                known = 1;
+        if (!known) {
+            printf("stale: %s/%s (no stack renders it)\n", dir, de->d_name);
+            extra = 1;
+        }
+    }
+    closedir(d);
+    return extra;
+}
+
+/* Temp files a killed render left beside the stacks' files (NAME.EXT.tmp.
+ * and mkstemp's six characters): reported by --check (they are easy to
+ * commit), removed by a render, which holds the directory's lock so no
+ * other render is writing them. Returns how many were found. */
+static int leftover_temps(const char *dir, const struct render_set *set, const char *ext,
+                          int remove)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    int found = 0;
+    size_t i;
+
+    if (!d)
+        return 0;
+    while ((de = readdir(d))) {
+        for (i = 0; i < set->n; i++) {
+            size_t n = strlen(set->v[i].name), el = strlen(ext);
+            const char *p = de->d_name;
+
+            if (strncmp(p, set->v[i].name, n) || p[n] != '.' || strncmp(p + n + 1, ext, el) ||
+                strncmp(p + n + 1 + el, ".tmp.", 5) || strlen(p + n + 1 + el + 5) != 6)
+                continue;
+            found++;
+            if (remove) {
+                char path[4400];
+
+                snprintf(path, sizeof path, "%s/%s", dir, p);
+                unlink(path);
+            } else {
+                printf("stale: %s/%s (a temp file an interrupted render left)\n", dir, p);
+            }
+            break;
+        }
+    }
+    closedir(d);
+    return found;
+}
+
+/* Write every rendered stack, all or nothing: under a lock on dir (two
+ * renders into one directory never mix their outputs), every temp file is
+ * written first, then they are renamed; a failure or a signal before the
+ * renames leaves the old files and no temp file. */
+static int write_all(const char *dir, const struct render_set *set, struct buf *outs,
+                     enum render_format fmt)
+{
+    struct files_staged *st = calloc(set->n ? set->n : 1, sizeof *st);
+    char (*shown)[4200] = calloc(set->n ? set->n : 1, sizeof *shown);
+    struct gen_err e;
+    size_t i;
+    int lock = -1, rc = 0;
+
+    if (!st || !shown) {
+        free(st);
+        free(shown);
+        return cli_errorf("out of memory");
+    }
+    if (files_lock_dir(dir, &lock, &e) < 0) {
+        rc = cli_error(&e);
+        goto out;
+    }
+    cli_remove_temps_on_signal();
+    leftover_temps(dir, set, render_ext(fmt), 1);
+    for (i = 0; i < set->n && rc == 0; i++) {
+        snprintf(shown[i], sizeof shown[i], "%s/%s.%s", dir, set->v[i].name, render_ext(fmt));
+        if (same_file(shown[i], &outs[i]))
+            continue;           /* st[i].tmp stays NULL: unchanged */
+        if (files_stage(&st[i], shown[i], outs[i].data, outs[i].len, &e) < 0)
+            rc = cli_error(&e);
+    }
+    for (i = 0; i < set->n && rc == 0; i++) {
+        if (!st[i].tmp) {
+            printf("unchanged %s\n", shown[i]);
+        } else if (files_commit(&st[i], &e) < 0) {
+            rc = cli_error(&e);
+        } else {
+            printf("wrote %s\n", shown[i]);
+        }
+    }
+out:
+    for (i = 0; i < set->n; i++)
+        files_discard(&st[i]);
+    files_unlock_dir(lock);
+    free(st);
+    free(shown);
+    return rc ? -1 : 0;
+}
+
+int cmd_render(int argc, char **argv)
+{
+    struct cli_parse p;
+    struct render_opts o;
+    struct render_set set = { 0 };
+    struct buf *outs = NULL;
+    struct gen_err e;
+    const char *dir = "out";
+    char **params = NULL, **stacks = NULL;
+    int np = 0, ns = 0, check = 0, id, code = EXIT_ERROR, stale = 0, rc;
+    size_t i;
+
+    memset(&o, 0, sizeof o);
+    params = calloc((size_t)argc, sizeof *params);
+    stacks = calloc((size_t)argc, sizeof *stacks);
+    if (!params || !stacks)
+        goto done;
+    cli_parse_init(&p, argc, argv);
+    while ((id = cli_next(&p, render_options, "render")) != CLI_END) {
+        switch (id) {
+        case CLI_BAD: goto done;
+        case CLI_POSITIONAL: stacks[ns++] = (char *)p.arg; break;
+        case O_OUT: dir = p.arg; break;
+        case O_FORMAT:
+            if (!strcmp(p.arg, "json")) o.fmt = RENDER_JSON;
+            else if (!strcmp(p.arg, "yaml")) o.fmt = RENDER_YAML;
+            else {
+                cli_errorf("render: --format must be json or yaml, not '%s'", p.arg);
+                goto done;
+            }
+            break;
+        case O_CONFIG: o.config_path = p.arg; break;
+        case O_PARAM: params[np++] = (char *)p.arg; break;
+        case O_CHECK: check = 1; break;
+        case O_LIST: code = list_stacks(); goto done;
+        case O_VERBOSE: o.verbose = 1; break;
+        case O_HELP: code = cli_usage("render", EXIT_DONE); goto done;
+        }
+    }
+    o.overrides = params;
+    o.noverrides = np;
+    if (ns == 0 && render_all(&set, &e) < 0) {
+        cli_error(&e);
+        goto done;
+    }
+    for (id = 0; id < ns; id++)
+        if (render_resolve(&set, stacks[id], &e) < 0) {
+            cli_error(&e);
+            goto done;
+        }
+    if (o.config_path && set.n > 1) {
+        for (i = 1; i < set.n; i++)
+            if (strcmp(set.v[i].system, set.v[0].system)) {
+                cli_errorf("render: -c applies to one system, but the stacks "
+                           "come from '%s' and '%s'", set.v[0].system, set.v[i].system);
+                goto done;
+            }
+    }
+    /* Render everything first: nothing is written if any stack fails. */
+    outs = calloc(set.n ? set.n : 1, sizeof *outs);
+    if (!outs)
+        goto done;
+    for (i = 0; i < set.n; i++) {
+        buf_init(&outs[i]);
+        cli_watchdog(set.v[i].desc.name, CLI_WATCHDOG_SECONDS);
+        rc = render_render(&set.v[i], &o, &outs[i], NULL, NULL, &e);
+        cli_watchdog(NULL, 0);
+        if (rc < 0) {
+            cli_error(&e);
+            goto done;
+        }
+    }
+    if (check) {
+        for (i = 0; i < set.n; i++) {
+            char path[4096];
+
+            snprintf(path, sizeof path, "%s/%s.%s", dir, set.v[i].name, render_ext(o.fmt));
+            if (!same_file(path, &outs[i])) {
+                printf("stale: %s\n", path);
+                stale = 1;
+            }
+        }
+        if (ns == 0 && extra_files(dir, &set, render_ext(o.fmt)))
+            stale = 1;
+        if (leftover_temps(dir, &set, render_ext(o.fmt), 0))
+            stale = 1;
+    } else if (write_all(dir, &set, outs, o.fmt) < 0) {
+        goto done;
+    }
+    if (check && stale)
+        fprintf(stderr, "luaform: %s is stale: run 'luaform render' and commit the result\n", dir);
+    code = stale ? EXIT_STALE : EXIT_DONE;
+done:
+    for (i = 0; outs && i < set.n; i++)
+        buf_free(&outs[i]);
+    free(outs);
+    render_set_free(&set);
+    free(params);
+    free(stacks);
+    return code;
+}

@@ -1,0 +1,29 @@
+/* config.h: the YAML configuration file: parsed with libyaml into values and
+ * the line of every key, checked against the schema later (lua/luaform/
+ * config.lua), and -p KEY=VALUE overrides. */
+#ifndef LUAFORM_CONFIG_H
+#define LUAFORM_CONFIG_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+struct gen_err;
+
+struct config {
+    char *file;        /* name for errors */
+    json_t *values;    /* the document's top-level map */
+    json_t *meta;      /* "a.b" -> { "line": n, "raw": "...", "plain": true } */
+    json_t *overrides; /* [ { "key": "a.b", "value": "text" } ] */
+};
+
+void config_init(struct config *c);
+void config_free(struct config *c);
+
+/* Parse YAML text; name is used in errors ("file:line: ..."). */
+int config_parse(struct config *c, const char *name, const char *text, size_t len,
+              struct gen_err *e);
+
+/* Add one -p KEY=VALUE. */
+int config_override(struct config *c, const char *kv, struct gen_err *e);
+
+#endif

@@ -1,0 +1,56 @@
+/* render.h: render: find stacks (built-in or files), run them, emit them. */
+#ifndef LUAFORM_RENDER_H
+#define LUAFORM_RENDER_H
+
+#include <stddef.h>
+#include "core/buf.h"
+#include "lua/luahost.h"
+
+struct gen_err;
+
+enum render_format { RENDER_JSON, RENDER_YAML };
+
+#define RENDER_MAX_NAME 128          /* a CloudFormation stack name's limit */
+
+struct render_target {
+    char name[RENDER_MAX_NAME + 1];  /* stack name; output is DIR/NAME.json */
+    char system[64];             /* "" for a file without system.lua */
+    char summary[256];           /* one line from the manifest */
+    struct luahost_source desc;
+    struct luahost_source manifest;   /* name == NULL when there is none */
+    const char *example_config;  /* embedded path, or NULL */
+    char *owned[2];              /* file data and names read from disk */
+    char *owned_names[2];
+};
+
+struct render_set {
+    struct render_target *v;
+    size_t n, cap;
+};
+
+void render_set_free(struct render_set *s);
+
+/* Add the stacks ARG names: a description file (has '/' or ends in .lua),
+ * a built-in stack name, or a system name (all its stacks). */
+int render_resolve(struct render_set *s, const char *arg, struct gen_err *e);
+
+/* Add every built-in stack. */
+int render_all(struct render_set *s, struct gen_err *e);
+
+struct render_opts {
+    const char *config_path;     /* -c; NULL: the system's example config */
+    char *const *overrides;      /* -p KEY=VALUE */
+    int noverrides;
+    enum render_format fmt;
+    int verbose;
+};
+
+/* Render one target into out; when tpl / deploy are not NULL, also hand
+ * back the template model and the deployment settings (owned). */
+int render_render(const struct render_target *t, const struct render_opts *o,
+              struct buf *out, json_t **tpl, json_t **deploy,
+              struct gen_err *e);
+
+const char *render_ext(enum render_format fmt);
+
+#endif
