@@ -32,8 +32,10 @@ LIB_SRCS = $(addprefix generator/, \
              template/config.c template/render.c \
              aws/http.c aws/sigv4.c aws/xml.c aws/credentials.c aws/aws.c \
              aws/cloudformation.c \
-             deploy/wait.c)
-CLI_SRCS = $(addprefix generator/cli/, cli.c cmd_render.c cmd_deploy.c main.c)
+             deploy/poll.c deploy/event.c deploy/wait.c deploy/target.c deploy/plan.c \
+             deploy/execute.c deploy/attach.c deploy/delete.c)
+CLI_SRCS = $(addprefix generator/cli/, cli.c cmd_render.c print_deploy.c deploy_args.c \
+             cmd_plan.c cmd_deploy.c cmd_delete.c cmd_wait.c main.c)
 GEN_SRC  = $(B)/lua_embed.c
 
 HEADERS  = $(wildcard include/*/*.h)
@@ -45,7 +47,7 @@ EMBED_FILES = $(sort $(shell find lua templates -type f \( -name '*.lua' -o -nam
 
 # Unit tests are listed, not globbed, so a test for a module not yet in
 # LIB_SRCS cannot break the build.
-UNIT_NAMES = test_model test_sigv4 test_http test_credentials test_xml test_aws
+UNIT_NAMES = test_model test_sigv4 test_http test_credentials test_xml test_aws test_poll
 UNIT_TESTS = $(UNIT_NAMES:%=$(B)/tests/%)
 
 all: luaform

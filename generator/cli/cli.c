@@ -1,6 +1,7 @@
 /* cli.c: one table dispatches commands (after git.c); the only place that
  * prints errors and picks exit codes. */
 #include "cli/cli.h"
+#include "aws/aws.h"
 #include "core/err.h"
 #include "core/files.h"
 #include "lua/luahost.h"
@@ -13,22 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define AWS_OPTIONS_HELP \
-    "\n" \
-    "AWS options:\n" \
-    "      --stack-name N   the stack (default: the description's deploy{} name)\n" \
-    "  -c, --config FILE    YAML config; -p KEY=VALUE overrides one value\n" \
-    "      --region R       else AWS_REGION, AWS_DEFAULT_REGION, the profile's\n" \
-    "      --profile P      else AWS_PROFILE\n" \
-    "      --endpoint-url U else AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL\n" \
-    "      --role-arn ARN   assume this role (GitHub Actions: keyless, OIDC)\n" \
-    "      --cfn-role-arn A the CloudFormation service role for the change set\n" \
-    "      --s3-bucket B    where templates over 51,200 bytes are uploaded\n" \
-    "      --max-attempts N attempts per request (else AWS_MAX_ATTEMPTS, 3)\n" \
-    "      --debug          trace requests (secrets redacted)\n" \
-    "\n" \
-    "Exit status: 0 done, 1 error.\n"
-
 struct cli_cmd {
     const char *name;
     int (*fn)(int argc, char **argv);
@@ -36,59 +21,36 @@ struct cli_cmd {
     const char *usage;
 };
 
+/* render's usage lives here until cmd_render.c takes it (as the other
+ * commands' do). */
+static const char render_usage[] =
+    "usage: luaform render [STACK...] [-o DIR] [--format json|yaml]\n"
+    "                      [-c CONFIG.yaml] [-p KEY=VALUE]... [--check] [--list] [-v]\n"
+    "\n"
+    "A STACK is a description file (path/to/name.lua), a built-in stack, or\n"
+    "a system name (ltbase) selecting all its stacks. With no STACK, every\n"
+    "built-in stack is rendered. Stack NAME is written to DIR/NAME.json\n"
+    "(or .yaml), atomically; nothing is written if any stack fails.\n"
+    "\n"
+    "  -o, --out DIR        output directory (default: out)\n"
+    "      --format FMT     json (default) or yaml\n"
+    "  -c, --config FILE    YAML config (default: the system's example config)\n"
+    "  -p KEY=VALUE         override one config value (a.b=c for nested keys)\n"
+    "      --check          write nothing; exit 2 if DIR differs from what\n"
+    "                       would be rendered\n"
+    "      --list           list the built-in systems and stacks\n"
+    "  -v, --verbose        add a Lua traceback to errors\n"
+    "\n"
+    "Exit status: 0 done, 1 error, 2 stale (--check).\n";
+
 static const struct cli_cmd commands[] = {
-    { "render", cmd_render, "render stacks into CloudFormation templates",
-      "usage: luaform render [STACK...] [-o DIR] [--format json|yaml]\n"
-      "                      [-c CONFIG.yaml] [-p KEY=VALUE]... [--check] [--list] [-v]\n"
-      "\n"
-      "A STACK is a description file (path/to/name.lua), a built-in stack, or\n"
-      "a system name (ltbase) selecting all its stacks. With no STACK, every\n"
-      "built-in stack is rendered. Stack NAME is written to DIR/NAME.json\n"
-      "(or .yaml), atomically; nothing is written if any stack fails.\n"
-      "\n"
-      "  -o, --out DIR        output directory (default: out)\n"
-      "      --format FMT     json (default) or yaml\n"
-      "  -c, --config FILE    YAML config (default: the system's example config)\n"
-      "  -p KEY=VALUE         override one config value (a.b=c for nested keys)\n"
-      "      --check          write nothing; exit 2 if DIR differs from what\n"
-      "                       would be rendered\n"
-      "      --list           list the built-in systems and stacks\n"
-      "  -v, --verbose        add a Lua traceback to errors\n"
-      "\n"
-      "Exit status: 0 done, 1 error, 2 stale (--check).\n" },
-    { "plan", cmd_plan, "create a change set and show what it would change",
-      "usage: luaform plan STACK [--stack-name N] [--json] [--discard] [AWS OPTIONS]\n"
-      "\n"
-      "Render STACK, create a CloudFormation change set for it, wait until it is\n"
-      "ready and print its changes (action, logical id, type, replacement,\n"
-      "changed properties) and its IAM changes. The change set is left for\n"
-      "review unless --discard is given.\n"
-      "\n"
-      "      --json           print the change set as JSON\n"
-      "      --discard        delete the change set after printing it\n"
-      AWS_OPTIONS_HELP },
+    { "render", cmd_render, "render stacks into CloudFormation templates", render_usage },
+    { "plan", cmd_plan, "create a change set and show what it would change", plan_usage },
     { "deploy", cmd_deploy, "plan, confirm, execute and wait until the stack settles",
-      "usage: luaform deploy STACK... [--stack-name N] [--yes] [AWS OPTIONS]\n"
-      "\n"
-      "Render each STACK, create a change set, show it, ask (on a terminal;\n"
-      "otherwise --yes is required), execute it and stream the stack's events\n"
-      "until it settles; print its outputs. A system name (ltbase) deploys its\n"
-      "stacks in order. No changes: exit 0 and the empty change set is removed.\n"
-      "\n"
-      "  -y, --yes            do not ask before executing\n"
-      AWS_OPTIONS_HELP },
-    { "delete", cmd_delete, "delete a stack and wait until it is gone",
-      "usage: luaform delete --stack-name N [--yes] [AWS OPTIONS]\n"
-      "\n"
-      "Refuses a stack with termination protection; lists the resources the\n"
-      "stack retains (DeletionPolicy Retain), which stay in the account.\n"
-      AWS_OPTIONS_HELP },
+      deploy_usage },
+    { "delete", cmd_delete, "delete a stack and wait until it is gone", delete_usage },
     { "wait", cmd_wait, "wait for a stack operation (started elsewhere) to finish",
-      "usage: luaform wait --stack-name N [AWS OPTIONS]\n"
-      "\n"
-      "Streams the stack's new events until it settles. Exit 0 when it settles\n"
-      "in a successful state, 1 when it failed or rolled back.\n"
-      AWS_OPTIONS_HELP },
+      wait_usage },
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -157,6 +119,30 @@ int cli_errorf(const char *fmt, ...)
     return EXIT_ERROR;
 }
 
+int cli_confirm(const char *question)
+{
+    char line[16];
+
+    printf("%s [y/N] ", question);
+    fflush(stdout);
+    if (!fgets(line, sizeof line, stdin))
+        return 0;
+    return line[0] == 'y' || line[0] == 'Y';
+}
+
+void cli_warnf(const char *fmt, ...)
+{
+    char raw[2048], line[2048];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(raw, sizeof raw, fmt, ap);
+    va_end(ap);
+    err_escape(line, sizeof line, raw);
+    fflush(stdout);
+    fprintf(stderr, "luaform: warning: %s\n", line);
+}
+
 /* The watchdog: the Lua host's limits stop a runaway description at its
  * line, but not one stuck inside a single C call (a pathological pattern,
  * table.move over 2^40 slots). The alarm ends the process with one line. */
@@ -216,11 +202,33 @@ void cli_parse_init(struct cli_parse *p, int argc, char **argv)
     p->i = 1;
 }
 
+/* The option a names in tables (n: the length of a long name), or NULL. */
+static const struct cli_opt *find_opt(const struct cli_opt *const *tables, const char *a,
+                                      size_t n)
+{
+    const struct cli_opt *o;
+    size_t t;
+
+    for (t = 0; tables[t]; t++)
+        for (o = tables[t]; o->id; o++)
+            if (a[1] == '-' ? o->lng && strlen(o->lng) == n && !strncmp(o->lng, a + 2, n) :
+                o->shrt == a[1])
+                return o;
+    return NULL;
+}
+
 int cli_next(struct cli_parse *p, const struct cli_opt *opts, const char *cmd)
+{
+    const struct cli_opt *const tables[] = { opts, NULL };
+
+    return cli_next_in(p, tables, cmd);
+}
+
+int cli_next_in(struct cli_parse *p, const struct cli_opt *const *tables, const char *cmd)
 {
     const char *a, *eq;
     const struct cli_opt *o;
-    size_t n;
+    size_t n = 0;
 
     if (p->i >= p->argc)
         return CLI_END;
@@ -231,21 +239,16 @@ int cli_next(struct cli_parse *p, const struct cli_opt *opts, const char *cmd)
     }
     if (!strcmp(a, "--")) {
         p->only_positional = 1;
-        return cli_next(p, opts, cmd);
+        return cli_next_in(p, tables, cmd);
     }
     if (a[1] == '-') {
         eq = strchr(a + 2, '=');
         n = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
-        for (o = opts; o->id; o++)
-            if (o->lng && strlen(o->lng) == n && !strncmp(o->lng, a + 2, n))
-                break;
     } else {
         eq = a[2] ? a + 1 : NULL;   /* -ovalue */
-        for (o = opts; o->id; o++)
-            if (o->shrt == a[1])
-                break;
     }
-    if (!o->id) {
+    o = find_opt(tables, a, n);
+    if (!o) {
         cli_errorf("%s: unknown option '%s' (see 'luaform help %s')", cmd, a, cmd);
         return CLI_BAD;
     }
@@ -272,6 +275,30 @@ int cli_next(struct cli_parse *p, const struct cli_opt *opts, const char *cmd)
         return CLI_BAD;
     }
     return o->id;
+}
+
+const struct cli_opt cli_aws_options[] = {
+    { "region", 0, 1, CLI_AWS_REGION }, { "profile", 0, 1, CLI_AWS_PROFILE },
+    { "endpoint-url", 0, 1, CLI_AWS_ENDPOINT }, { "role-arn", 0, 1, CLI_AWS_ROLE_ARN },
+    { "max-attempts", 0, 1, CLI_AWS_MAX_ATTEMPTS }, { "debug", 0, 0, CLI_AWS_DEBUG },
+    { NULL, 0, 0, 0 }
+};
+
+int cli_aws_option(int id, const char *arg, const char *cmd, struct aws_opts *o)
+{
+    switch (id) {
+    case CLI_AWS_REGION: o->region = arg; break;
+    case CLI_AWS_PROFILE: o->profile = arg; break;
+    case CLI_AWS_ENDPOINT: o->endpoint_url = arg; break;
+    case CLI_AWS_ROLE_ARN: o->role_arn = arg; break;
+    case CLI_AWS_MAX_ATTEMPTS:
+        if (aws_parse_attempts(arg, &o->max_attempts) < 0)
+            return cli_errorf("%s: --max-attempts takes a number from 1 to %d, not '%s'",
+                              cmd, AWS_ATTEMPTS_MAX, arg);
+        break;
+    case CLI_AWS_DEBUG: o->debug = 1; break;
+    }
+    return 0;
 }
 
 /* Flush stdout and report a failed write (a full disk, a closed pipe). */

@@ -1,52 +1,18 @@
-/* wait.c: the waiter. Polls DescribeStackEvents and DescribeStacks, fast
- * at first and backing off to a ceiling; prints this operation's events as
- * they arrive; keeps a progress line on a terminal; on failure names the
- * first failed resources and their reasons, not the cascade of
- * cancellations that follows them. */
+/* wait.c: the stack waiter. Reads only new events each poll and reports
+ * them; the stack's own terminal event ends the wait, and one
+ * DescribeStacks confirms it. On failure it names the first failed
+ * resources and their reasons, not the cascade of cancellations after. */
 #include "deploy/wait.h"
 #include "aws/aws.h"
 #include "aws/cloudformation.h"
 #include "core/err.h"
-#include "core/interrupt.h"
+#include "deploy/deploy.h"
+#include "deploy/event.h"
+#include "deploy/poll.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-/* Polls that may fail in a row (throttling, 5xx, no connection) before
- * the waiter gives up; with the interval at its ceiling, minutes. */
-#define WAIT_MAX_FAILURES 30
-
-const char *wait_text(const char *s)
-{
-    static char *ring[8];
-    static size_t cap[8];
-    static unsigned next;
-    unsigned i = next++ % 8;
-    size_t need;
-
-    if (!s)
-        s = "";
-    need = 4 * strlen(s) + 1;       /* "\xNN" is the longest escape of a byte */
-    if (cap[i] < need) {
-        char *p = realloc(ring[i], need);
-
-        if (!p)
-            return "(out of memory)";
-        ring[i] = p;
-        cap[i] = need;
-    }
-    err_escape(ring[i], cap[i], s);
-    return ring[i];
-}
-
-static double now_s(void)
-{
-    struct timespec t;
-
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 int wait_last_event(struct aws *a, const char *stack, char *out, size_t n,
                     struct gen_err *e)
@@ -65,61 +31,26 @@ int wait_last_event(struct aws *a, const char *stack, char *out, size_t n,
     return 0;
 }
 
-/* ------------------------------------------------------------ printing */
+/* ------------------------------------------------------------ what was seen */
 
-static const char *paint(const struct wait_opts *o, const char *status)
-{
-    if (!o->color)
-        return "";
-    if (strstr(status, "FAILED") || strstr(status, "ROLLBACK"))
-        return "\033[31m";
-    if (strstr(status, "COMPLETE"))
-        return "\033[32m";
-    return "\033[33m";
-}
-
-static void clear_progress(const struct wait_opts *o, int *shown)
-{
-    if (*shown) {
-        fputs("\r\033[K", o->out);
-        *shown = 0;
-    }
-}
-
-static void print_event(const struct wait_opts *o, const struct cfn_event *x)
-{
-    struct tm tm;
-    char t[16];
-
-    gmtime_r(&x->when, &tm);
-    strftime(t, sizeof t, "%H:%M:%S", &tm);
-    fprintf(o->out, "%s  %s%-28s%s %-34s %s%s%s\n", t, paint(o, x->status),
-            wait_text(x->status), o->color ? "\033[0m" : "", wait_text(x->type),
-            wait_text(x->logical_id), x->reason[0] ? "  " : "", wait_text(x->reason));
-}
+struct seen {
+    char **ids;                 /* logical ids that reached a terminal status */
+    size_t n;
+    struct cfn_event *failed;   /* first failures, in order */
+    size_t nfailed;
+};
 
 static int is_cancellation(const char *reason)
 {
     return strstr(reason, "cancelled") || strstr(reason, "canceled");
 }
 
-/* ------------------------------------------------------------ the loop */
-
-struct seen {
-    char **ids;             /* logical ids that reached a terminal status */
-    size_t n;
-    struct cfn_event *failed;   /* first failures, in order */
-    size_t nfailed;
-};
-
 static void note_done(struct seen *s, const struct cfn_event *x)
 {
     size_t i;
     char **v;
 
-    if (!strcmp(x->type, "AWS::CloudFormation::Stack"))
-        return;
-    if (strstr(x->status, "IN_PROGRESS"))
+    if (!strcmp(x->type, "AWS::CloudFormation::Stack") || strstr(x->status, "IN_PROGRESS"))
         return;
     for (i = 0; i < s->n; i++)
         if (!strcmp(s->ids[i], x->logical_id))
@@ -128,14 +59,16 @@ static void note_done(struct seen *s, const struct cfn_event *x)
     if (!v)
         return;
     s->ids = v;
-    s->ids[s->n++] = strdup(x->logical_id);
+    if ((s->ids[s->n] = strdup(x->logical_id)))
+        s->n++;
 }
 
 static void note_failure(struct seen *s, const struct cfn_event *x)
 {
     struct cfn_event *v;
 
-    if (!strstr(x->status, "FAILED") || is_cancellation(x->reason) || s->nfailed >= 5)
+    if (!strstr(x->status, "FAILED") || is_cancellation(x->reason) ||
+        s->nfailed >= WAIT_MAX_CAUSES)
         return;
     if (!strcmp(x->type, "AWS::CloudFormation::Stack") && s->nfailed)
         return;
@@ -148,169 +81,230 @@ static void note_failure(struct seen *s, const struct cfn_event *x)
     v[s->nfailed].type = strdup(x->type);
     v[s->nfailed].status = strdup(x->status);
     v[s->nfailed].reason = strdup(x->reason);
+    v[s->nfailed].when = x->when;
     s->nfailed++;
 }
 
 static void seen_free(struct seen *s)
 {
+    struct cfn_events all = { s->failed, s->nfailed, 0 };
     size_t i;
 
     for (i = 0; i < s->n; i++)
         free(s->ids[i]);
     free(s->ids);
-    for (i = 0; i < s->nfailed; i++) {
-        free(s->failed[i].logical_id);
-        free(s->failed[i].type);
-        free(s->failed[i].status);
-        free(s->failed[i].reason);
-    }
-    free(s->failed);
+    cfn_events_free(&all);
 }
 
-/* A poll failed: keep waiting on what the retry policy calls transient
- * (throttling, 5xx, dropped connections), not on anything else. */
-static int transient(struct aws *a, int rc)
+/* ------------------------------------------------------------ one poll */
+
+struct watch {
+    struct aws *a;
+    const struct wait_opts *o;
+    struct cfn_stack *final;
+    char last[256];             /* newest event id seen */
+    char status[64];            /* the stack's status, as its events tell it */
+    struct seen seen;
+    int looks;                  /* DescribeStacks due at the next polls */
+    int ended;                  /* the stack's own terminal event came */
+    int quiet;                  /* polls since the last DescribeStacks */
+    int result;
+    long long start;
+};
+
+static void emit(const struct watch *w, struct deploy_event *ev)
 {
-    return (rc == GEN_ENET || rc == GEN_EAWS) && aws_last_fault(a)->retryable;
+    ev->stack = w->o->stack;
+    deploy_emit(w->o->sink, ev);
 }
 
-/* Print the events newer than last (oldest first) and remember them. */
-static int new_events(struct aws *a, const struct wait_opts *o, char *last, size_t nlast,
-                      struct seen *seen, int *shown, struct gen_err *e)
+/* Is x the stack's own event (not a resource's, not a nested stack's)? */
+static int own_event(const struct watch *w, const struct cfn_event *x)
+{
+    return !strcmp(x->type, "AWS::CloudFormation::Stack") &&
+           !strcmp(x->logical_id, w->o->stack);
+}
+
+/* A poll failed: the stack is gone (1), the poll should be tried again
+ * later (throttling, 5xx, dropped connections: 2), or neither (0). */
+static int classify(struct aws *a, int rc)
+{
+    const struct aws_fault *f = aws_last_fault(a);
+
+    if (rc == GEN_EAWS && !strcmp(f->code, "ValidationError") &&
+        strstr(f->message, "does not exist"))
+        return 1;
+    return (rc == GEN_ENET || rc == GEN_EAWS) && f->retryable ? 2 : 0;
+}
+
+static int slowed(struct watch *w, int rc, struct gen_err *e)
+{
+    struct deploy_event ev = { .type = DEPLOY_EV_SLOWED };
+
+    if (classify(w->a, rc) != 2)
+        return rc;
+    ev.message = e->msg;
+    emit(w, &ev);
+    return POLL_SLOW;
+}
+
+static void report_events(struct watch *w, const struct cfn_events *ev)
+{
+    struct deploy_event de = { .type = DEPLOY_EV_EVENTS_SKIPPED };
+    size_t i;
+
+    if (ev->cut) {
+        de.count = ev->n;
+        de.message = ev->cut == 1 ? "more pages than one poll reads" :
+                     "the service repeated a page token";
+        emit(w, &de);
+        w->looks = w->looks ? w->looks : 1;     /* the end may be among them */
+    }
+    for (i = ev->n; i-- > 0;) {
+        const struct cfn_event *x = &ev->v[i];
+
+        if (w->o->token && x->token[0] && strcmp(x->token, w->o->token))
+            continue;
+        memset(&de, 0, sizeof de);
+        de.type = DEPLOY_EV_STACK_EVENT;
+        de.event = x;
+        emit(w, &de);
+        note_done(&w->seen, x);
+        note_failure(&w->seen, x);
+        if (own_event(w, x)) {
+            snprintf(w->status, sizeof w->status, "%s", x->status);
+            if (cfn_status_done(x->status)) {
+                w->looks = WAIT_CONFIRM_LOOKS;
+                w->ended = 1;
+            }
+        }
+    }
+}
+
+/* The events newer than the last seen (with nothing to go by, the first
+ * page only: the history before is not this operation's). */
+static int read_events(struct watch *w, struct gen_err *e)
 {
     struct cfn_events ev;
-    size_t i;
-    /* with nothing to go by, the first page: the history before is not ours */
-    int rc = cfn_describe_events(a, o->stack, last[0] ? last : NULL, !last[0], &ev, e);
+    int rc = cfn_describe_events(w->a, w->o->stack, w->last[0] ? w->last : NULL,
+                                 !w->last[0], &ev, e);
+
+    if (rc < 0) {
+        if (classify(w->a, rc) != 1)
+            return rc;
+        w->looks = w->looks ? w->looks : 1;     /* deleted: its events went with it */
+        return 0;
+    }
+    report_events(w, &ev);
+    if (ev.n)
+        snprintf(w->last, sizeof w->last, "%s", ev.v[0].id);
+    cfn_events_free(&ev);
+    return 0;
+}
+
+/* DescribeStacks: has the operation ended? POLL_DONE (w->result set),
+ * POLL_AGAIN, POLL_SLOW or an error. */
+static int look(struct watch *w, struct gen_err *e)
+{
+    const char *st;
+    int rc;
+
+    w->quiet = 0;
+    cfn_stack_free(w->final);
+    rc = cfn_describe_stack(w->a, w->o->stack, w->final, e);
+    if (rc < 0)
+        return slowed(w, rc, e);
+    if (!w->final->exists) {
+        w->result = w->o->deleting ? DEPLOY_OK : DEPLOY_GONE;
+        return POLL_DONE;
+    }
+    st = w->final->status;
+    snprintf(w->status, sizeof w->status, "%s", st);
+    if (!strcmp(st, "REVIEW_IN_PROGRESS"))
+        return err_set(e, GEN_EAWS, NULL, 0, "%s is REVIEW_IN_PROGRESS: nothing runs (the "
+                       "change set was not executed)", w->o->stack);
+    if (!cfn_status_done(st))
+        return POLL_AGAIN;
+    if (!w->ended)          /* ended unseen: the events that came with it */
+        read_events(w, e);
+    w->result = cfn_status_failed(st) ? DEPLOY_FAILED :
+                !strcmp(st, "DELETE_COMPLETE") && !w->o->deleting ? DEPLOY_GONE : DEPLOY_OK;
+    return POLL_DONE;
+}
+
+static int step(void *ctx, struct gen_err *e)
+{
+    struct watch *w = ctx;
+    struct deploy_event ev = { .type = DEPLOY_EV_PROGRESS };
+    int rc = read_events(w, e);
 
     if (rc < 0)
-        return rc;
-    if (ev.cut) {
-        clear_progress(o, shown);
-        fprintf(o->out, "luaform: the newest %zu events since the last poll are shown; older "
-                "ones were skipped (%s)\n", ev.n, ev.cut == 1 ? "more pages than one poll reads" :
-                "the service repeated a page token");
+        return slowed(w, rc, e);
+    if (w->looks > 0 || ++w->quiet >= WAIT_CHECK_POLLS) {
+        if (w->looks > 0)
+            w->looks--;
+        rc = look(w, e);
+        if (rc != POLL_AGAIN)
+            return rc;
     }
-    for (i = ev.n; i-- > 0;) {
-        const struct cfn_event *x = &ev.v[i];
+    ev.status = w->status;
+    ev.done = w->seen.n;
+    ev.total = w->o->total;
+    ev.elapsed_ms = poll_now_ms() - w->start;
+    emit(w, &ev);
+    return POLL_AGAIN;
+}
 
-        if (o->token && x->token[0] && strcmp(x->token, o->token))
-            continue;
-        clear_progress(o, shown);
-        print_event(o, x);
-        note_done(seen, x);
-        note_failure(seen, x);
+/* ------------------------------------------------------------ the wait */
+
+static void report_end(struct watch *w)
+{
+    struct deploy_event ev = { .type = DEPLOY_EV_DONE };
+
+    if (w->result == DEPLOY_FAILED) {
+        ev.type = DEPLOY_EV_FAILED;
+        ev.reason = w->final->reason;
+        ev.causes = w->seen.failed;
+        ev.ncauses = w->seen.nfailed;
+    } else if (w->result == DEPLOY_INTERRUPTED) {
+        ev.type = DEPLOY_EV_INTERRUPTED;
+        ev.message = "CloudFormation goes on";
+    } else if (!w->final->exists || !strcmp(w->final->status, "DELETE_COMPLETE")) {
+        ev.type = DEPLOY_EV_GONE;
     }
-    if (ev.n)
-        snprintf(last, nlast, "%s", ev.v[0].id);
-    cfn_events_free(&ev);
-    fflush(o->out);     /* stream, also into a pipe (CI logs) */
-    return 0;
+    ev.status = w->final->status;
+    ev.stack_info = w->final;
+    emit(w, &ev);
+    if (ev.type == DEPLOY_EV_DONE)
+        deploy_emit_outputs(w->o->sink, w->o->stack, w->final);
 }
 
 int wait_stack(struct aws *a, const struct wait_opts *o, struct cfn_stack *final,
                struct gen_err *e)
 {
-    double lo = o->poll_min > 0 ? o->poll_min : 1.0;
-    double hi = o->poll_max > 0 ? o->poll_max : 5.0;
-    double interval = lo, start = now_s();
-    char last[256];
-    struct seen seen;
-    int shown = 0, result = -1, warned = 0, failures = 0, review_polls = 0;
-    size_t i;
+    struct watch w;
+    struct poll_opts po;
+    int rc;
 
-    memset(&seen, 0, sizeof seen);
+    memset(&w, 0, sizeof w);
     memset(final, 0, sizeof *final);
-    snprintf(last, sizeof last, "%s", o->last_event ? o->last_event : "");
-    for (;;) {
-        int rc;
-
-        if (interrupt_pending()) {
-            result = WAIT_INTERRUPTED;
-            break;
-        }
-        rc = new_events(a, o, last, sizeof last, &seen, &shown, e);
-        if (rc == 0) {
-            cfn_stack_free(final);
-            rc = cfn_describe_stack(a, o->stack, final, e);
-        }
-        if (interrupt_pending()) {  /* also cuts paging and retries short */
-            result = WAIT_INTERRUPTED;
-            break;
-        }
-        if (rc == GEN_EAWS && !strcmp(aws_last_fault(a)->code, "ValidationError") &&
-            strstr(aws_last_fault(a)->message, "does not exist")) {
-            result = WAIT_GONE;     /* deleted: its events went with it */
-            break;
-        }
-        if (rc < 0) {
-            if (!transient(a, rc)) {
-                result = rc;
-                break;
-            }
-            if (++failures >= WAIT_MAX_FAILURES) {
-                err_prefix(e, "no answer to %d polls in a row; CloudFormation goes on: "
-                           "reattach with 'luaform wait --stack-name %s'", failures, o->stack);
-                result = GEN_ENET;
-                break;
-            }
-            if (!warned) {
-                clear_progress(o, &shown);
-                fprintf(o->out, "luaform: polling slowed: %s\n", e->msg);   /* escaped */
-                warned = 1;
-            }
-            interval = interval * 2 > hi * 2 ? hi * 2 : interval * 2;
-        } else {
-            failures = 0;
-            if (!final->exists) {
-                result = WAIT_GONE;
-                break;
-            }
-            if (cfn_status_done(final->status)) {
-                result = cfn_status_failed(final->status) ? WAIT_FAILED : WAIT_OK;
-                if (!strcmp(final->status, "DELETE_COMPLETE"))
-                    result = WAIT_GONE;
-                /* the events that came with the last status */
-                new_events(a, o, last, sizeof last, &seen, &shown, e);
-                break;
-            }
-            /* executed, but the stack never left REVIEW_IN_PROGRESS */
-            if (!strcmp(final->status, "REVIEW_IN_PROGRESS") && ++review_polls > 20) {
-                result = err_set(e, GEN_EAWS, NULL, 0, "%s stayed REVIEW_IN_PROGRESS: the "
-                                 "change set was not executed", o->stack);
-                break;
-            }
-            if (o->tty) {
-                double el = now_s() - start;
-
-                clear_progress(o, &shown);
-                if (o->total)
-                    fprintf(o->out, "  %zu/%d resources  %02d:%02d  %s", seen.n, o->total,
-                            (int)el / 60, (int)el % 60, wait_text(final->status));
-                else
-                    fprintf(o->out, "  %zu resources  %02d:%02d  %s", seen.n,
-                            (int)el / 60, (int)el % 60, wait_text(final->status));
-                fflush(o->out);
-                shown = 1;
-            }
-            interval = interval * 1.5 > hi ? hi : interval * 1.5;
-        }
-        interrupt_sleep_ms((long)(interval * 1000));
+    w.a = a;
+    w.o = o;
+    w.final = final;
+    w.start = poll_now_ms();
+    snprintf(w.last, sizeof w.last, "%s", o->last_event ? o->last_event : "");
+    snprintf(w.status, sizeof w.status, "%s", o->status ? o->status : "");
+    poll_defaults(&po);
+    rc = poll_run(&po, step, &w, e);
+    if (rc == POLL_GAVE_UP)
+        rc = err_prefix(e, "no answer to %d polls in a row; CloudFormation goes on: "
+                        "reattach with 'luaform wait --stack-name %s'", po.max_slow, o->stack);
+    else if (rc == POLL_INTERRUPTED)
+        w.result = DEPLOY_INTERRUPTED;
+    if (rc >= 0) {
+        report_end(&w);
+        rc = w.result;
     }
-    clear_progress(o, &shown);
-    if (result == WAIT_FAILED) {
-        fprintf(o->out, "\n%s ended in %s%s%s\n", wait_text(o->stack),
-                wait_text(final->status), final->reason && final->reason[0] ? ": " : "",
-                wait_text(final->reason));
-        if (seen.nfailed) {
-            fprintf(o->out, "root cause:\n");
-            for (i = 0; i < seen.nfailed; i++)
-                fprintf(o->out, "  %s (%s) %s: %s\n", wait_text(seen.failed[i].logical_id),
-                        wait_text(seen.failed[i].type), wait_text(seen.failed[i].status),
-                        seen.failed[i].reason[0] ? wait_text(seen.failed[i].reason) :
-                        "(no reason given)");
-        }
-    }
-    seen_free(&seen);
-    return result;
+    seen_free(&w.seen);
+    return rc;
 }

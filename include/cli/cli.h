@@ -3,6 +3,7 @@
 #define LUAFORM_CLI_H
 
 struct gen_err;
+struct aws_opts;
 
 enum cli_exit {
     EXIT_DONE = 0,      /* done */
@@ -27,14 +28,45 @@ struct cli_parse {
 
 enum { CLI_END = -1, CLI_POSITIONAL = -2, CLI_BAD = -3 };
 
+/* What an argument parser returns after printing --help: the command
+ * then exits 0. */
+#define CLI_HELP_SHOWN (-1)
+
 void cli_parse_init(struct cli_parse *p, int argc, char **argv);
 /* Next option id, CLI_POSITIONAL (p->arg), CLI_END, or CLI_BAD (message
- * printed). */
+ * printed: an option not in the table is an error naming cmd and it). */
 int cli_next(struct cli_parse *p, const struct cli_opt *opts, const char *cmd);
+/* The same over several tables (NULL-terminated; ids must differ), so
+ * commands share tables such as cli_aws_options instead of copying them. */
+int cli_next_in(struct cli_parse *p, const struct cli_opt *const *tables, const char *cmd);
+
+/* The connection options of every command that talks to AWS, their ids
+ * (from CLI_AWS_OPT) and their help text. */
+enum {
+    CLI_AWS_OPT = 100, CLI_AWS_REGION = CLI_AWS_OPT, CLI_AWS_PROFILE, CLI_AWS_ENDPOINT,
+    CLI_AWS_ROLE_ARN, CLI_AWS_MAX_ATTEMPTS, CLI_AWS_DEBUG, CLI_AWS_END
+};
+extern const struct cli_opt cli_aws_options[];
+#define CLI_AWS_HELP \
+    "\n" \
+    "AWS options:\n" \
+    "      --region R       else AWS_REGION, AWS_DEFAULT_REGION, the profile's\n" \
+    "      --profile P      else AWS_PROFILE\n" \
+    "      --endpoint-url U else AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL\n" \
+    "      --role-arn ARN   assume this role (GitHub Actions: keyless, OIDC)\n" \
+    "      --max-attempts N attempts per request (else AWS_MAX_ATTEMPTS, 3)\n" \
+    "      --debug          trace requests (secrets redacted)\n"
+/* Take option id (one of cli_aws_options) with its argument into o.
+ * Returns 0, or EXIT_ERROR with the message printed. */
+int cli_aws_option(int id, const char *arg, const char *cmd, struct aws_opts *o);
 
 /* "luaform: file:line: message" on stderr; returns EXIT_ERROR. */
 int cli_error(const struct gen_err *e);
 int cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "luaform: warning: message" on stderr, after what stdout holds so far. */
+void cli_warnf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Ask question on the terminal (stdout flushed first); 1 for yes. */
+int cli_confirm(const char *question);
 /* Usage for a command to f; returns code. */
 int cli_usage(const char *cmd, int code);
 
@@ -53,7 +85,8 @@ void cli_watchdog(const char *what, unsigned seconds);
  * files_stage, then die of the signal as before. */
 void cli_remove_temps_on_signal(void);
 
-/* commands */
+/* commands, each in cmd_NAME.c with its NAME_usage[] */
+extern const char plan_usage[], deploy_usage[], delete_usage[], wait_usage[];
 int cmd_render(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_deploy(int argc, char **argv);

@@ -13,9 +13,11 @@ a scenario changes it:
                      probability R; --fault-after F of them after moto has
                      executed the request. --seed makes it repeatable.
   --pending N        the first N DescribeChangeSet answers per change set
-                     are CREATE_PENDING / CREATE_IN_PROGRESS; the first N
-                     DescribeStacks answers for a stack after an execution
-                     are *_IN_PROGRESS.
+                     are CREATE_PENDING / CREATE_IN_PROGRESS; a stack stays
+                     *_IN_PROGRESS for the first N answers about it after an
+                     execution (DescribeStacks, and DescribeStackEvents
+                     first pages: a waiter may poll either), its events
+                     (moto's final one included) showing up as they go.
   --stack-pending N  only the stacks' part of --pending (change sets are
                      ready at once).
   --resource-events  DescribeStackEvents also lists resource events,
@@ -43,12 +45,17 @@ applies to; S3 PutObject is named "PutObject"):
   --weird-text       service text with control characters: event reasons,
                      an output, a change in every change set.
   --stall A[:K]      hold the answer to the K-th and every later request of
-                     A (default K=1) for a minute: a service that has
-                     stopped answering (the request itself is forwarded).
+                     A (default K=1) for --stall-seconds (default 60): a
+                     service that has stopped answering (the request
+                     itself is forwarded).
+  --throttle A[:N]   answer the first N requests of A (default 1) with
+                     Throttling (HTTP 400), without forwarding them.
 
 GET /proxy-stats answers JSON counters (not forwarded): requests and
 forwards per action, forwards of mutating calls per token, injected
-faults ("injected": {"reset": {A: n}, "junk": ..., "pages": ...}).
+faults ("injected": {"reset": {A: n}, "junk": ..., "pages": ...,
+"throttle": ...}), and when each request of an action came ("times":
+{A: [seconds since the proxy started or was reset, ...]}).
 A forwarded POST /moto-api/reset also resets the proxy (state, counters,
 seed). Only loopback addresses are used. Python 3 standard library only.
 """
@@ -299,8 +306,11 @@ class Proxy:
                                  "kinds": {}, "actions": {}},
                       "tokens": {},
                       "injected": {"reset": {}, "junk": {}, "pages": {},
-                                   "stall": {}}}
+                                   "stall": {}, "throttle": {}}}
         self.resets = dict(self.opts.reset_after)   # action -> times left
+        self.throttles = dict(self.opts.throttle)   # action -> times left
+        self.t0 = time.monotonic()
+        self.stats["times"] = {}
         self.seen = {}          # action -> requests so far (for --stall)
         self.stack_pending = self.opts.pending if self.opts.stack_pending is None \
             else self.opts.stack_pending
@@ -378,6 +388,17 @@ class Proxy:
         self.bump(self.stats["injected"]["stall"], name)
         log("stalling the answer to %s" % name)
         return True
+
+    def take_throttle(self, name, service):
+        """--throttle: a Throttling answer to this request of name, or None."""
+        if self.throttles.get(name, 0) <= 0:
+            return None
+        self.throttles[name] -= 1
+        self.bump(self.stats["injected"]["throttle"], name)
+        self.fault_no += 1
+        rid = "cfnproxy-throttle-%06d" % self.fault_no
+        return (400, [("Content-Type", "text/xml"), ("x-amzn-RequestId", rid)],
+                error_xml(service, "Throttling", "Sender", "Rate exceeded", rid))
 
     def junk(self, name):
         self.bump(self.stats["injected"]["junk"], name)
@@ -513,22 +534,26 @@ class Proxy:
 
     # -- rewriting answers --
 
+    def final(self, ex):
+        """Does an answer about ex's stack now show it settled?"""
+        return self.stack_pending == 0 or ex.polls >= self.stack_pending
+
     def visible(self, ex):
         """How many timeline events the client may see now: all once the
-        stack is final, else a share that grows with each DescribeStacks."""
+        stack is final, else a share that grows with each answer."""
         n, total = self.stack_pending, len(ex.timeline)
-        if n == 0 or ex.polls > n:
+        if self.final(ex):
             return total
-        return (total - 1) * ex.polls // (n + 1)
+        return (total - 1) * (ex.polls + 1) // (n + 1)
 
-    def rewrite(self, action, root):
+    def rewrite(self, action, params, root):
         """Rewrite a parsed 200 answer in place; True when changed."""
         if action == "DescribeChangeSet":
             return self.rewrite_change_set(root)
         if action == "DescribeStacks":
             return self.rewrite_stacks(root)
         if action == "DescribeStackEvents":
-            return self.rewrite_events(root)
+            return self.rewrite_events(root, "NextToken" not in params)
         return False
 
     def rewrite_change_set(self, root):
@@ -555,12 +580,11 @@ class Proxy:
             execs = self.execs.get(find_text(m, "StackName"))
             if not execs:
                 continue
-            ex, n = execs[-1], self.stack_pending
+            ex = execs[-1]
             status, reason = None, None
-            if ex.polls < n:
-                v = (len(ex.timeline) - 1) * (ex.polls + 1) // (n + 1)
+            if not self.final(ex):
                 status = ex.op + "_IN_PROGRESS"
-                for e in ex.timeline[:v]:
+                for e in ex.timeline[:self.visible(ex)]:
                     if e["ResourceType"] == STACK_TYPE:
                         status = e["ResourceStatus"]
                         reason = e["ResourceStatusReason"] or None
@@ -573,13 +597,17 @@ class Proxy:
                 changed = True
         return changed
 
-    def rewrite_events(self, root):
+    def rewrite_events(self, root, first_page):
+        """The events of the executions so far: moto's own final event of
+        an execution only once the stack shows it settled (and never for a
+        synthesized one, whose timeline carries the end); a first page is
+        one more answer about the stack."""
         box = find(root, "DescribeStackEventsResult/StackEvents")
         if box is None:
             return False
         members = list(box)
         stack = find_text(members[0], "StackName") if members else None
-        execs = [ex for ex in self.execs.get(stack, []) if ex.synth]
+        execs = self.execs.get(stack, [])
         if not execs:
             return False
         ns = box.tag[:box.tag.index("}") + 1] if box.tag.startswith("{") else ""
@@ -589,17 +617,20 @@ class Proxy:
             ts = parse_time(find_text(m, "Timestamp") or "")
             is_stack = find_text(m, "ResourceType") == STACK_TYPE
             status = find_text(m, "ResourceStatus") or ""
-            # moto's own final event of a synthesized execution goes (the
-            # timeline carries the end), and all of moto's re-runs of it
             if is_stack and any(ex.dup_of(ts) or (
-                    ex.owns(ts) and not status.endswith("_IN_PROGRESS"))
-                    for ex in execs):
+                    ex.owns(ts) and not status.endswith("_IN_PROGRESS") and
+                    (ex.synth or not self.final(ex))) for ex in execs):
                 continue
             keep.append((ts, m))
         for ex in execs:
-            for e in ex.timeline[:self.visible(ex)]:
-                keep.append((parse_time(e["Timestamp"]),
-                             event_element(ns, sid, stack, e)))
+            if ex.synth:
+                for e in ex.timeline[:self.visible(ex)]:
+                    keep.append((parse_time(e["Timestamp"]),
+                                 event_element(ns, sid, stack, e)))
+        if first_page:
+            execs[-1].polls += 1
+        if len(keep) == len(members) and not any(ex.synth for ex in execs):
+            return False
         keep.sort(key=lambda p: p[0], reverse=True)
         for m in members:
             box.remove(m)
@@ -723,6 +754,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with p.lock:
             p.bump(p.stats["requests"], action or ("(moto-api)" if harness
                                                     else "(no Action)"))
+            if name:
+                p.stats["times"].setdefault(name, []).append(
+                    round(time.monotonic() - p.t0, 4))
+            throttle = name and p.take_throttle(name, service_of(self.headers))
+            if throttle:
+                self.answer(*throttle)
+                return
             if name in o.junk:
                 self.answer(*p.junk(name))
                 return
@@ -759,7 +797,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                             "DescribeStacks",
                                             "DescribeStackEvents"):
                 root = parse_xml(rbody)
-                changed = root is not None and p.rewrite(action, root)
+                changed = root is not None and p.rewrite(action, params, root)
                 if root is not None and action in o.endless | o.loop_token:
                     changed = p.repage(action, params, root) or changed
                 if root is not None and o.weird_text:
@@ -768,7 +806,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     rbody = serialize(root)
             stall = name and p.take_stall(name)
         if stall:
-            time.sleep(60)      # outside the lock: other requests go on
+            time.sleep(o.stall_seconds)     # outside the lock: other requests go on
         self.answer(status, headers, rbody, reason)
 
     do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = handle_any
@@ -876,7 +914,11 @@ def main(argv=None):
                     help="control characters in service text")
     ap.add_argument("--stall", action="append", default=[], metavar="ACTION[:K]",
                     help="hold the answer to the K-th and later ACTION requests "
-                    "for a minute")
+                    "for --stall-seconds")
+    ap.add_argument("--stall-seconds", type=float, default=60.0, metavar="S",
+                    help="how long --stall holds an answer (default 60)")
+    ap.add_argument("--throttle", action="append", default=[], metavar="ACTION[:N]",
+                    help="answer the first N ACTION requests with Throttling")
     opts = ap.parse_args(argv)
     opts.fault_actions = set(filter(None, opts.fault_actions.split(",")))
 
@@ -891,6 +933,7 @@ def main(argv=None):
         return out
     opts.reset_after = counts(opts.reset_after, "--reset-after")
     opts.stall = counts(opts.stall, "--stall")
+    opts.throttle = counts(opts.throttle, "--throttle")
     for name in ("junk", "junk_after", "endless", "loop_token"):
         setattr(opts, name, set(getattr(opts, name)))
 

@@ -58,7 +58,7 @@ try:
     rc, so, se, _ = lf("deploy", "ltbase-prod", "--yes", *ep(), *ACCT, "-p", "prod.object_version=v2",
                        "-p", "prod.stable_version=1")
     check(rc == 0 and "UPDATE_COMPLETE" in so, "update ltbase-prod", so[-1500:] + se)
-    tpl = m.aws("cloudformation", "get-template", "--stack-name", "ltbase-prod")["TemplateBody"]
+    tpl = m.client("cloudformation").get_template(StackName="ltbase-prod")["TemplateBody"]
     if isinstance(tpl, str):
         tpl = json.loads(tpl)
     pa = tpl["Resources"]["ProdAlias"]["Properties"]
@@ -145,11 +145,10 @@ resource "Q" { Type = "AWS::SQS::Queue", Properties = { QueueName = "not a valid
         {"Effect": "Allow", "Principal": {"Federated": f"arn:aws:iam::{moto.ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"},
          "Action": "sts:AssumeRoleWithWebIdentity"}]}
     dummy = ("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
-    role = m.aws("iam", "create-role", "--role-name", "deployer", "--assume-role-policy-document",
-                 json.dumps(trust), key=dummy)["Role"]["Arn"]
-    m.aws("iam", "put-role-policy", "--role-name", "deployer", "--policy-name", "all", "--policy-document",
-          json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}),
-          key=dummy)
+    iam = m.client("iam", key=dummy)
+    role = iam.create_role(RoleName="deployer", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    iam.put_role_policy(RoleName="deployer", PolicyName="all", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
     m.auth(True)
 
     write(f"{d}/config", f"[profile ops]\nregion = us-east-1\n[profile deployer]\nrole_arn = {role}\n"
@@ -204,7 +203,7 @@ resource "Q" { Type = "AWS::SQS::Queue", Properties = { QueueName = "not a valid
     srv.shutdown()
 
     # --debug of a whole deploy with a session token: nothing secret shows
-    creds = m.aws("sts", "assume-role", "--role-arn", role, "--role-session-name", "dbg")["Credentials"]
+    creds = m.client("sts").assume_role(RoleArn=role, RoleSessionName="dbg")["Credentials"]
     env = m.env(AWS_ACCESS_KEY_ID=creds["AccessKeyId"], AWS_SECRET_ACCESS_KEY=creds["SecretAccessKey"],
                 AWS_SESSION_TOKEN=creds["SessionToken"])
     rc, so, se, _ = lf("deploy", "ltbase-beta", "--yes", *ep(), *ACCT, "-p", "beta.object_version=dbg", "--debug",
@@ -238,12 +237,12 @@ for i = 1, 90 do
     Properties = { DisplayName = string.rep("x", 80), Tags = { { Key = "k", Value = string.rep("v", 400) } } } }
 end
 ''')
-    m.aws("s3api", "create-bucket", "--bucket", "lf-templates")
+    m.client("s3").create_bucket(Bucket="lf-templates")
     rc, so, se, _ = lf("deploy", big, "--yes", *ep(), "--stack-name", "big")
     check(rc == 1 and "--s3-bucket" in se and "51200" in se, "a template over 51,200 bytes needs --s3-bucket", se)
     rc, so, se, _ = lf("deploy", big, "--yes", *ep(), "--stack-name", "big", "--s3-bucket", "lf-templates")
     check(rc == 0 and "CREATE_COMPLETE" in so, "a template over 51,200 bytes goes through S3", so[-600:] + se)
-    keys = [o["Key"] for o in m.aws("s3api", "list-objects-v2", "--bucket", "lf-templates").get("Contents", [])]
+    keys = [o["Key"] for o in m.client("s3").list_objects_v2(Bucket="lf-templates").get("Contents", [])]
     check(len(keys) == 1 and keys[0].startswith("luaform/big/"), "the template was put in the bucket", str(keys))
     huge = write(os.path.join(tmpdir(), "huge.lua"), '''
 for i = 1, 200 do

@@ -180,7 +180,7 @@ try:
         p.stop()
 
     # S3 always sends an ETag with a put: a 200 without one is not a put
-    m.aws("s3api", "create-bucket", "--bucket", "lf-faults")
+    m.client("s3").create_bucket(Bucket="lf-faults")
     p, ep = with_proxy("--junk", "PutObject")
     try:
         rc, so, se, secs = lf("deploy", BIG, "--yes", "--stack-name", "f-big", *ep, "--s3-bucket", "lf-faults",

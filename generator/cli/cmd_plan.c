@@ -1,0 +1,99 @@
+/* cmd_plan.c: luaform plan: a change set for each STACK, shown and left
+ * for review (or discarded). */
+#include "cli/cli.h"
+#include "cli/deploy_args.h"
+#include "cli/print_deploy.h"
+#include "core/err.h"
+#include "deploy/deploy.h"
+
+#include <stdio.h>
+
+const char plan_usage[] =
+    "usage: luaform plan STACK... [--stack-name N] [--json] [--discard]\n"
+    "                    [STACK OPTIONS] [AWS OPTIONS]\n"
+    "\n"
+    "Render STACK, create a CloudFormation change set for it, wait until it is\n"
+    "ready and print its changes (action, logical id, type, replacement,\n"
+    "changed properties) and its IAM changes. The change set is left for\n"
+    "review unless --discard is given.\n"
+    "\n"
+    "      --json           print the change set as JSON\n"
+    "      --discard        delete the change set after printing it\n"
+    STACK_OPTIONS_HELP
+    CLI_AWS_HELP
+    "\n"
+    "Exit status: 0 done, 1 error.\n";
+
+enum { PLAN_JSON = 1, PLAN_DISCARD, PLAN_HELP };
+
+static const struct cli_opt plan_options[] = {
+    { "json", 0, 0, PLAN_JSON }, { "discard", 0, 0, PLAN_DISCARD },
+    { "help", 'h', 0, PLAN_HELP }, { NULL, 0, 0, 0 }
+};
+
+struct plan_cmd {
+    struct deploy_args args;
+    int json, discard;
+};
+
+static int parse(struct plan_cmd *c, int argc, char **argv)
+{
+    const struct cli_opt *const tables[] = { plan_options, stack_options, cli_aws_options, NULL };
+    struct cli_parse p;
+    int id;
+
+    if (deploy_args_init(&c->args, "plan", argc) != 0)
+        return EXIT_ERROR;
+    cli_parse_init(&p, argc, argv);
+    while ((id = cli_next_in(&p, tables, "plan")) != CLI_END) {
+        if (id == CLI_BAD)
+            return EXIT_ERROR;
+        if (id == PLAN_HELP)
+            return cli_usage("plan", EXIT_DONE) == EXIT_DONE ? CLI_HELP_SHOWN : EXIT_ERROR;
+        if (id == PLAN_JSON)
+            c->json = 1;
+        else if (id == PLAN_DISCARD)
+            c->discard = 1;
+        else if (deploy_args_take(&c->args, id, p.arg) != 0)
+            return EXIT_ERROR;
+    }
+    return 0;
+}
+
+/* Plan one target; leave its change set, or discard it. */
+static int plan_one(struct plan_cmd *c, const struct deploy_target *t,
+                    const struct deploy_sink *sink)
+{
+    struct deploy_plan p;
+    struct gen_err e;
+    int rc = EXIT_DONE;
+
+    if (deploy_plan(c->args.aws, t, sink, &p, &e) < 0)
+        return cli_error(&e);
+    if (c->discard) {
+        if (deploy_discard(c->args.aws, t, &p, sink, &e) < 0)
+            rc = cli_error(&e);
+    } else if (!c->json && !p.no_changes) {
+        printf("change set %s left for review; execute it with 'luaform deploy' "
+               "or discard it with 'luaform plan --discard'\n", print_text(p.change_set));
+    }
+    deploy_plan_free(&p);
+    return rc;
+}
+
+int cmd_plan(int argc, char **argv)
+{
+    struct plan_cmd c = { 0 };
+    struct print_deploy pr;
+    struct deploy_sink sink;
+    size_t i;
+    int rc = parse(&c, argc, argv);
+
+    if (rc == 0)
+        rc = deploy_args_prepare(&c.args);
+    sink = print_deploy_init(&pr, c.json);
+    for (i = 0; rc == 0 && i < c.args.n; i++)
+        rc = plan_one(&c, &c.args.targets[i], &sink);
+    deploy_args_free(&c.args);
+    return rc == CLI_HELP_SHOWN ? EXIT_DONE : rc;
+}
