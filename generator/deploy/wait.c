@@ -107,7 +107,8 @@ struct watch {
     struct seen seen;
     int looks;                  /* DescribeStacks due at the next polls */
     int ended;                  /* the stack's own terminal event came */
-    int quiet;                  /* polls since the last DescribeStacks */
+    int quiet;                  /* polls in a row without a new event */
+    int fresh;                  /* this poll brought new events */
     int result;
     long long start;
 };
@@ -165,6 +166,7 @@ static void report_events(struct watch *w, const struct cfn_events *ev)
 
         if (w->o->token && x->token[0] && strcmp(x->token, w->o->token))
             continue;
+        w->fresh = 1;
         memset(&de, 0, sizeof de);
         de.type = DEPLOY_EV_STACK_EVENT;
         de.event = x;
@@ -236,11 +238,13 @@ static int step(void *ctx, struct gen_err *e)
 {
     struct watch *w = ctx;
     struct deploy_event ev = { .type = DEPLOY_EV_PROGRESS };
-    int rc = read_events(w, e);
+    int rc;
 
-    if (rc < 0)
+    w->fresh = 0;
+    if ((rc = read_events(w, e)) < 0)
         return slowed(w, rc, e);
-    if (w->looks > 0 || ++w->quiet >= WAIT_CHECK_POLLS) {
+    w->quiet = w->fresh ? 0 : w->quiet + 1;
+    if (w->looks > 0 || w->quiet >= WAIT_CHECK_POLLS) {
         if (w->looks > 0)
             w->looks--;
         rc = look(w, e);

@@ -4,7 +4,7 @@
  * then DescribeStacks once confirms the status (and gives the outputs).
  * DescribeStacks is also asked when events were cut short by paging limits
  * and, in case a terminal event was missed, after WAIT_CHECK_POLLS polls
- * without one. Reports through a sink (event.h): stack events, progress,
+ * in a row without a new event. Reports through a sink (event.h): stack events, progress,
  * slowed polling, then DONE, FAILED (with the root cause), GONE or
  * INTERRUPTED. */
 #ifndef LUAFORM_WAIT_H
@@ -17,7 +17,7 @@ struct gen_err;
 struct cfn_stack;
 struct deploy_sink;
 
-#define WAIT_CHECK_POLLS 30     /* polls without the end before a look at the stack */
+#define WAIT_CHECK_POLLS 30     /* polls without a new event before a look at the stack */
 #define WAIT_CONFIRM_LOOKS 5    /* looks after a terminal event before events rule again */
 #define WAIT_MAX_CAUSES 5       /* root causes kept */
 

@@ -50,6 +50,8 @@ applies to; S3 PutObject is named "PutObject"):
                      itself is forwarded).
   --throttle A[:N]   answer the first N requests of A (default 1) with
                      Throttling (HTTP 400), without forwarding them.
+  --drop-events      DescribeStackEvents answers carry no events (a waiter
+                     that counts on them must notice the end otherwise).
 
 GET /proxy-stats answers JSON counters (not forwarded): requests and
 forwards per action, forwards of mutating calls per token, injected
@@ -802,6 +804,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     changed = p.repage(action, params, root) or changed
                 if root is not None and o.weird_text:
                     changed = p.weird(action, root) or changed
+                if root is not None and o.drop_events and action == "DescribeStackEvents":
+                    box = find(root, "DescribeStackEventsResult/StackEvents")
+                    changed = box is not None or changed
+                    if box is not None:
+                        box.clear()
                 if changed:
                     rbody = serialize(root)
             stall = name and p.take_stall(name)
@@ -910,6 +917,8 @@ def main(argv=None):
                     "(and new events on every events page)")
     ap.add_argument("--loop-token", action="append", default=[],
                     metavar="ACTION", help="the same NextToken on every page")
+    ap.add_argument("--drop-events", action="store_true",
+                    help="DescribeStackEvents answers carry no events")
     ap.add_argument("--weird-text", action="store_true",
                     help="control characters in service text")
     ap.add_argument("--stall", action="append", default=[], metavar="ACTION[:K]",

@@ -4,6 +4,7 @@ credential source. Each test talks only to 127.0.0.1."""
 import json
 import os
 import re
+import subprocess
 import sys
 import tempfile
 import threading
@@ -12,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
-from lftest import check, report, run, tmpdir, write  # noqa: E402
+from lftest import BIN, check, report, run, tmpdir, write  # noqa: E402
 import moto  # noqa: E402
 
 ACCT = ["-p", f"account={moto.ACCOUNT}"]
@@ -39,7 +40,40 @@ def one_error_line(se):
     return len(lines) == 1
 
 
+def one_pipe(*args):
+    """Run luaform with stdout and stderr into one pipe, as a CI log has
+    them: (rc, the text as it came)."""
+    p = subprocess.run([BIN, *args], env=m.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True, timeout=120)
+    return p.returncode, p.stdout
+
+
+def stack_params(name):
+    st = m.client("cloudformation").describe_stacks(StackName=name)["Stacks"][0]
+    return ({p["ParameterKey"]: p["ParameterValue"] for p in st.get("Parameters", [])},
+            {t["Key"]: t["Value"] for t in st.get("Tags", [])})
+
+
 try:
+    # ------------------------------------------------------------ each command takes its own options
+    # (an option another command takes is an error naming the command and
+    # the option, before anything is rendered or sent)
+    nowhere = ["--endpoint-url", "http://127.0.0.1:9"]
+    for cmd, opt in (("deploy", ["--discard"]), ("deploy", ["--json"]), ("plan", ["--yes"]), ("plan", ["-y"]),
+                     ("wait", ["-c", "x.yaml"]), ("wait", ["-p", "a=b"]), ("wait", ["--json"]),
+                     ("wait", ["--cfn-role-arn", "arn:aws:iam::123456789012:role/x"]), ("wait", ["--yes"]),
+                     ("delete", ["--discard"]), ("delete", ["--s3-bucket", "b"]),
+                     ("delete", ["--parameter", "K=V"]), ("delete", ["-v"])):
+        stack_arg = ["ltbase-beta"] if cmd in ("plan", "deploy") else ["--stack-name", "x"]
+        rc, so, se, _ = lf(cmd, *stack_arg, *opt, *nowhere, "--yes" if cmd == "delete" else "--debug")
+        check(rc == 1 and one_error_line(se) and f"luaform: {cmd}: unknown option '{opt[0]}'" in se
+              and "http://127.0.0.1:9" not in se, f"{cmd} {opt[0]}: an error naming both", se)
+    for cmd in ("plan", "deploy", "delete", "wait"):
+        rc, so, se, _ = lf("help", cmd)
+        check(rc == 0 and "--endpoint-url" in so and "--max-attempts" in so, f"help {cmd}: the AWS options", so)
+        check(("--parameter" in so and "--tags" in so) == (cmd in ("plan", "deploy")) and
+              ("--config" in so) == (cmd in ("plan", "deploy")), f"help {cmd}: only its own options", so)
+
     # ------------------------------------------------------------ create all
     rc, so, se, _ = lf("deploy", "ltbase", "--yes", *ep(), *ACCT, timeout=300)
     check(rc == 0, "deploy ltbase (3 stacks)", so[-2000:] + se)
@@ -97,6 +131,14 @@ resource "Q" { Type = "AWS::SQS::Queue", Properties = { QueueName = "not a valid
           so[-800:] + se)
 
     check(stack("rejected") is None, "a rejected create leaves no empty stack behind", str(stack("rejected")))
+    # stdout and stderr in one pipe (a CI log): the change table, then the
+    # error that ends it, last
+    rc, out = one_pipe("deploy", bad, "--yes", *ep())
+    lines = out.strip().splitlines()
+    table = next((i for i, x in enumerate(lines) if x.startswith("Change set luaform-")), None)
+    err = next((i for i, x in enumerate(lines) if x.startswith("luaform: ")), None)
+    check(rc == 1 and table is not None and err == len(lines) - 1 and table < err and
+          "alphanumeric" in lines[-1], "one log: the change table first, the error after it", out)
 
     # plan on a new stack leaves it REVIEW_IN_PROGRESS; wait says nothing runs
     fixed = write(os.path.join(tmpdir(), "fresh.lua"),
@@ -229,6 +271,33 @@ deploy { stack_name = "params-" .. config.env, parameters = { Env = config.env }
     check(rc == 0 and {p["ParameterKey"]: p["ParameterValue"] for p in st.get("Parameters", [])} == {"Env": "staging"}
           and {t["Key"]: t["Value"] for t in st.get("Tags", [])} == {"team": "platform"},
           "parameters and tags from the description's deploy{}", so[-500:] + se + str(st))
+
+    # ------------------------------------------------------------ --parameter and --tags
+    # over the description's deploy{} (a key of its own is kept)
+    rc, so, se, _ = lf("deploy", pdesc, "-c", f"{pdir}/params.yaml", "--yes", *ep(), "--stack-name", "params-cli",
+                       "--parameter", "Env=prod", "--tags", "team=infra", "--tags", "cost=42")
+    check(rc == 0 and stack_params("params-cli") == ({"Env": "prod"}, {"team": "infra", "cost": "42"}),
+          "--parameter and --tags reach CloudFormation, over deploy{}'s", so[-500:] + se + str(stack("params-cli")))
+    # an update through them: a parameter changed, nothing else
+    rc, so, se, _ = lf("deploy", pdesc, "-c", f"{pdir}/params.yaml", "--yes", *ep(), "--stack-name", "params-cli",
+                       "--parameter", "Env=staging", "--tags", "team=infra", "--tags", "cost=42")
+    check(rc == 0 and "UPDATE_COMPLETE" in so and stack_params("params-cli")[0] == {"Env": "staging"},
+          "--parameter updates a stack", so[-500:] + se)
+    # a description with no deploy{}: they are all there is
+    bare = write(os.path.join(tmpdir(), "bare.lua"), '''
+local env = parameter "Env" { Type = "String" }
+resource "Q" { Type = "AWS::SQS::Queue", Properties = { QueueName = Sub("bare-${Env}") } }
+''')
+    rc, so, se, _ = lf("deploy", bare, "--yes", *ep(), "--parameter", "Env=x", "--tags", "owner=me")
+    check(rc == 0 and stack_params("bare") == ({"Env": "x"}, {"owner": "me"}),
+          "--parameter and --tags without deploy{}", so[-500:] + se)
+    for args, why in ((["--parameter", "Env=a", "--parameter", "Env=b"], "--parameter 'Env' is given twice"),
+                      (["--tags", "a=1", "--tags", "a=1"], "--tags 'a' is given twice"),
+                      (["--parameter", "Env"], "--parameter takes KEY=VALUE, not 'Env'"),
+                      (["--tags", "=v"], "--tags takes KEY=VALUE, not '=v'")):
+        rc, so, se, _ = lf("plan", bare, "--endpoint-url", "http://127.0.0.1:9", *args)
+        check(rc == 1 and one_error_line(se) and f"luaform: plan: {why}" in se, f"plan {' '.join(args)}: an error",
+              se)
 
     # ------------------------------------------------------------ big templates
     big = write(os.path.join(tmpdir(), "big.lua"), '''

@@ -31,6 +31,7 @@ for i = 1, 90 do
 end
 ''')
 TIME = re.compile(r"^\d\d:\d\d:\d\d  ")
+FAST = {"LUAFORM_POLL_MS": "20"}    # polls every 20 ms, not 0.5 to 2 s
 
 
 def text(x):
@@ -41,7 +42,7 @@ def lf(*args, env=None, timeout=60):
     """Run luaform; a run past timeout gives rc None (a test failure, not
     a hang of the suite)."""
     try:
-        return run(*args, env=env if env is not None else m.env(), timeout=timeout)
+        return run(*args, env=env if env is not None else m.env(**FAST), timeout=timeout)
     except subprocess.TimeoutExpired as x:
         return None, text(x.stdout), text(x.stderr), timeout
 
@@ -225,9 +226,9 @@ try:
             p.stop()
 
     # Ctrl-C inside endless paging: one SIGINT, out at once, how to reattach
-    p, ep = with_proxy("--endless", "DescribeStackEvents", "--stack-pending", "50")
+    p, ep = with_proxy("--endless", "DescribeStackEvents", "--stack-pending", "500")
     try:
-        proc = subprocess.Popen([BIN, "deploy", DESC, "--yes", "--stack-name", "f-sigint", *ep], env=m.env(),
+        proc = subprocess.Popen([BIN, "deploy", DESC, "--yes", "--stack-name", "f-sigint", *ep], env=m.env(**FAST),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         buf = ""
         deadline = time.time() + 30
@@ -236,7 +237,8 @@ try:
             if not line:
                 break
             buf += line
-        time.sleep(1.0)
+        while p.stats()["injected"]["pages"].get("DescribeStackEvents", 0) < 25 and time.time() < deadline:
+            time.sleep(0.05)    # well into the second poll's paging
         proc.send_signal(signal.SIGINT)
         t0 = time.time()
         try:
@@ -255,7 +257,7 @@ try:
 
     # Ctrl-C while a request hangs (the service stopped answering): the
     # request in flight is ended, not waited out to its 60 s timeout
-    def sigint_when(proc, proxy, action, after=0.5):
+    def sigint_when(proc, proxy, action, after=0.2):
         """Ctrl-C once the proxy holds the answer to action (stdout is a
         pipe, so luaform's own lines cannot tell when that is)."""
         deadline = time.time() + 30

@@ -141,9 +141,60 @@ try:
         check(proc.returncode == 1 and "CloudFormation goes on" in se and
               "luaform wait --stack-name ltbase-foundation" in se, "Ctrl-C says how to reattach", buf + so + se)
         check(took < 2, "Ctrl-C ends the wait at once", f"{took:.1f} s")
+        before = p.stats()["requests"]
         rc, so, se, _ = lf("wait", "--stack-name", "ltbase-foundation", *ep)
+        after = p.stats()["requests"]
         check(rc == 0 and "CREATE_COMPLETE" in so, "luaform wait follows it to the end", so[-800:] + se)
         check("CREATE_IN_PROGRESS; waiting" in so, "(it was still running when Ctrl-C came)", so[:500])
+        polls = after.get("DescribeStackEvents", 0) - before.get("DescribeStackEvents", 0)
+        stacks_n = after.get("DescribeStacks", 0) - before.get("DescribeStacks", 0)
+        check(polls >= 10 and stacks_n == 2, "wait: one DescribeStackEvents per poll, DescribeStacks only to "
+              "attach and to confirm the end", f"{polls} event polls, {stacks_n} DescribeStacks")
+    finally:
+        p.stop()
+
+    # ------------------------------------------------------------ throttling slows polling, then it recovers
+    # one attempt per request, so each Throttling reaches the poller: the
+    # DescribeStackEvents before executing and the first three polls are
+    # throttled; the intervals after them double (2, 4, 8 x LUAFORM_POLL_MS),
+    # then come back down as answers come again
+    m.reset()
+    d = tempfile.mkdtemp(prefix="luaform-throttle-")
+    with open(os.path.join(d, "slow.lua"), "w") as f:
+        f.write('resource "Topic" { Type = "AWS::SNS::Topic" }\n')
+    p, ep = with_proxy("--stack-pending", "12", "--throttle", "DescribeStackEvents:4",
+                       "--throttle", "DescribeChangeSet:2")
+    try:
+        rc, so, se, _ = run("deploy", os.path.join(d, "slow.lua"), "--yes", *ep, "--max-attempts", "1",
+                            env=m.env(LUAFORM_POLL_MS="50"), timeout=60)
+        st = p.stats()
+        check(rc == 0 and "CREATE_COMPLETE" in so, "a deploy through throttled polls", so[-1000:] + se)
+        check(st["injected"]["throttle"] == {"DescribeStackEvents": 4, "DescribeChangeSet": 2},
+              "the throttling was injected", str(st["injected"]))
+        check("polling slowed: DescribeStackEvents: Throttling" in so, "says that polling slowed", so[-1000:])
+        t = st["times"].get("DescribeStackEvents", [])
+        gaps = [b - a for a, b in zip(t[1:], t[2:])]    # between polls (t[0]: before executing)
+        check(len(gaps) >= 8, "polled on after the throttling", str(t))
+        if len(gaps) >= 8:
+            check(gaps[0] >= 0.1 and gaps[1] >= 0.2 and gaps[2] >= 0.4, "each throttled poll doubles the "
+                  "interval (to 8 x the usual)", str(gaps))
+            check(max(gaps) < 0.75, "and no further (8 x, not 16 x)", str(gaps))
+            check(min(gaps[5:]) < gaps[2] / 2, "answers again: the interval comes back down", str(gaps))
+        t = st["times"].get("DescribeChangeSet", [])
+        check(len(t) >= 3 and t[1] - t[0] >= 0.1 and t[2] - t[1] >= 0.2, "the change-set wait slows down too",
+              str(t))
+    finally:
+        p.stop()
+
+    # ------------------------------------------------------------ no events at all: a look after quiet polls
+    p, ep = with_proxy("--drop-events")
+    try:
+        rc, so, se, _ = run("deploy", os.path.join(d, "slow.lua"), "--yes", *ep, "--stack-name", "quiet",
+                            env=m.env(LUAFORM_POLL_MS="10"), timeout=60)
+        st = p.stats()["requests"]
+        check(rc == 0 and "quiet: CREATE_COMPLETE" in so, "no stack events: the end is still seen", so[-800:] + se)
+        check(st.get("DescribeStackEvents", 0) >= 31 and st.get("DescribeStacks") == 2,
+              "by one DescribeStacks after 30 polls without a new event", str(st))
     finally:
         p.stop()
 
