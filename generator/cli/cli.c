@@ -105,17 +105,24 @@ int cli_error(const struct gen_err *e)
     return EXIT_ERROR;
 }
 
-int cli_errorf(const char *fmt, ...)
+/* "luaform: LABELmessage" on stderr, one line, after stdout's lines. */
+static void say(const char *label, const char *fmt, va_list ap)
 {
     char raw[2048], line[2048];
+
+    vsnprintf(raw, sizeof raw, fmt, ap);
+    err_escape(line, sizeof line, raw);
+    fflush(stdout);     /* the message comes after what it belongs to */
+    fprintf(stderr, "luaform: %s%s\n", label, line);
+}
+
+int cli_errorf(const char *fmt, ...)
+{
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(raw, sizeof raw, fmt, ap);
+    say("", fmt, ap);
     va_end(ap);
-    err_escape(line, sizeof line, raw);
-    fflush(stdout);     /* the error comes after what it belongs to */
-    fprintf(stderr, "luaform: %s\n", line);
     return EXIT_ERROR;
 }
 
@@ -132,15 +139,11 @@ int cli_confirm(const char *question)
 
 void cli_warnf(const char *fmt, ...)
 {
-    char raw[2048], line[2048];
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(raw, sizeof raw, fmt, ap);
+    say("warning: ", fmt, ap);
     va_end(ap);
-    err_escape(line, sizeof line, raw);
-    fflush(stdout);
-    fprintf(stderr, "luaform: warning: %s\n", line);
 }
 
 /* The watchdog: the Lua host's limits stop a runaway description at its
@@ -276,6 +279,28 @@ int cli_next_in(struct cli_parse *p, const struct cli_opt *const *tables, const 
     }
     return o->id;
 }
+
+int cli_parse_args(int argc, char **argv, const char *cmd, const struct cli_opt *const *tables,
+                   int (*take)(void *ctx, int id, const char *arg), void *ctx)
+{
+    struct cli_parse p;
+    int id;
+
+    cli_parse_init(&p, argc, argv);
+    while ((id = cli_next_in(&p, tables, cmd)) != CLI_END) {
+        if (id == CLI_BAD)
+            return EXIT_ERROR;
+        if (id == CLI_HELP)
+            return cli_usage(cmd, EXIT_DONE) == EXIT_DONE ? CLI_HELP_SHOWN : EXIT_ERROR;
+        if (take(ctx, id, p.arg) != 0)
+            return EXIT_ERROR;
+    }
+    return 0;
+}
+
+const struct cli_opt cli_help_options[] = {
+    { "help", 'h', 0, CLI_HELP }, { NULL, 0, 0, 0 }
+};
 
 const struct cli_opt cli_aws_options[] = {
     { "region", 0, 1, CLI_AWS_REGION }, { "profile", 0, 1, CLI_AWS_PROFILE },

@@ -26,37 +26,11 @@ const char deploy_usage[] =
     "\n"
     "Exit status: 0 done, 1 error (also a failed or rolled back deploy).\n";
 
-enum { DEPLOY_YES = 1, DEPLOY_HELP };
+enum { DEPLOY_YES = 1 };
 
 static const struct cli_opt deploy_options[] = {
-    { "yes", 'y', 0, DEPLOY_YES }, { "help", 'h', 0, DEPLOY_HELP }, { NULL, 0, 0, 0 }
+    { "yes", 'y', 0, DEPLOY_YES }, { NULL, 0, 0, 0 }
 };
-
-static int parse(struct deploy_args *d, int *yes, int argc, char **argv)
-{
-    const struct cli_opt *const tables[] = { deploy_options, stack_options, cli_aws_options,
-                                             NULL };
-    struct cli_parse p;
-    int id;
-
-    if (deploy_args_init(d, "deploy", argc) != 0)
-        return EXIT_ERROR;
-    cli_parse_init(&p, argc, argv);
-    while ((id = cli_next_in(&p, tables, "deploy")) != CLI_END) {
-        if (id == CLI_BAD)
-            return EXIT_ERROR;
-        if (id == DEPLOY_HELP)
-            return cli_usage("deploy", EXIT_DONE) == EXIT_DONE ? CLI_HELP_SHOWN : EXIT_ERROR;
-        if (id == DEPLOY_YES)
-            *yes = 1;
-        else if (deploy_args_take(d, id, p.arg) != 0)
-            return EXIT_ERROR;
-    }
-    if (!*yes && !isatty(0))
-        return cli_errorf("deploy: standard input is not a terminal: pass --yes to deploy "
-                          "without a prompt");
-    return 0;
-}
 
 /* The exit code for how an execution ended (its events are printed). */
 static int outcome(int rc, const struct deploy_target *t, const struct print_deploy *pr,
@@ -98,8 +72,13 @@ int cmd_deploy(int argc, char **argv)
     struct print_deploy pr;
     struct deploy_sink sink;
     size_t i;
-    int yes = 0, rc = parse(&d, &yes, argc, argv);
+    int set[DEPLOY_YES + 1] = { 0 }, yes;
+    int rc = deploy_args_parse(&d, "deploy", argc, argv, deploy_options, set);
 
+    yes = set[DEPLOY_YES];
+    if (rc == 0 && !yes && !isatty(0))
+        rc = cli_errorf("deploy: standard input is not a terminal: pass --yes to deploy "
+                        "without a prompt");
     if (rc == 0)
         rc = deploy_args_prepare(&d);
     sink = print_deploy_init(&pr, 0);

@@ -24,41 +24,16 @@ const char plan_usage[] =
     "\n"
     "Exit status: 0 done, 1 error.\n";
 
-enum { PLAN_JSON = 1, PLAN_DISCARD, PLAN_HELP };
+enum { PLAN_JSON = 1, PLAN_DISCARD };
 
 static const struct cli_opt plan_options[] = {
-    { "json", 0, 0, PLAN_JSON }, { "discard", 0, 0, PLAN_DISCARD },
-    { "help", 'h', 0, PLAN_HELP }, { NULL, 0, 0, 0 }
+    { "json", 0, 0, PLAN_JSON }, { "discard", 0, 0, PLAN_DISCARD }, { NULL, 0, 0, 0 }
 };
 
 struct plan_cmd {
     struct deploy_args args;
-    int json, discard;
+    int set[PLAN_DISCARD + 1];  /* set[PLAN_JSON], set[PLAN_DISCARD] */
 };
-
-static int parse(struct plan_cmd *c, int argc, char **argv)
-{
-    const struct cli_opt *const tables[] = { plan_options, stack_options, cli_aws_options, NULL };
-    struct cli_parse p;
-    int id;
-
-    if (deploy_args_init(&c->args, "plan", argc) != 0)
-        return EXIT_ERROR;
-    cli_parse_init(&p, argc, argv);
-    while ((id = cli_next_in(&p, tables, "plan")) != CLI_END) {
-        if (id == CLI_BAD)
-            return EXIT_ERROR;
-        if (id == PLAN_HELP)
-            return cli_usage("plan", EXIT_DONE) == EXIT_DONE ? CLI_HELP_SHOWN : EXIT_ERROR;
-        if (id == PLAN_JSON)
-            c->json = 1;
-        else if (id == PLAN_DISCARD)
-            c->discard = 1;
-        else if (deploy_args_take(&c->args, id, p.arg) != 0)
-            return EXIT_ERROR;
-    }
-    return 0;
-}
 
 /* Plan one target; leave its change set, or discard it. */
 static int plan_one(struct plan_cmd *c, const struct deploy_target *t,
@@ -70,10 +45,10 @@ static int plan_one(struct plan_cmd *c, const struct deploy_target *t,
 
     if (deploy_plan(c->args.aws, t, sink, &p, &e) < 0)
         return cli_error(&e);
-    if (c->discard) {
+    if (c->set[PLAN_DISCARD]) {
         if (deploy_discard(c->args.aws, t, &p, sink, &e) < 0)
             rc = cli_error(&e);
-    } else if (!c->json && !p.no_changes) {
+    } else if (!c->set[PLAN_JSON] && !p.no_changes) {
         printf("change set %s left for review; execute it with 'luaform deploy' "
                "or discard it with 'luaform plan --discard'\n", print_text(p.change_set));
     }
@@ -87,11 +62,11 @@ int cmd_plan(int argc, char **argv)
     struct print_deploy pr;
     struct deploy_sink sink;
     size_t i;
-    int rc = parse(&c, argc, argv);
+    int rc = deploy_args_parse(&c.args, "plan", argc, argv, plan_options, c.set);
 
     if (rc == 0)
         rc = deploy_args_prepare(&c.args);
-    sink = print_deploy_init(&pr, c.json);
+    sink = print_deploy_init(&pr, c.set[PLAN_JSON]);
     for (i = 0; rc == 0 && i < c.args.n; i++)
         rc = plan_one(&c, &c.args.targets[i], &sink);
     deploy_args_free(&c.args);

@@ -16,7 +16,7 @@ const struct cli_opt stack_options[] = {
     { NULL, 0, 0, 0 }
 };
 
-int deploy_args_init(struct deploy_args *d, const char *cmd, int argc)
+static int init(struct deploy_args *d, const char *cmd, int argc)
 {
     size_t n = (size_t)argc + 1;
 
@@ -34,7 +34,8 @@ int deploy_args_init(struct deploy_args *d, const char *cmd, int argc)
     return 0;
 }
 
-int deploy_args_take(struct deploy_args *d, int id, const char *arg)
+/* Take a positional, a stack option or an AWS option: 0, or EXIT_ERROR. */
+static int take(struct deploy_args *d, int id, const char *arg)
 {
     char *a = (char *)arg;      /* argv's own strings, for render_opts' char *const * */
 
@@ -51,6 +52,34 @@ int deploy_args_take(struct deploy_args *d, int id, const char *arg)
     default: return cli_aws_option(id, arg, d->cmd, &d->ao);
     }
     return 0;
+}
+
+struct parsing {
+    struct deploy_args *d;
+    int *set;
+};
+
+static int take_any(void *ctx, int id, const char *arg)
+{
+    struct parsing *p = ctx;
+
+    if (id > 0 && id < STACK_OPT_NAME) {
+        p->set[id] = 1;
+        return 0;
+    }
+    return take(p->d, id, arg);
+}
+
+int deploy_args_parse(struct deploy_args *d, const char *cmd, int argc, char **argv,
+                      const struct cli_opt *flags, int *set)
+{
+    const struct cli_opt *const tables[] = { flags, stack_options, cli_aws_options,
+                                             cli_help_options, NULL };
+    struct parsing p = { d, set };
+
+    if (init(d, cmd, argc) != 0)
+        return EXIT_ERROR;
+    return cli_parse_args(argc, argv, cmd, tables, take_any, &p);
 }
 
 /* Render target i and make it a deploy target. */
@@ -145,43 +174,48 @@ void deploy_args_free(struct deploy_args *d)
 
 /* ------------------------------------------------------------ delete, wait */
 
-enum { STACK_ARG_HELP = 1, STACK_ARG_YES };
+enum { STACK_ARG_YES = 1 };
 
 static const struct cli_opt stack_arg_options[] = {
-    { "stack-name", 0, 1, STACK_OPT_NAME }, { "help", 'h', 0, STACK_ARG_HELP },
-    { NULL, 0, 0, 0 }
+    { "stack-name", 0, 1, STACK_OPT_NAME }, { NULL, 0, 0, 0 }
 };
 static const struct cli_opt yes_option[] = {
     { "yes", 'y', 0, STACK_ARG_YES }, { NULL, 0, 0, 0 }
 };
 
+struct stack_parsing {
+    struct stack_args *s;
+    const char *cmd;
+};
+
+static int take_stack(void *ctx, int id, const char *arg)
+{
+    struct stack_parsing *p = ctx;
+    struct stack_args *s = p->s;
+
+    if (id == STACK_ARG_YES)
+        s->yes = 1;
+    else if ((id == CLI_POSITIONAL || id == STACK_OPT_NAME) && s->stack)
+        return cli_errorf("%s: one stack only: give it with --stack-name NAME", p->cmd);
+    else if (id == CLI_POSITIONAL || id == STACK_OPT_NAME)
+        s->stack = arg;
+    else
+        return cli_aws_option(id, arg, p->cmd, &s->ao);
+    return 0;
+}
+
 int stack_args_parse(struct stack_args *s, const char *cmd, int argc, char **argv,
                      int with_yes, struct aws **a)
 {
-    const struct cli_opt *const tables[] = { stack_arg_options, cli_aws_options,
+    const struct cli_opt *const tables[] = { stack_arg_options, cli_aws_options, cli_help_options,
                                              with_yes ? yes_option : NULL, NULL };
-    struct cli_parse p;
+    struct stack_parsing p = { s, cmd };
     struct gen_err e;
-    int id, npos = 0;
+    int rc;
 
     memset(s, 0, sizeof *s);
-    cli_parse_init(&p, argc, argv);
-    while ((id = cli_next_in(&p, tables, cmd)) != CLI_END) {
-        if (id == CLI_BAD)
-            return EXIT_ERROR;
-        if (id == STACK_ARG_HELP)
-            return cli_usage(cmd, EXIT_DONE) == EXIT_DONE ? CLI_HELP_SHOWN : EXIT_ERROR;
-        if (id == CLI_POSITIONAL && !npos++ && !s->stack)
-            s->stack = p.arg;
-        else if (id == STACK_OPT_NAME && !s->stack)
-            s->stack = p.arg;
-        else if (id == STACK_ARG_YES)
-            s->yes = 1;
-        else if (id == CLI_POSITIONAL || id == STACK_OPT_NAME)
-            return cli_errorf("%s: one stack only: give it with --stack-name NAME", cmd);
-        else if (cli_aws_option(id, p.arg, cmd, &s->ao) != 0)
-            return EXIT_ERROR;
-    }
+    if ((rc = cli_parse_args(argc, argv, cmd, tables, take_stack, &p)) != 0)
+        return rc;
     if (!s->stack)
         return cli_errorf("%s: give the stack with --stack-name NAME", cmd);
     if (aws_new(&s->ao, a, &e) < 0)

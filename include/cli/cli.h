@@ -40,6 +40,17 @@ int cli_next(struct cli_parse *p, const struct cli_opt *opts, const char *cmd);
  * commands share tables such as cli_aws_options instead of copying them. */
 int cli_next_in(struct cli_parse *p, const struct cli_opt *const *tables, const char *cmd);
 
+/* -h, --help (id CLI_HELP), for commands that take their tables apart. */
+enum { CLI_HELP = 99 };
+extern const struct cli_opt cli_help_options[];
+
+/* Parse all of argv with tables (cli_help_options among them: --help
+ * prints cmd's usage): take(ctx, id, arg) for each option and positional
+ * (CLI_POSITIONAL) returns 0, or EXIT_ERROR with the message printed.
+ * Returns 0, CLI_HELP_SHOWN or EXIT_ERROR. */
+int cli_parse_args(int argc, char **argv, const char *cmd, const struct cli_opt *const *tables,
+                   int (*take)(void *ctx, int id, const char *arg), void *ctx);
+
 /* The connection options of every command that talks to AWS, their ids
  * (from CLI_AWS_OPT) and their help text. */
 enum {

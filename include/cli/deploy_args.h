@@ -49,10 +49,12 @@ struct deploy_args {
     struct aws *aws;
 };
 
-/* Room for argc arguments; 0 or EXIT_ERROR (message printed). */
-int deploy_args_init(struct deploy_args *d, const char *cmd, int argc);
-/* Take a positional, a stack option or an AWS option: 0, or EXIT_ERROR. */
-int deploy_args_take(struct deploy_args *d, int id, const char *arg);
+/* Parse plan's or deploy's arguments: the command's own flags (ids 1 to
+ * STACK_OPT_NAME - 1; set[id] = 1 for each given), the stack options, the
+ * AWS options and --help. Returns 0, CLI_HELP_SHOWN or EXIT_ERROR (message
+ * printed); deploy_args_free in every case. */
+int deploy_args_parse(struct deploy_args *d, const char *cmd, int argc, char **argv,
+                      const struct cli_opt *flags, int *set);
 /* Render every STACK into a target (sizes checked before any call), check
  * that they agree on the region, make the client, catch Ctrl-C.
  * 0, or EXIT_ERROR (message printed). */
