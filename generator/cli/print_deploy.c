@@ -227,6 +227,9 @@ static void emit(void *ctx, const struct deploy_event *ev)
     struct print_deploy *p = ctx;
 
     clear_progress(p);
+    if (ev->type == DEPLOY_EV_CHANGE_SET_CREATED || ev->type == DEPLOY_EV_EXECUTING ||
+        ev->type == DEPLOY_EV_DELETING || ev->type == DEPLOY_EV_ATTACHED)
+        p->slowed = 0;      /* a new wait: say it again if it slows */
     if ((ev->type == DEPLOY_EV_DONE || ev->type == DEPLOY_EV_FAILED) && ev->status) {
         snprintf(p->status, sizeof p->status, "%s", ev->status);
         p->failed = ev->type == DEPLOY_EV_FAILED;

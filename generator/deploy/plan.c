@@ -118,6 +118,7 @@ struct cs_wait {
     struct aws *a;
     const struct deploy_target *t;
     struct deploy_plan *p;
+    const struct deploy_sink *s;
 };
 
 /* One DescribeChangeSet: ready, failed (no changes is not a failure), or
@@ -130,9 +131,17 @@ static int cs_step(void *ctx, struct gen_err *e)
 
     cfn_changeset_free(ch);
     rc = cfn_describe_change_set(w->a, w->t->stack, w->p->change_set, ch, e);
+    if (rc < 0 && (rc == GEN_ENET || rc == GEN_EAWS) && aws_last_fault(w->a)->retryable) {
+        struct deploy_event ev = { .type = DEPLOY_EV_SLOWED };
+
+        ev.stack = w->t->stack;
+        ev.change_set = w->p->change_set;
+        ev.message = e->msg;
+        deploy_emit(w->s, &ev);
+        return POLL_SLOW;
+    }
     if (rc < 0)
-        return (rc == GEN_ENET || rc == GEN_EAWS) && aws_last_fault(w->a)->retryable ?
-               POLL_SLOW : rc;
+        return rc;
     if (!strcmp(ch->status, "CREATE_COMPLETE"))
         return POLL_DONE;
     if (strcmp(ch->status, "FAILED"))
@@ -150,9 +159,9 @@ static int cs_step(void *ctx, struct gen_err *e)
 }
 
 static int wait_ready(struct aws *a, const struct deploy_target *t, struct deploy_plan *p,
-                      struct gen_err *e)
+                      const struct deploy_sink *s, struct gen_err *e)
 {
-    struct cs_wait w = { a, t, p };
+    struct cs_wait w = { a, t, p, s };
     struct poll_opts po;
     int rc;
 
@@ -201,7 +210,7 @@ int deploy_plan(struct aws *a, const struct deploy_target *t, const struct deplo
     rc = create(a, t, p, e);
     if (rc == 0) {
         report(t, p, DEPLOY_EV_CHANGE_SET_CREATED, s);
-        rc = wait_ready(a, t, p, e);
+        rc = wait_ready(a, t, p, s, e);
     }
     if (rc < 0) {
         deploy_drop_shell(a, t->stack, p);

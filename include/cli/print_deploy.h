@@ -13,7 +13,7 @@ struct print_deploy {
     int color;          /* ANSI colours (a terminal, and NO_COLOR unset) */
     int json;           /* plan --json: the change set as one JSON document */
     int shown;          /* a progress line is on screen */
-    int slowed;         /* "polling slowed" was said */
+    int slowed;         /* "polling slowed" was said, in this wait */
     int retained;       /* the retained resources' heading was said */
     char status[64];    /* the status the last operation ended in (DONE, FAILED) */
     int failed;         /* it was DEPLOY_EV_FAILED: an operation ended badly */

@@ -23,7 +23,8 @@ enum deploy_event_type {
     DEPLOY_EV_STACK_EVENT,      /* event: one of this operation's, oldest first */
     DEPLOY_EV_EVENTS_SKIPPED,   /* count, message: only the newest count were read */
     DEPLOY_EV_PROGRESS,         /* status, done, total, elapsed_ms: once per poll */
-    DEPLOY_EV_SLOWED,           /* message: a poll failed (throttled, 5xx): slower now */
+    DEPLOY_EV_SLOWED,           /* message (change_set while it is awaited): a poll
+                                   failed (throttled, 5xx): slower now */
     DEPLOY_EV_DONE,             /* status, stack_info: settled (also: found settled) */
     DEPLOY_EV_OUTPUTS,          /* stack_info (outputs non-empty) */
     DEPLOY_EV_PROTECTED,        /* termination protection turned on */
