@@ -20,6 +20,10 @@ const char delete_usage[] =
     "\n"
     "Exit status: 0 done (also: no such stack), 1 error.\n";
 
+static const struct cli_opt delete_options[] = {
+    { "stack-name", 0, 1, STACK_OPT_NAME }, { "yes", 'y', 0, STACK_OPT_YES }, { NULL, 0, 0, 0 }
+};
+
 static int ask(const struct deploy_deletion *d)
 {
     char q[300];
@@ -64,7 +68,7 @@ int cmd_delete(int argc, char **argv)
 {
     struct stack_args s;
     struct aws *a = NULL;
-    int rc = stack_args_parse(&s, "delete", argc, argv, 1, &a);
+    int rc = stack_args_parse(&s, "delete", argc, argv, delete_options, &a);
 
     if (rc == 0 && !s.yes && !isatty(0))
         rc = cli_errorf("delete: standard input is not a terminal: pass --yes to delete "

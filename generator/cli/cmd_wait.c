@@ -16,6 +16,10 @@ const char wait_usage[] =
     "\n"
     "Exit status: 0 done, 1 error.\n";
 
+static const struct cli_opt wait_options[] = {
+    { "stack-name", 0, 1, STACK_OPT_NAME }, { NULL, 0, 0, 0 }
+};
+
 int cmd_wait(int argc, char **argv)
 {
     struct stack_args s;
@@ -23,7 +27,7 @@ int cmd_wait(int argc, char **argv)
     struct deploy_sink sink = print_deploy_init(&pr, 0);
     struct aws *a = NULL;
     struct gen_err e;
-    int rc = stack_args_parse(&s, "wait", argc, argv, 0, &a);
+    int rc = stack_args_parse(&s, "wait", argc, argv, wait_options, &a);
 
     if (rc == 0) {
         rc = deploy_wait(a, s.stack, &sink, &e);

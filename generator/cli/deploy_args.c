@@ -174,15 +174,6 @@ void deploy_args_free(struct deploy_args *d)
 
 /* ------------------------------------------------------------ delete, wait */
 
-enum { STACK_ARG_YES = 1 };
-
-static const struct cli_opt stack_arg_options[] = {
-    { "stack-name", 0, 1, STACK_OPT_NAME }, { NULL, 0, 0, 0 }
-};
-static const struct cli_opt yes_option[] = {
-    { "yes", 'y', 0, STACK_ARG_YES }, { NULL, 0, 0, 0 }
-};
-
 struct stack_parsing {
     struct stack_args *s;
     const char *cmd;
@@ -193,7 +184,7 @@ static int take_stack(void *ctx, int id, const char *arg)
     struct stack_parsing *p = ctx;
     struct stack_args *s = p->s;
 
-    if (id == STACK_ARG_YES)
+    if (id == STACK_OPT_YES)
         s->yes = 1;
     else if ((id == CLI_POSITIONAL || id == STACK_OPT_NAME) && s->stack)
         return cli_errorf("%s: one stack only: give it with --stack-name NAME", p->cmd);
@@ -205,10 +196,9 @@ static int take_stack(void *ctx, int id, const char *arg)
 }
 
 int stack_args_parse(struct stack_args *s, const char *cmd, int argc, char **argv,
-                     int with_yes, struct aws **a)
+                     const struct cli_opt *own, struct aws **a)
 {
-    const struct cli_opt *const tables[] = { stack_arg_options, cli_aws_options, cli_help_options,
-                                             with_yes ? yes_option : NULL, NULL };
+    const struct cli_opt *const tables[] = { own, cli_aws_options, cli_help_options, NULL };
     struct stack_parsing p = { s, cmd };
     struct gen_err e;
     int rc;

@@ -14,7 +14,8 @@
 /* Options of plan and deploy besides the AWS ones (ids from 50). */
 enum {
     STACK_OPT_NAME = 50, STACK_OPT_CONFIG, STACK_OPT_PARAM, STACK_OPT_PARAMETER,
-    STACK_OPT_TAGS, STACK_OPT_CFN_ROLE, STACK_OPT_S3_BUCKET, STACK_OPT_VERBOSE
+    STACK_OPT_TAGS, STACK_OPT_CFN_ROLE, STACK_OPT_S3_BUCKET, STACK_OPT_VERBOSE,
+    STACK_OPT_YES               /* delete's --yes */
 };
 extern const struct cli_opt stack_options[];
 #define STACK_OPTIONS_HELP \
@@ -68,9 +69,10 @@ struct stack_args {
     struct aws_opts ao;
 };
 
-/* Parse them (with_yes: accept --yes) and make the client, catching
- * Ctrl-C. Returns 0, CLI_HELP_SHOWN after --help, or EXIT_ERROR. */
+/* Parse them with the command's own table (STACK_OPT_NAME, and for
+ * delete STACK_OPT_YES), the AWS options and --help; make the client,
+ * catching Ctrl-C. Returns 0, CLI_HELP_SHOWN after --help, or EXIT_ERROR. */
 int stack_args_parse(struct stack_args *s, const char *cmd, int argc, char **argv,
-                     int with_yes, struct aws **a);
+                     const struct cli_opt *own, struct aws **a);
 
 #endif
