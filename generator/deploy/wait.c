@@ -305,6 +305,8 @@ int wait_stack(struct aws *a, const struct wait_opts *o, struct cfn_stack *final
                         "reattach with 'luaform wait --stack-name %s'", po.max_slow, o->stack);
     else if (rc == POLL_INTERRUPTED)
         w.result = DEPLOY_INTERRUPTED;
+    else if (rc == POLL_TIMED_OUT)  /* (no limit is set: operations take what they take) */
+        rc = err_set(e, GEN_EINTERNAL, NULL, 0, "waiting for %s timed out", o->stack);
     if (rc >= 0) {
         report_end(&w);
         rc = w.result;
