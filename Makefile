@@ -28,7 +28,9 @@ B ?= build
 LIB_SRCS = $(addprefix generator/, \
              core/err.c core/buf.c core/files.c core/isotime.c core/interrupt.c \
              lua/embed.c lua/luahost.c \
-             template/template.c template/emit_json.c template/emit_yaml.c \
+             template/template.c template/path.c template/yaml_scalar.c \
+             template/load.c template/load_yaml.c template/references.c template/diff.c \
+             template/emit_json.c template/emit_yaml.c \
              template/config.c template/render.c \
              aws/http.c aws/sigv4.c aws/xml.c aws/credentials.c aws/aws.c \
              aws/cloudformation.c \

@@ -6,7 +6,9 @@
 #include "cli/cli.h"
 #include "core/err.h"
 #include "core/interrupt.h"
+#include "template/load.h"
 #include "template/render.h"
+#include "template/template.h"
 #include "aws/sigv4.h"
 #include "deploy/wait.h"
 
@@ -256,7 +258,7 @@ static int make_change_set(struct cmd *c, struct aws *a, struct target *t,
     } else {
         cc.template_body = t->body.data;
     }
-    cfn_capabilities(t->tpl, caps);
+    template_capabilities(t->tpl, caps);
     cc.stack_name = t->stack;
     cc.name = cs;
     cc.type = *type;
@@ -508,6 +510,12 @@ static int plan_or_deploy(int argc, char **argv, const char *name, int execute)
             cli_error(&e);
             goto out;
         }
+    for (i = 0; i < set.n && !c.stack_name; i++)
+        if (set.v[i].kind == RENDER_TEMPLATE_FILE) {
+            cli_errorf("%s: %s is a template file: name its stack with --stack-name", name,
+                       set.v[i].desc.name);
+            goto out;
+        }
     if (c.stack_name && set.n > 1) {
         cli_errorf("%s: --stack-name names one stack, but %zu are selected", name, set.n);
         goto out;
@@ -686,9 +694,10 @@ int cmd_delete(int argc, char **argv)
     struct aws *a = NULL;
     struct cfn_stack s;
     struct gen_err e;
-    json_t *tpl = NULL, *r;
+    struct template_doc tpl = { NULL, NULL };
+    json_t *kept = NULL, *r;
     char *body = NULL, token[128], last[256];
-    const char *k;
+    size_t i;
     int rc;
 
     memset(&s, 0, sizeof s);
@@ -720,8 +729,9 @@ int cmd_delete(int argc, char **argv)
                    c.stack_name, s.status, c.stack_name);
         goto out;
     }
-    if (cfn_get_template(a, c.stack_name, &body, &e) == 0)
-        tpl = json_loads(body, 0, NULL);
+    if (cfn_get_template(a, c.stack_name, &body, &e) == 0 &&
+        load_template("the deployed template", body, strlen(body), LOAD_AUTO, &tpl, &e) == 0)
+        kept = template_retained(tpl.data);
     if (!c.yes) {
         char q[300];
 
@@ -742,22 +752,15 @@ int cmd_delete(int argc, char **argv)
     printf("deleting %s\n", wait_text(c.stack_name));
     fflush(stdout);
     rc = wait_and_report(&c, a, token, last, 1);
-    if (rc == EXIT_DONE && tpl) {
-        int n = 0;
-
-        json_object_foreach(json_object_get(tpl, "Resources"), k, r) {
-            const char *dp = json_string_value(json_object_get(r, "DeletionPolicy"));
-
-            if (dp && (!strcmp(dp, "Retain") || !strcmp(dp, "RetainExceptOnCreate"))) {
-                if (!n++)
-                    printf("retained (still in the account, delete them yourself if you must):\n");
-                printf("  %s (%s)\n", wait_text(k),
-                       wait_text(json_string_value(json_object_get(r, "Type"))));
-            }
-        }
+    if (rc == EXIT_DONE && json_array_size(kept)) {
+        printf("retained (still in the account, delete them yourself if you must):\n");
+        json_array_foreach(kept, i, r)
+            printf("  %s (%s)\n", wait_text(json_string_value(json_object_get(r, "id"))),
+                   wait_text(json_string_value(json_object_get(r, "type"))));
     }
 out:
-    json_decref(tpl);
+    json_decref(kept);
+    load_free(&tpl);
     free(body);
     cfn_stack_free(&s);
     aws_free(a);
