@@ -47,7 +47,7 @@ EMBED_FILES = $(sort $(shell find lua templates -type f \( -name '*.lua' -o -nam
 
 # Unit tests are listed, not globbed, so a test for a module not yet in
 # LIB_SRCS cannot break the build.
-UNIT_NAMES = test_model test_sigv4 test_http test_credentials test_xml test_aws
+UNIT_NAMES = test_model test_template test_sigv4 test_http test_credentials test_xml test_aws
 UNIT_TESTS = $(UNIT_NAMES:%=$(B)/tests/%)
 
 all: luaform
