@@ -16,7 +16,8 @@
 #define AWS_OPTIONS_HELP \
     "\n" \
     "AWS options:\n" \
-    "      --stack-name N   the stack (default: the description's deploy{} name)\n" \
+    "      --stack-name N   the stack (default: the description's deploy{} name;\n" \
+    "                       required for a template file)\n" \
     "  -c, --config FILE    YAML config; -p KEY=VALUE overrides one value\n" \
     "      --region R       else AWS_REGION, AWS_DEFAULT_REGION, the profile's\n" \
     "      --profile P      else AWS_PROFILE\n" \
@@ -41,10 +42,13 @@ static const struct cli_cmd commands[] = {
       "usage: luaform render [STACK...] [-o DIR] [--format json|yaml]\n"
       "                      [-c CONFIG.yaml] [-p KEY=VALUE]... [--check] [--list] [-v]\n"
       "\n"
-      "A STACK is a description file (path/to/name.lua), a built-in stack, or\n"
-      "a system name (ltbase) selecting all its stacks. With no STACK, every\n"
-      "built-in stack is rendered. Stack NAME is written to DIR/NAME.json\n"
-      "(or .yaml), atomically; nothing is written if any stack fails.\n"
+      "A STACK is a description file (path/to/name.lua), a built-in stack, a\n"
+      "system name (ltbase) selecting all its stacks, or a CloudFormation\n"
+      "template file (name.json, .yaml, .yml or .template), which is checked\n"
+      "and written again in canonical form (-c and -p do not apply to it).\n"
+      "With no STACK, every built-in stack is rendered. Stack NAME is written\n"
+      "to DIR/NAME.json (or .yaml), atomically; nothing is written if any\n"
+      "stack fails.\n"
       "\n"
       "  -o, --out DIR        output directory (default: out)\n"
       "      --format FMT     json (default) or yaml\n"

@@ -512,7 +512,7 @@ static int plan_or_deploy(int argc, char **argv, const char *name, int execute)
         }
     for (i = 0; i < set.n && !c.stack_name; i++)
         if (set.v[i].kind == RENDER_TEMPLATE_FILE) {
-            cli_errorf("%s: %s is a template file: name its stack with --stack-name", name,
+            cli_errorf("%s: '%s' is a template file: name its stack with --stack-name", name,
                        set.v[i].desc.name);
             goto out;
         }

@@ -227,8 +227,10 @@ int cmd_render(int argc, char **argv)
             goto done;
         }
     if (o.config_path && set.n > 1) {
+        /* (a template file has no config at all: render_render says so) */
         for (i = 1; i < set.n; i++)
-            if (strcmp(set.v[i].system, set.v[0].system)) {
+            if (set.v[i].kind == RENDER_DESCRIPTION && set.v[0].kind == RENDER_DESCRIPTION &&
+                strcmp(set.v[i].system, set.v[0].system)) {
                 cli_errorf("render: -c applies to one system, but the stacks "
                            "come from '%s' and '%s'", set.v[0].system, set.v[i].system);
                 goto done;
