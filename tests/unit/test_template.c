@@ -463,48 +463,42 @@ static void test_references(void)
 #undef BAD
 }
 
-static void test_capabilities(void)
+/* The capabilities of a template (JSON text), comma-joined. */
+static int caps_are(const char *tpl, const char *want)
 {
     const char *caps[4];
-    json_t *t;
+    char got[128] = "";
+    json_t *t = json_loads(tpl, 0, NULL);
+    int i;
 
-    t = json_loads("{\"Resources\": {\"T\": {\"Type\": \"AWS::SNS::Topic\"}}}", 0, NULL);
     template_capabilities(t, caps);
-    T(caps[0] == NULL);
+    for (i = 0; caps[i]; i++)
+        snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s", i ? "," : "", caps[i]);
     json_decref(t);
-    t = json_loads("{\"Resources\": {\"R\": {\"Type\": \"AWS::IAM::Role\", \"Properties\": {}}}}",
-                   0, NULL);
-    template_capabilities(t, caps);
-    T(caps[0] && !strcmp(caps[0], "CAPABILITY_IAM") && !caps[1]);
-    json_decref(t);
-    t = json_loads("{\"Transform\": \"AWS::Serverless-2016-10-31\", \"Resources\": {\"R\": "
-                   "{\"Type\": \"AWS::IAM::Role\", \"Properties\": {\"RoleName\": \"x\"}}}}", 0, NULL);
-    template_capabilities(t, caps);
-    T(caps[0] && !strcmp(caps[0], "CAPABILITY_NAMED_IAM") && caps[1] &&
-      !strcmp(caps[1], "CAPABILITY_AUTO_EXPAND") && !caps[2]);
-    json_decref(t);
+    if (strcmp(got, want))
+        fprintf(stderr, "  %s: got '%s', want '%s'\n", tpl, got, want);
+    return !strcmp(got, want);
+}
+
+static void test_capabilities(void)
+{
+    T(caps_are("{\"Resources\": {\"T\": {\"Type\": \"AWS::SNS::Topic\"}}}", ""));
+    T(caps_are("{}", ""));
+    T(caps_are("{\"Resources\": {\"R\": {\"Type\": \"AWS::IAM::Role\", \"Properties\": {}}}}",
+               "CAPABILITY_IAM"));
+    T(caps_are("{\"Transform\": \"AWS::Serverless-2016-10-31\", \"Resources\": {\"R\": "
+               "{\"Type\": \"AWS::IAM::Role\", \"Properties\": {\"RoleName\": \"x\"}}}}",
+               "CAPABILITY_NAMED_IAM,CAPABILITY_AUTO_EXPAND"));
     /* SAM makes a role for a function without one */
-    t = json_loads("{\"Transform\": \"AWS::Serverless-2016-10-31\", \"Resources\": {\"F\": "
-                   "{\"Type\": \"AWS::Serverless::Function\", \"Properties\": {}}}}", 0, NULL);
-    template_capabilities(t, caps);
-    T(caps[0] && !strcmp(caps[0], "CAPABILITY_IAM") && caps[1] &&
-      !strcmp(caps[1], "CAPABILITY_AUTO_EXPAND") && !caps[2]);
-    json_decref(t);
-    t = json_loads("{\"Resources\": {\"F\": {\"Type\": \"AWS::Serverless::Function\", "
-                   "\"Properties\": {\"Role\": \"arn:aws:iam::1:role/r\"}}, \"T\": {\"Type\": "
-                   "\"AWS::SNS::Topic\", \"Properties\": {\"Fn::Transform\": {\"Name\": \"M\"}}}}}",
-                   0, NULL);
-    template_capabilities(t, caps);
-    T(caps[0] && !strcmp(caps[0], "CAPABILITY_AUTO_EXPAND") && !caps[1]);
-    json_decref(t);
-    t = json_loads("{\"Resources\": {\"S\": {\"Type\": \"AWS::CloudFormation::Stack\"}}}", 0, NULL);
-    template_capabilities(t, caps);
-    T(caps[0] && !strcmp(caps[0], "CAPABILITY_AUTO_EXPAND") && !caps[1]);
-    json_decref(t);
-    t = json_loads("{}", 0, NULL);
-    template_capabilities(t, caps);
-    T(caps[0] == NULL);
-    json_decref(t);
+    T(caps_are("{\"Transform\": \"AWS::Serverless-2016-10-31\", \"Resources\": {\"F\": "
+               "{\"Type\": \"AWS::Serverless::Function\", \"Properties\": {}}}}",
+               "CAPABILITY_IAM,CAPABILITY_AUTO_EXPAND"));
+    T(caps_are("{\"Resources\": {\"F\": {\"Type\": \"AWS::Serverless::Function\", "
+               "\"Properties\": {\"Role\": \"arn:aws:iam::1:role/r\"}}, \"T\": {\"Type\": "
+               "\"AWS::SNS::Topic\", \"Properties\": {\"Fn::Transform\": {\"Name\": \"M\"}}}}}",
+               "CAPABILITY_AUTO_EXPAND"));
+    T(caps_are("{\"Resources\": {\"S\": {\"Type\": \"AWS::CloudFormation::Stack\"}}}",
+               "CAPABILITY_AUTO_EXPAND"));
 }
 
 static void test_retained(void)
