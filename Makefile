@@ -28,7 +28,9 @@ B ?= build
 LIB_SRCS = $(addprefix generator/, \
              core/err.c core/buf.c core/files.c core/isotime.c core/interrupt.c \
              lua/embed.c lua/luahost.c \
-             template/template.c template/emit_json.c template/emit_yaml.c \
+             template/template.c template/path.c template/yaml_scalar.c \
+             template/load.c template/load_yaml.c template/references.c template/diff.c \
+             template/emit_json.c template/emit_yaml.c \
              template/config.c template/render.c \
              aws/http.c aws/sigv4.c aws/xml.c aws/credentials.c aws/aws.c \
              aws/cloudformation.c \
@@ -47,7 +49,8 @@ EMBED_FILES = $(sort $(shell find lua templates -type f \( -name '*.lua' -o -nam
 
 # Unit tests are listed, not globbed, so a test for a module not yet in
 # LIB_SRCS cannot break the build.
-UNIT_NAMES = test_model test_sigv4 test_http test_credentials test_xml test_aws test_poll test_target
+UNIT_NAMES = test_model test_template test_sigv4 test_http test_credentials test_xml test_aws \
+             test_poll test_target
 UNIT_TESTS = $(UNIT_NAMES:%=$(B)/tests/%)
 
 all: luaform

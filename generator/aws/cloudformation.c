@@ -592,39 +592,6 @@ int cfn_get_template(struct aws *a, const char *stack, char **body, struct gen_e
     return 0;
 }
 
-void cfn_capabilities(const json_t *tpl, const char *out[4])
-{
-    json_t *res = json_object_get(tpl, "Resources"), *r, *props;
-    const char *k;
-    int iam = 0, named = 0, expand = 0, n = 0;
-
-    json_object_foreach(res, k, r) {
-        const char *type = json_string_value(json_object_get(r, "Type"));
-
-        if (!type)
-            continue;
-        if (!strncmp(type, "AWS::IAM::", 10)) {
-            iam = 1;
-            props = json_object_get(r, "Properties");
-            if (json_object_get(props, "RoleName") || json_object_get(props, "ManagedPolicyName") ||
-                json_object_get(props, "UserName") || json_object_get(props, "GroupName") ||
-                json_object_get(props, "InstanceProfileName"))
-                named = 1;
-        }
-        if (!strcmp(type, "AWS::CloudFormation::Stack") || !strcmp(type, "AWS::Serverless::Application"))
-            expand = 1;
-    }
-    if (json_object_get(tpl, "Transform"))
-        expand = 1;
-    if (named)
-        out[n++] = "CAPABILITY_NAMED_IAM";
-    else if (iam)
-        out[n++] = "CAPABILITY_IAM";
-    if (expand)
-        out[n++] = "CAPABILITY_AUTO_EXPAND";
-    out[n] = NULL;
-}
-
 int cfn_status_done(const char *s)
 {
     size_t n = strlen(s);

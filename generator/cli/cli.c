@@ -21,28 +21,6 @@ struct cli_cmd {
     const char *usage;
 };
 
-/* render's usage lives here until cmd_render.c takes it (as the other
- * commands' do). */
-static const char render_usage[] =
-    "usage: luaform render [STACK...] [-o DIR] [--format json|yaml]\n"
-    "                      [-c CONFIG.yaml] [-p KEY=VALUE]... [--check] [--list] [-v]\n"
-    "\n"
-    "A STACK is a description file (path/to/name.lua), a built-in stack, or\n"
-    "a system name (ltbase) selecting all its stacks. With no STACK, every\n"
-    "built-in stack is rendered. Stack NAME is written to DIR/NAME.json\n"
-    "(or .yaml), atomically; nothing is written if any stack fails.\n"
-    "\n"
-    "  -o, --out DIR        output directory (default: out)\n"
-    "      --format FMT     json (default) or yaml\n"
-    "  -c, --config FILE    YAML config (default: the system's example config)\n"
-    "  -p KEY=VALUE         override one config value (a.b=c for nested keys)\n"
-    "      --check          write nothing; exit 2 if DIR differs from what\n"
-    "                       would be rendered\n"
-    "      --list           list the built-in systems and stacks\n"
-    "  -v, --verbose        add a Lua traceback to errors\n"
-    "\n"
-    "Exit status: 0 done, 1 error, 2 stale (--check).\n";
-
 static const struct cli_cmd commands[] = {
     { "render", cmd_render, "render stacks into CloudFormation templates", render_usage },
     { "plan", cmd_plan, "create a change set and show what it would change", plan_usage },

@@ -11,6 +11,29 @@
 #include <string.h>
 #include <unistd.h>
 
+const char render_usage[] =
+    "usage: luaform render [STACK...] [-o DIR] [--format json|yaml]\n"
+    "                      [-c CONFIG.yaml] [-p KEY=VALUE]... [--check] [--list] [-v]\n"
+    "\n"
+    "A STACK is a description file (path/to/name.lua), a built-in stack, a\n"
+    "system name (ltbase) selecting all its stacks, or a CloudFormation\n"
+    "template file (name.json, .yaml, .yml or .template), which is checked\n"
+    "and written again in canonical form (-c and -p do not apply to it).\n"
+    "With no STACK, every built-in stack is rendered. Stack NAME is written\n"
+    "to DIR/NAME.json (or .yaml), atomically; nothing is written if any\n"
+    "stack fails.\n"
+    "\n"
+    "  -o, --out DIR        output directory (default: out)\n"
+    "      --format FMT     json (default) or yaml\n"
+    "  -c, --config FILE    YAML config (default: the system's example config)\n"
+    "  -p KEY=VALUE         override one config value (a.b=c for nested keys)\n"
+    "      --check          write nothing; exit 2 if DIR differs from what\n"
+    "                       would be rendered\n"
+    "      --list           list the built-in systems and stacks\n"
+    "  -v, --verbose        add a Lua traceback to errors\n"
+    "\n"
+    "Exit status: 0 done, 1 error, 2 stale (--check).\n";
+
 enum { O_OUT = 1, O_FORMAT, O_CONFIG, O_PARAM, O_CHECK, O_LIST, O_VERBOSE, O_HELP };
 
 static const struct cli_opt render_options[] = {
@@ -227,8 +250,10 @@ int cmd_render(int argc, char **argv)
             goto done;
         }
     if (o.config_path && set.n > 1) {
+        /* (a template file has no config at all: render_render says so) */
         for (i = 1; i < set.n; i++)
-            if (strcmp(set.v[i].system, set.v[0].system)) {
+            if (set.v[i].kind == RENDER_DESCRIPTION && set.v[0].kind == RENDER_DESCRIPTION &&
+                strcmp(set.v[i].system, set.v[0].system)) {
                 cli_errorf("render: -c applies to one system, but the stacks "
                            "come from '%s' and '%s'", set.v[0].system, set.v[i].system);
                 goto done;

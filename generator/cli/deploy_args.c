@@ -130,6 +130,10 @@ int deploy_args_prepare(struct deploy_args *d)
     for (i = 0; i < (size_t)d->nstacks; i++)
         if (render_resolve(&d->set, d->stacks[i], &e) < 0)
             return cli_error(&e);
+    for (i = 0; i < d->set.n && !d->over.stack_name; i++)
+        if (d->set.v[i].kind == RENDER_TEMPLATE_FILE)
+            return cli_errorf("%s: '%s' is a template file: name its stack with --stack-name",
+                              d->cmd, d->set.v[i].desc.name);
     if (d->over.stack_name && d->set.n > 1)
         return cli_errorf("%s: --stack-name names one stack, but %zu are selected", d->cmd,
                           d->set.n);

@@ -4,6 +4,8 @@
 #include "aws/cloudformation.h"
 #include "core/err.h"
 #include "deploy/wait.h"
+#include "template/load.h"
+#include "template/template.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -37,25 +39,29 @@ void deploy_deletion_free(struct deploy_deletion *d)
     d->template_body = NULL;
 }
 
-/* One DEPLOY_EV_RETAINED per resource the deployed template retains. */
+/* One DEPLOY_EV_RETAINED per resource the deployed template (JSON or
+ * YAML) retains; a template that cannot be read lists nothing. */
 static void report_retained(const struct deploy_deletion *d, const struct deploy_sink *s)
 {
-    json_t *tpl = d->template_body ? json_loads(d->template_body, 0, NULL) : NULL;
-    json_t *r;
-    const char *k;
+    struct template_doc tpl = { NULL, NULL };
+    struct gen_err e;
+    json_t *kept = NULL, *r;
+    size_t i;
 
-    json_object_foreach(json_object_get(tpl, "Resources"), k, r) {
-        const char *dp = json_string_value(json_object_get(r, "DeletionPolicy"));
+    if (d->template_body &&
+        load_template("the deployed template", d->template_body, strlen(d->template_body),
+                      LOAD_AUTO, &tpl, &e) == 0)
+        kept = template_retained(tpl.data);
+    json_array_foreach(kept, i, r) {
         struct deploy_event ev = { .type = DEPLOY_EV_RETAINED };
 
-        if (!dp || (strcmp(dp, "Retain") && strcmp(dp, "RetainExceptOnCreate")))
-            continue;
         ev.stack = d->stack.name;
-        ev.logical_id = k;
-        ev.resource_type = json_string_value(json_object_get(r, "Type"));
+        ev.logical_id = json_string_value(json_object_get(r, "id"));
+        ev.resource_type = json_string_value(json_object_get(r, "type"));
         deploy_emit(s, &ev);
     }
-    json_decref(tpl);
+    json_decref(kept);
+    load_free(&tpl);
 }
 
 int deploy_delete(struct aws *a, const struct deploy_deletion *d, const struct deploy_sink *s,

@@ -8,6 +8,7 @@
 #include "core/err.h"
 #include "core/interrupt.h"
 #include "deploy/poll.h"
+#include "template/template.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,7 +97,7 @@ static int create(struct aws *a, const struct deploy_target *t, struct deploy_pl
     } else {
         cc.template_body = t->body;
     }
-    cfn_capabilities(t->tpl, caps);
+    template_capabilities(t->tpl, caps);
     cc.stack_name = t->stack;
     cc.name = p->change_set;
     cc.type = p->change_type;

@@ -2,8 +2,8 @@
  *
  * Strings a YAML 1.1 reader would take for something else (true, no, 1e3,
  * 2010-09-09, ~, ...) are quoted. A one-key object {"Ref": x} or
- * {"Fn::Name": x} becomes the tag !Ref x / !Name x; Fn::GetAtt with two
- * strings becomes !GetAtt Res.Attr. */
+ * {"Fn::Name": x} becomes the tag !Ref x / !Name x, when it reads back as
+ * the same data; Fn::GetAtt with two strings becomes !GetAtt Res.Attr. */
 #include "template/emit_yaml.h"
 #include "core/err.h"
 #include "template/template.h"
@@ -89,6 +89,15 @@ static const char *short_tag(const json_t *v, char *tag, size_t n)
     return NULL;
 }
 
+/* Does {k: x} read back the same written as a tag? A tagged scalar is
+ * always read as a string, and !GetAtt "A.B" as the list [A, B]. */
+static int taggable(const char *k, const json_t *x)
+{
+    if (json_is_string(x))
+        return strcmp(k, "Fn::GetAtt") != 0;
+    return json_is_array(x) || json_is_object(x);
+}
+
 static int node(yaml_emitter_t *em, const json_t *v, const char *tag)
 {
     yaml_event_t ev;
@@ -100,11 +109,12 @@ static int node(yaml_emitter_t *em, const json_t *v, const char *tag)
 
     switch (json_typeof(v)) {
     case JSON_OBJECT:
-        if ((k = short_tag(v, stag, sizeof stag)) && !tag) {
+        if ((k = short_tag(v, stag, sizeof stag)) && !tag && taggable(k, json_object_get(v, k))) {
             x = json_object_get(v, k);
-            /* !GetAtt Res.Attr */
+            /* !GetAtt Res.Attr (read back split at the first dot) */
             if (!strcmp(k, "Fn::GetAtt") && json_array_size(x) == 2 &&
                 json_is_string(json_array_get(x, 0)) &&
+                !strchr(json_string_value(json_array_get(x, 0)), '.') &&
                 json_is_string(json_array_get(x, 1))) {
                 char dotted[600];
                 int n = snprintf(dotted, sizeof dotted, "%s.%s",

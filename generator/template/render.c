@@ -8,6 +8,9 @@
 #include "core/err.h"
 #include "template/emit_yaml.h"
 #include "core/files.h"
+#include "template/load.h"
+#include "template/references.h"
+#include "template/template.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -146,7 +149,26 @@ int render_all(struct render_set *s, struct gen_err *e)
     return 0;
 }
 
-static int add_file(struct render_set *s, const char *path, struct gen_err *e)
+/* The length of base without its extension: .lua for a description;
+ * .json, .yaml, .yml or .template for a template file. */
+static size_t stem_len(const char *base, enum render_kind kind)
+{
+    static const char *const exts[] = { ".json", ".yaml", ".yml", ".template", NULL };
+    size_t n = strlen(base), m;
+    int i;
+
+    if (kind == RENDER_DESCRIPTION)
+        return n > 4 && !strcmp(base + n - 4, ".lua") ? n - 4 : n;
+    for (i = 0; exts[i]; i++) {
+        m = strlen(exts[i]);
+        if (n > m && !strcmp(base + n - m, exts[i]))
+            return n - m;
+    }
+    return n;
+}
+
+static int add_file(struct render_set *s, const char *path, enum render_kind kind,
+                    struct gen_err *e)
 {
     struct render_target *t;
     const char *base = strrchr(path, '/');
@@ -156,20 +178,20 @@ static int add_file(struct render_set *s, const char *path, struct gen_err *e)
     int rc;
 
     base = base ? base + 1 : path;
-    n = strlen(base);
-    if (n > 4 && !strcmp(base + n - 4, ".lua"))
-        n -= 4;
+    n = stem_len(base, kind);
     /* the file name is the stack name (CloudFormation: at most 128) and
      * names the output file: never cut it, two would become one */
     if (n == 0 || n > RENDER_MAX_NAME)
-        return err_set(e, GEN_EINPUT, path, 0, "a description's file name is its stack "
-                       "name, which must be 1-%d characters", RENDER_MAX_NAME);
+        return err_set(e, GEN_EINPUT, path, 0, "a %s's file name is its stack name, which "
+                       "must be 1-%d characters", kind == RENDER_DESCRIPTION ? "description" :
+                       "template", RENDER_MAX_NAME);
     snprintf(mpath, sizeof mpath, "%.*s", (int)n, base);
     if (has_name(s, mpath))
         return err_set(e, GEN_EINPUT, NULL, 0, "two stacks are named '%s' (%s and another); "
                        "render them one by one", mpath, path);
     if (!(t = add(s, e)))
         return GEN_ENOMEM;
+    t->kind = kind;
     snprintf(t->name, sizeof t->name, "%.*s", (int)n, base);
     t->owned_names[0] = strdup(path);
     t->desc.name = t->owned_names[0];
@@ -181,7 +203,7 @@ static int add_file(struct render_set *s, const char *path, struct gen_err *e)
     }
     t->desc.data = t->owned[0];
     snprintf(mpath, sizeof mpath, "%.*ssystem.lua", (int)(base - path), path);
-    if (stat(mpath, &st) == 0) {
+    if (kind == RENDER_DESCRIPTION && stat(mpath, &st) == 0) {
         t->owned_names[1] = strdup(mpath);
         t->manifest.name = t->owned_names[1];
         rc = files_read(mpath, NULL, FILES_MAX_INPUT, 0, &t->owned[1], &t->manifest.len, e);
@@ -197,8 +219,10 @@ int render_resolve(struct render_set *s, const char *arg, struct gen_err *e)
     size_t n = strlen(arg);
     int i, found = 0, rc;
 
+    if (load_is_template_name(arg))
+        return add_file(s, arg, RENDER_TEMPLATE_FILE, e);
     if (strchr(arg, '/') || (n > 4 && !strcmp(arg + n - 4, ".lua")))
-        return add_file(s, arg, e);
+        return add_file(s, arg, RENDER_DESCRIPTION, e);
     for (i = 0; i < embed_count; i++)
         if (is_manifest(embed_files[i].path) &&
             (rc = add_system(s, &embed_files[i], arg, &found, e)) < 0)
@@ -215,6 +239,39 @@ const char *render_ext(enum render_format fmt)
     return fmt == RENDER_YAML ? "yaml" : "json";
 }
 
+/* A template file: loaded, its references checked, in canonical order. */
+static int render_template_file(const struct render_target *t, const struct render_opts *o,
+                                struct buf *out, json_t **tpl_out, json_t **deploy,
+                                struct gen_err *e)
+{
+    struct template_doc doc;
+    json_t *tpl;
+    int rc;
+
+    if (o->config_path || o->noverrides)
+        return err_set(e, GEN_EINPUT, t->desc.name, 0, "-c and -p set the config of a "
+                       "description; a template file has none");
+    rc = load_template(t->desc.name, t->desc.data, t->desc.len, LOAD_AUTO, &doc, e);
+    if (rc < 0)
+        return rc;
+    rc = references_check(&doc, t->desc.name, e);
+    tpl = rc == 0 ? template_canonical(doc.data) : NULL;
+    load_free(&doc);
+    if (rc < 0)
+        return rc;
+    if (!tpl)
+        return err_set(e, GEN_ENOMEM, NULL, 0, "out of memory");
+    rc = o->fmt == RENDER_YAML ? emit_yaml(tpl, out, e) : emit_json(tpl, out, e);
+    if (rc == 0 && deploy && !(*deploy = json_object()))
+        rc = err_set(e, GEN_ENOMEM, NULL, 0, "out of memory");
+    if (rc == 0 && tpl_out) {
+        *tpl_out = tpl;
+        tpl = NULL;
+    }
+    json_decref(tpl);
+    return rc;
+}
+
 int render_render(const struct render_target *t, const struct render_opts *o,
               struct buf *out, json_t **tpl_out, json_t **deploy,
               struct gen_err *e)
@@ -226,6 +283,8 @@ int render_render(const struct render_target *t, const struct render_opts *o,
     size_t len;
     int rc = 0, i;
 
+    if (t->kind == RENDER_TEMPLATE_FILE)
+        return render_template_file(t, o, out, tpl_out, deploy, e);
     memset(&job, 0, sizeof job);
     config_init(&c);
     if (o->config_path) {

@@ -1,4 +1,5 @@
-/* template.c: canonical key order for templates. */
+/* template.c: the template model: canonical key order; capabilities and
+ * retained resources. */
 #include "template/template.h"
 
 #include <stdio.h>
@@ -173,4 +174,78 @@ int template_precision(double v)
             return p;
     }
     return 17;      /* always enough for a double */
+}
+
+int template_has_key(const json_t *v, const char *k)
+{
+    const char *key;
+    json_t *x;
+    size_t i;
+
+    if (json_is_object(v)) {
+        json_object_foreach((json_t *)v, key, x)
+            if (!strcmp(key, k) || template_has_key(x, k))
+                return 1;
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, x)
+            if (template_has_key(x, k))
+                return 1;
+    }
+    return 0;
+}
+
+void template_capabilities(const json_t *tpl, const char *out[4])
+{
+    static const char *const named[] = { "RoleName", "ManagedPolicyName", "UserName",
+                                         "GroupName", "InstanceProfileName", NULL };
+    json_t *res = json_object_get(tpl, "Resources"), *r, *props;
+    const char *k;
+    int iam = 0, is_named = 0, expand = 0, n = 0, i;
+
+    json_object_foreach(res, k, r) {
+        const char *type = json_string_value(json_object_get(r, "Type"));
+
+        if (!type)
+            continue;
+        props = json_object_get(r, "Properties");
+        if (!strncmp(type, "AWS::IAM::", 10)) {
+            iam = 1;
+            for (i = 0; named[i]; i++)
+                if (json_object_get(props, named[i]))
+                    is_named = 1;
+        }
+        if ((!strcmp(type, "AWS::Serverless::Function") ||
+             !strcmp(type, "AWS::Serverless::StateMachine")) && !json_object_get(props, "Role"))
+            iam = 1;
+        if (!strcmp(type, "AWS::CloudFormation::Stack") || !strcmp(type, "AWS::Serverless::Application"))
+            expand = 1;
+    }
+    if (json_object_get(tpl, "Transform") || template_has_key(tpl, "Fn::Transform"))
+        expand = 1;
+    if (is_named)
+        out[n++] = "CAPABILITY_NAMED_IAM";
+    else if (iam)
+        out[n++] = "CAPABILITY_IAM";
+    if (expand)
+        out[n++] = "CAPABILITY_AUTO_EXPAND";
+    out[n] = NULL;
+}
+
+json_t *template_retained(const json_t *tpl)
+{
+    json_t *out = json_array(), *r;
+    const char *k;
+
+    json_object_foreach(json_object_get(tpl, "Resources"), k, r) {
+        const char *dp = json_string_value(json_object_get(r, "DeletionPolicy"));
+        const char *type = json_string_value(json_object_get(r, "Type"));
+
+        if (out && dp && (!strcmp(dp, "Retain") || !strcmp(dp, "RetainExceptOnCreate")) &&
+            json_array_append_new(out, json_pack("{s:s, s:s}", "id", k, "type",
+                                                 type ? type : "")) < 0) {
+            json_decref(out);
+            out = NULL;
+        }
+    }
+    return out;
 }

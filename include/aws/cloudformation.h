@@ -97,10 +97,6 @@ int cfn_delete_stack(struct aws *a, const char *stack, const char *client_reques
 int cfn_update_termination_protection(struct aws *a, const char *stack, int enable,
                                       struct gen_err *e);
 
-/* The capabilities a template needs: CAPABILITY_IAM, CAPABILITY_NAMED_IAM,
- * CAPABILITY_AUTO_EXPAND; NULL-terminated, static strings. */
-void cfn_capabilities(const json_t *tpl, const char *out[4]);
-
 /* Is the status terminal / a failure? */
 int cfn_status_done(const char *status);
 int cfn_status_failed(const char *status);

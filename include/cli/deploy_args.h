@@ -21,7 +21,8 @@ extern const struct cli_opt stack_options[];
 #define STACK_OPTIONS_HELP \
     "\n" \
     "Stack options:\n" \
-    "      --stack-name N   the stack (default: the description's deploy{} name)\n" \
+    "      --stack-name N   the stack (default: the description's deploy{} name;\n" \
+    "                       required for a template file)\n" \
     "  -c, --config FILE    YAML config (default: the system's example config)\n" \
     "  -p KEY=VALUE         override one config value (a.b=c for nested keys)\n" \
     "      --parameter K=V  a stack parameter, over deploy{}'s (repeatable)\n" \

@@ -12,7 +12,15 @@ enum render_format { RENDER_JSON, RENDER_YAML };
 
 #define RENDER_MAX_NAME 128          /* a CloudFormation stack name's limit */
 
+enum render_kind {
+    RENDER_DESCRIPTION,          /* a Lua description (built-in or a file) */
+    RENDER_TEMPLATE_FILE         /* a CloudFormation template (.json, .yaml, .yml,
+                                  * .template): loaded, checked, written again
+                                  * in canonical form; no deployment settings */
+};
+
 struct render_target {
+    enum render_kind kind;
     char name[RENDER_MAX_NAME + 1];  /* stack name; output is DIR/NAME.json */
     char system[64];             /* "" for a file without system.lua */
     char summary[256];           /* one line from the manifest */
@@ -30,8 +38,10 @@ struct render_set {
 
 void render_set_free(struct render_set *s);
 
-/* Add the stacks ARG names: a description file (has '/' or ends in .lua),
- * a built-in stack name, or a system name (all its stacks). */
+/* Add the stacks ARG names: a template file (ends in .json, .yaml, .yml
+ * or .template; named by its file name without the extension), a
+ * description file (has '/' or ends in .lua), a built-in stack name, or a
+ * system name (all its stacks). */
 int render_resolve(struct render_set *s, const char *arg, struct gen_err *e);
 
 /* Add every built-in stack. */
@@ -46,7 +56,10 @@ struct render_opts {
 };
 
 /* Render one target into out; when tpl / deploy are not NULL, also hand
- * back the template model and the deployment settings (owned). */
+ * back the template model and the deployment settings (owned). A template
+ * file is loaded (load.h), its references checked (references.h) and
+ * written in canonical form; its settings are an empty object, and -c/-p
+ * (which set a description's config) are an error. */
 int render_render(const struct render_target *t, const struct render_opts *o,
               struct buf *out, json_t **tpl, json_t **deploy,
               struct gen_err *e);

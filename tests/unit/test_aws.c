@@ -206,26 +206,8 @@ static void test_time_and_encoding(void)
     buf_free(&b);
 }
 
-static void test_capabilities(void)
+static void test_status(void)
 {
-    const char *caps[4];
-    json_t *t;
-
-    t = json_loads("{\"Resources\": {\"T\": {\"Type\": \"AWS::SNS::Topic\"}}}", 0, NULL);
-    cfn_capabilities(t, caps);
-    T(caps[0] == NULL);
-    json_decref(t);
-    t = json_loads("{\"Resources\": {\"R\": {\"Type\": \"AWS::IAM::Role\", \"Properties\": {}}}}",
-                   0, NULL);
-    cfn_capabilities(t, caps);
-    T(caps[0] && !strcmp(caps[0], "CAPABILITY_IAM") && !caps[1]);
-    json_decref(t);
-    t = json_loads("{\"Transform\": \"AWS::Serverless-2016-10-31\", \"Resources\": {\"R\": "
-                   "{\"Type\": \"AWS::IAM::Role\", \"Properties\": {\"RoleName\": \"x\"}}}}", 0, NULL);
-    cfn_capabilities(t, caps);
-    T(caps[0] && !strcmp(caps[0], "CAPABILITY_NAMED_IAM") && caps[1] &&
-      !strcmp(caps[1], "CAPABILITY_AUTO_EXPAND") && !caps[2]);
-    json_decref(t);
     T(cfn_status_done("UPDATE_COMPLETE") && !cfn_status_done("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS") &&
       !cfn_status_done("REVIEW_IN_PROGRESS") && cfn_status_failed("UPDATE_ROLLBACK_COMPLETE") &&
       !cfn_status_failed("CREATE_COMPLETE"));
@@ -233,7 +215,7 @@ static void test_capabilities(void)
 
 int main(void)
 {
-    test_capabilities();
+    test_status();
     test_regions();
     test_endpoints();
     test_bad_endpoints();
