@@ -30,7 +30,9 @@ LIB_SRCS = $(addprefix generator/, \
              lua/embed.c lua/luahost.c \
              template/template.c template/emit_json.c template/emit_yaml.c \
              template/config.c template/render.c \
-             aws/http.c aws/sigv4.c aws/xml.c aws/credentials.c aws/aws.c \
+             aws/http.c aws/sigv4.c aws/xml.c aws/secret.c aws/ini.c aws/profile.c \
+             aws/region.c aws/endpoints.c aws/process.c aws/web_identity.c \
+             aws/chain.c aws/credentials.c aws/aws.c \
              aws/cloudformation.c \
              deploy/wait.c)
 CLI_SRCS = $(addprefix generator/cli/, cli.c cmd_render.c cmd_deploy.c main.c)

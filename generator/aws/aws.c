@@ -7,6 +7,8 @@
 #include "aws/aws.h"
 #include "core/buf.h"
 #include "aws/credentials.h"
+#include "aws/endpoints.h"
+#include "aws/region.h"
 #include "core/err.h"
 #include "aws/http.h"
 #include "core/interrupt.h"
@@ -189,7 +191,7 @@ static struct endpoint *endpoint_at(struct aws *a, const char *service,
 {
     struct http_opts ho;
     struct endpoint *ep;
-    const char *custom = at ? NULL : cred_endpoint_url(a->cred, service, a->o.endpoint_url);
+    const char *custom = at ? NULL : endpoints_configured(cred_profile(a->cred), service, a->o.endpoint_url);
     char url[ENDPOINT_URL_MAX + 1], from[96] = "endpoint";
     struct endpoint probe;
     int i;
@@ -728,7 +730,7 @@ int aws_new(const struct aws_opts *o, struct aws **out, struct gen_err *e)
         goto fail;
     /* --region, then the stack's own (deploy{}), then the SDK chain */
     region = o->region ? o->region : o->default_region ? o->default_region :
-             cred_region(a->cred, NULL);
+             region_resolve(cred_profile(a->cred), NULL);
     if (!region) {
         rc = err_set(e, GEN_EINPUT, NULL, 0, "no region: pass --region, set AWS_REGION, "
                      "or give the profile a region");
@@ -848,7 +850,7 @@ int aws_s3_put(struct aws *a, const char *bucket, const char *key,
     buf_init(&vhost);
     /* path style for a configured endpoint or a dotted name, else the
      * bucket's virtual host */
-    if (cred_endpoint_url(a->cred, "s3", a->o.endpoint_url) || !dns_bucket(bucket)) {
+    if (endpoints_configured(cred_profile(a->cred), "s3", a->o.endpoint_url) || !dns_bucket(bucket)) {
         ep = endpoint(a, "s3", e);
         buf_addc(&path, '/');
         aws_urlencode(&path, bucket, 0);
