@@ -32,8 +32,8 @@ LIB_SRCS = $(addprefix generator/, \
              template/config.c template/render.c \
              aws/http.c aws/sigv4.c aws/xml.c aws/secret.c aws/ini.c aws/profile.c \
              aws/region.c aws/endpoints.c aws/process.c aws/web_identity.c \
-             aws/chain.c aws/credentials.c aws/aws.c \
-             aws/cloudformation.c \
+             aws/chain.c aws/credentials.c aws/fault.c aws/aws.c \
+             aws/query.c aws/sts.c aws/cloudformation.c aws/s3.c aws/lambda.c \
              deploy/wait.c)
 CLI_SRCS = $(addprefix generator/cli/, cli.c cmd_render.c cmd_deploy.c main.c)
 GEN_SRC  = $(B)/lua_embed.c

@@ -82,7 +82,7 @@ static int get(struct http_client *c, const char *path,
                struct http_response *r, struct gen_err *e)
 {
     char url[256];
-    struct http_request q = { "GET", url, NULL, 0, NULL, 0, 0 };
+    struct http_request q = { "GET", url, NULL, 0, NULL, 0, 0, 0 };
 
     url_for(url, sizeof url, path);
     return http_send(c, &q, r, e);
@@ -167,7 +167,7 @@ static void test_retryable(void)
         { HTTP_ECONNECT, 0, 1 }, { HTTP_ETIMEOUT, 0, 1 }, { HTTP_ERESET, 0, 1 },
         { HTTP_ETLS, 0, 0 }, { HTTP_EOTHER, 0, 0 },
         { HTTP_OK, 200, 0 }, { HTTP_OK, 400, 0 }, { HTTP_OK, 403, 0 },
-        { HTTP_OK, 404, 0 }, { HTTP_OK, 429, 0 }, { HTTP_OK, 500, 1 },
+        { HTTP_OK, 404, 0 }, { HTTP_OK, 429, 1 }, { HTTP_OK, 500, 1 },
         { HTTP_OK, 501, 0 }, { HTTP_OK, 502, 1 }, { HTTP_OK, 503, 1 },
         { HTTP_OK, 504, 1 }, { HTTP_OK, 505, 0 },
     };
@@ -323,7 +323,7 @@ static void test_get_post(struct http_client *c)
     };
     static const char body[] = "Action=Describe\0Stacks&x=1";
     char url[256];
-    struct http_request q = { "GET", url, hs, 2, NULL, 0, 0 };
+    struct http_request q = { "GET", url, hs, 2, NULL, 0, 0, 0 };
     struct http_response r;
     struct gen_err e;
     int rc;
@@ -479,7 +479,7 @@ static void test_fresh(void)
     struct http_response r;
     struct gen_err e;
     char url[256];
-    struct http_request q = { "POST", url, NULL, 0, "x=1", 3, 0 };
+    struct http_request q = { "POST", url, NULL, 0, "x=1", 3, 0, 0 };
     int rc;
 
     T(c != NULL);
@@ -517,7 +517,7 @@ static void test_base_url(void)
 {
     char base[128];
     struct http_client *c;
-    struct http_request q = { "GET", "/echo?rel=1", NULL, 0, NULL, 0, 0 };
+    struct http_request q = { "GET", "/echo?rel=1", NULL, 0, NULL, 0, 0, 0 };
     struct http_response r;
     struct gen_err e;
 
@@ -542,7 +542,7 @@ static void test_bad_input(struct http_client *c)
     struct http_header bad[] = { { "X-Inject", "a\r\nX-Evil: 1" } };
     struct http_header badname[] = { { "X Bad", "v" } };
     char url[256];
-    struct http_request q = { "GET", url, bad, 1, NULL, 0, 0 };
+    struct http_request q = { "GET", url, bad, 1, NULL, 0, 0, 0 };
     struct http_response r;
     struct gen_err e;
     int rc;
@@ -609,7 +609,7 @@ static void test_refused(void)
     struct http_response r;
     struct gen_err e;
     char url[128];
-    struct http_request q = { "GET", url, NULL, 0, NULL, 0, 0 };
+    struct http_request q = { "GET", url, NULL, 0, NULL, 0, 0, 0 };
     int fd, rc;
 
     /* bound but not listening: connections are refused */
@@ -698,7 +698,7 @@ static void test_trace(void)
     struct gen_err e;
     struct buf tr;
     char url[256], path[128];
-    struct http_request q = { "POST", url, hs, 4, "Action=Describe", 15, 0 };
+    struct http_request q = { "POST", url, hs, 4, "Action=Describe", 15, 0, 0 };
     size_t i;
     int rc;
 
@@ -752,7 +752,7 @@ static void test_ca_bundle(void)
     struct http_response r;
     struct gen_err e;
     char url[128];
-    struct http_request q = { "GET", url, NULL, 0, NULL, 0, 0 };
+    struct http_request q = { "GET", url, NULL, 0, NULL, 0, 0, 0 };
     int rc;
 
     /* https to the plain-HTTP loopback server: never leaves 127.0.0.1 */
