@@ -47,7 +47,7 @@ EMBED_FILES = $(sort $(shell find lua templates -type f \( -name '*.lua' -o -nam
 
 # Unit tests are listed, not globbed, so a test for a module not yet in
 # LIB_SRCS cannot break the build.
-UNIT_NAMES = test_model test_sigv4 test_http test_credentials test_xml test_aws
+UNIT_NAMES = test_model test_sigv4 test_http test_credentials test_xml test_aws test_fault
 UNIT_TESTS = $(UNIT_NAMES:%=$(B)/tests/%)
 
 all: luaform
@@ -71,7 +71,7 @@ $(B)/embed: generator/tools/embed.c | $(B)
 $(GEN_SRC): $(B)/embed $(EMBED_FILES)
 	$(B)/embed $@ $(EMBED_FILES)
 
-$(B)/tests/%: tests/unit/%.c $(LIB_OBJS) $(HEADERS) tests/unit/test.h
+$(B)/tests/%: tests/unit/%.c $(LIB_OBJS) $(HEADERS) tests/unit/test.h tests/unit/server.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
 
