@@ -49,6 +49,8 @@ EMBED_FILES = $(sort $(shell find lua templates -type f \( -name '*.lua' -o -nam
 # LIB_SRCS cannot break the build.
 UNIT_NAMES = test_model test_sigv4 test_http test_credentials test_xml test_aws test_fault
 UNIT_TESTS = $(UNIT_NAMES:%=$(B)/tests/%)
+# Programs the e2e tests drive (not tests themselves: tests/run.sh runs test_*).
+TEST_PROGS = $(B)/tests/awscall
 
 all: luaform
 
@@ -75,13 +77,17 @@ $(B)/tests/%: tests/unit/%.c $(LIB_OBJS) $(HEADERS) tests/unit/test.h tests/unit
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
 
+$(B)/tests/awscall: tests/e2e/awscall.c $(LIB_OBJS) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
+
 $(B):
 	@mkdir -p $(B)
 
 deps:
 	@sh generator/tools/install-deps.sh
 
-units: $(UNIT_TESTS)
+units: $(UNIT_TESTS) $(TEST_PROGS)
 
 test: deps
 	@$(MAKE) --no-print-directory luaform units
