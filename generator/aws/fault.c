@@ -53,7 +53,9 @@ void fault_bound(char *dst, size_t n, const char *src, size_t max)
     free(tmp);
 }
 
-/* len bytes of s into dst, trimmed, control characters as spaces. */
+/* len bytes of s into dst, trimmed; a code or request id is printable
+ * ASCII: anything else (a control character, a byte of a header that is
+ * not UTF-8) becomes '?'. */
 static void copy_word(char *dst, size_t n, const char *s, size_t len)
 {
     size_t i;
@@ -67,7 +69,7 @@ static void copy_word(char *dst, size_t n, const char *s, size_t len)
     if (len >= n)
         len = n - 1;
     for (i = 0; i < len; i++)
-        dst[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? ' ' : s[i];
+        dst[i] = (unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f ? '?' : s[i];
     dst[len] = '\0';
 }
 
@@ -166,11 +168,7 @@ void fault_decode(const struct http_response *r, struct aws_fault *f)
 
     memset(f, 0, sizeof *f);
     f->http_status = (int)r->status;
-    if (fault_json(body, r->body.len, type, f) && f->code[0]) {
-        if (!f->message[0])
-            snprintf(f->message, sizeof f->message, "HTTP %ld with an error without a message",
-                     r->status);
-    } else {
+    if (!fault_json(body, r->body.len, type, f) || !f->code[0]) {
         xml_aws_error(body, r->body.len, (int)r->status, &x);
         drop_canonical(x.message);
         snprintf(f->code, sizeof f->code, "%s", x.code);
@@ -181,9 +179,11 @@ void fault_decode(const struct http_response *r, struct aws_fault *f)
         else if (!strcmp(x.code, "HttpError") && r->body.len == 0)
             snprintf(f->code, sizeof f->code, "%s", status_code(r->status));
     }
-    if (query && *query) {
+    if (query && *query)
         copy_word(f->code, sizeof f->code, query, strcspn(query, ";"));
-    }
+    if (!f->message[0])
+        snprintf(f->message, sizeof f->message, "HTTP %ld with an error without a message",
+                 r->status);
     request_id_header(r, f);
 }
 

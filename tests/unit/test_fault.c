@@ -87,6 +87,10 @@ static void test_json(void)
     fault_decode(&r, &f);
     T(eq(f.code, "HttpError"));
     T(strstr(f.message, "HTTP 400 with a non-XML body") != NULL);
+    /* a header that is not ASCII: a printable code all the same */
+    answer(&r, 400, "x-amzn-errortype", "Bad\x89\x01" "Code", "{}");
+    fault_decode(&r, &f);
+    TMSG(eq(f.code, "Bad??Code"), "%s", f.code);
     /* not JSON at all, with the header: the header's code */
     answer(&r, 502, "x-amzn-errortype", "InternalFailure", "<html><title>Bad</title></html>");
     fault_decode(&r, &f);
@@ -119,6 +123,10 @@ static void test_xml_and_empty(void)
     fault_decode(&r, &f);
     T(eq(f.code, "SignatureDoesNotMatch") && !strstr(f.message, "SEKRET"));
     T(eq(f.message, "The request signature we calculated does not match."));
+    answer(&r, 403, NULL, NULL, "<Error><Code>SignatureDoesNotMatch</Code><Message>The Canonical "
+           "String for this request should have been 'SEKRET'</Message></Error>");
+    fault_decode(&r, &f);
+    T(eq(f.message, "HTTP 403 with an error without a message"));
     /* a HEAD's error has no body: a code by the status */
     answer(&r, 404, NULL, NULL, "");
     fault_decode(&r, &f);
