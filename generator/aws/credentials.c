@@ -57,6 +57,19 @@ int cred_creds_set(struct cred_creds *c, const char *access_key_id,
     return 0;
 }
 
+int cred_take(int r, struct cred_creds *got, struct cred_creds *out, struct gen_err *e)
+{
+    if (r == 0 && (!got->access_key_id || !got->secret_access_key))
+        r = err_set(e, GEN_EINTERNAL, NULL, 0, "STS answer without credentials");
+    if (r != 0) {
+        cred_creds_clear(got);
+        return r > 0 ? GEN_EINTERNAL : r;
+    }
+    *out = *got;
+    memset(got, 0, sizeof *got);
+    return 0;
+}
+
 void cred_creds_clear(struct cred_creds *c)
 {
     if (!c)
@@ -108,18 +121,10 @@ static int assume(struct cred_provider *p, const struct chain_hop *h,
                        "STS client", h->role_arn, h->why);
     r = p->sts.assume_role(p->sts.ctx, base, h->role_arn, h->session_name,
                            h->external_id, h->duration, &got, e);
-    if (r == 0 && (!got.access_key_id || !got.secret_access_key))
-        r = err_set(e, GEN_EINTERNAL, NULL, 0, "STS answer without "
-                    "credentials");
-    if (r != 0) {
-        cred_creds_clear(&got);
-        if (r > 0)
-            r = GEN_EINTERNAL;
+    r = cred_take(r, &got, out, e);
+    if (r < 0)
         err_prefix(e, "assume role %s (%s)", h->role_arn, h->why);
-        return r;
-    }
-    *out = got;
-    return 0;
+    return r;
 }
 
 /* Ask the planned source again and assume the roles after it. */

@@ -157,6 +157,21 @@ static int need_etag(struct aws *a, const struct s3_call *c, const struct http_r
     return err_prefix(e, "%s s3://%s/%s", c->op, c->bucket, c->key ? c->key : "");
 }
 
+/* Send c and read the object its answer describes. */
+static int send_for_object(struct aws *a, struct s3_call *c, struct http_response *r,
+                           struct s3_object *out, struct gen_err *e)
+{
+    int rc = call_send(a, c, r, e);
+
+    if (rc == 0)
+        rc = need_etag(a, c, r, e);
+    if (rc == 0)
+        rc = object_from(r, out, e);
+    if (rc < 0)
+        s3_object_free(out);
+    return rc;
+}
+
 /* ------------------------------------------------------------ objects */
 
 int s3_put_object(struct aws *a, const struct s3_put *p, struct s3_object *out,
@@ -178,13 +193,7 @@ int s3_put_object(struct aws *a, const struct s3_put *p, struct s3_object *out,
         c.q.nheaders = 2;
     }
     http_response_init(&r);
-    rc = call_send(a, &c, &r, e);
-    if (rc == 0)
-        rc = need_etag(a, &c, &r, e);
-    if (rc == 0)
-        rc = object_from(&r, out, e);
-    if (rc < 0)
-        s3_object_free(out);
+    rc = send_for_object(a, &c, &r, out, e);
     http_response_free(&r);
     call_free(&c);
     return rc;
@@ -272,13 +281,7 @@ static int fetch(struct aws *a, const char *op, const char *method, const struct
     c.q.query = query.len ? buf_cstr(&query) : NULL;
     c.q.max_body = max;
     rc = buf_failed(&query) ? err_set(e, GEN_ENOMEM, NULL, 0, "out of memory")
-                            : call_send(a, &c, r, e);
-    if (rc == 0)
-        rc = need_etag(a, &c, r, e);
-    if (rc == 0)
-        rc = object_from(r, out, e);
-    if (rc < 0)
-        s3_object_free(out);
+                            : send_for_object(a, &c, r, out, e);
     call_free(&c);
     buf_free(&query);
     return rc;

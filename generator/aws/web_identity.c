@@ -29,17 +29,10 @@ static int assume(const struct cred_sts *sts, const struct web_identity_role *r,
                        "AssumeRoleWithWebIdentity", r->label);
     rc = sts->assume_role_web_identity(sts->ctx, token, r->role_arn, r->session_name,
                                        r->duration, &got, e);
-    if (rc == 0 && (!got.access_key_id || !got.secret_access_key))
-        rc = err_set(e, GEN_EINTERNAL, NULL, 0, "STS answer without credentials");
-    if (rc != 0) {
-        cred_creds_clear(&got);
-        if (rc > 0)
-            rc = GEN_EINTERNAL;
+    rc = cred_take(rc, &got, out, e);
+    if (rc < 0)
         err_prefix(e, "%s: AssumeRoleWithWebIdentity %s", r->label, r->role_arn);
-        return rc;
-    }
-    *out = got;
-    return 0;
+    return rc;
 }
 
 int web_identity_from_file(const struct cred_sts *sts, const struct web_identity_role *r,

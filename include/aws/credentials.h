@@ -54,6 +54,12 @@ int cred_creds_set(struct cred_creds *c, const char *access_key_id,
                    const char *secret_access_key, const char *session_token,
                    time_t expiration, struct gen_err *e);
 
+/* After an STS callback returned r having filled got: on success (and got
+ * complete) move got into out and return 0; else clear got and return a
+ * negative gen_code (GEN_EINTERNAL for an incomplete answer or a positive
+ * r), e filled. */
+int cred_take(int r, struct cred_creds *got, struct cred_creds *out, struct gen_err *e);
+
 /* Wipe and free the strings; c becomes empty. Safe on an empty struct. */
 void cred_creds_clear(struct cred_creds *c);
 

@@ -132,8 +132,10 @@ class Moto:
 class Proxy:
     """tests/e2e/cfnproxy.py in front of moto: scripted states and faults."""
 
+    SCRIPT = "cfnproxy.py"      # a subclass may run another scripted endpoint
+
     def __init__(self, upstream, *args):
-        self.proc = subprocess.Popen([sys.executable, os.path.join(HERE, "cfnproxy.py"),
+        self.proc = subprocess.Popen([sys.executable, os.path.join(HERE, self.SCRIPT),
                                       "--upstream", upstream, "--port", "0", *args],
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                                      start_new_session=True)

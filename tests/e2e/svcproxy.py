@@ -36,25 +36,21 @@ Action):
 
 GET /proxy-stats answers JSON counters (not forwarded): requests and
 forwards per operation, faults injected. Only loopback addresses are used.
-Python 3 standard library only."""
+Python 3 standard library only (and tests/e2e/cfnproxy.py beside it)."""
 
 import argparse
 import base64
 import hashlib
-import http.client
 import http.server
 import json
 import re
-import socket
-import struct
 import sys
 import threading
 import urllib.parse
 import uuid
 
-LOOPBACK = ("127.0.0.1", "localhost")
-HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length",
-              "proxy-connection", "upgrade", "te", "trailer"}
+import cfnproxy     # its Handler forwards a request as received
+
 LAMBDA = re.compile(r"^/2015-03-31/functions(?:/([^/?]+)(/aliases(?:/([^/?]+))?|/versions|/code)?)?")
 
 
@@ -278,13 +274,9 @@ class Proxy:
         return doc
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    proxy = None
-    upstream = None
-
-    def log_message(self, fmt, *args):
-        pass
+class Handler(cfnproxy.Handler):
+    """forward(), reset() and answer() are cfnproxy's: the request goes to
+    moto as received."""
 
     def do_GET(self):
         if self.path == "/proxy-stats":
@@ -324,48 +316,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = handle_any
 
-    def forward(self, body):
-        conn = http.client.HTTPConnection(*self.upstream, timeout=120)
-        try:
-            conn.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
-            for k, v in self.headers.items():
-                conn.putheader(k, v)
-            conn.endheaders(body if body else None)
-            resp = conn.getresponse()
-            rbody = resp.read()
-            headers = [(k, v) for k, v in resp.getheaders()
-                       if k.lower() not in HOP_BY_HOP or
-                       (k.lower() == "content-length" and self.command == "HEAD")]
-            return resp.status, resp.reason, headers, rbody
-        finally:
-            conn.close()
-
-    def reset(self):
-        self.close_connection = True
-        try:
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.connection.close()
-        except OSError:
-            pass
-
-    def answer(self, status, headers, body, reason=None):
-        names = {k.lower() for k, _ in headers}
-        self.close_connection = True
-        self.send_response_only(status, reason)
-        if "date" not in names:
-            self.send_header("Date", self.date_time_string())
-        for k, v in headers:
-            self.send_header(k, v)
-        if "content-length" not in names:
-            self.send_header("Content-Length", str(len(body)))
-        self.send_header("Connection", "close")
-        try:
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-
 
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="svcproxy.py", description="Scripted endpoint in "
@@ -377,6 +327,7 @@ def main(argv=None):
     ap.add_argument("--reset-after", action="append", default=[], metavar="OP[:N]")
     ap.add_argument("--corrupt-get", action="append", default=[], metavar="KEY")
     opts = ap.parse_args(argv)
+    opts.keep_alive = False     # what cfnproxy's answer() reads
 
     def counts(specs, flag):
         out = {}
@@ -391,20 +342,13 @@ def main(argv=None):
     opts.long_error = set(opts.long_error)
     opts.corrupt_get = set(opts.corrupt_get)
     up = urllib.parse.urlsplit(opts.upstream)
-    if up.scheme != "http" or up.hostname not in LOOPBACK or not up.port:
+    if up.scheme != "http" or up.hostname not in cfnproxy.LOOPBACK or not up.port:
         ap.error("--upstream must be http://127.0.0.1:PORT (loopback only)")
-    Handler.proxy = Proxy(opts)
-    Handler.upstream = (up.hostname, up.port)
+    Handler.proxy, Handler.upstream = Proxy(opts), (up.hostname, up.port)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", opts.port), Handler)
     server.daemon_threads = True
     print("PORT=%d" % server.server_address[1], flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-    return 0
+    server.serve_forever()      # until SIGTERM (moto.Proxy.stop)
 
 
 if __name__ == "__main__":

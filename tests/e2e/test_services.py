@@ -57,17 +57,7 @@ class FixedMoto(M.Moto):
 
 class SvcProxy(M.Proxy):
     """tests/e2e/svcproxy.py in front of moto."""
-
-    def __init__(self, upstream, *args):
-        self.proc = subprocess.Popen([sys.executable, os.path.join(HERE, "svcproxy.py"),
-                                      "--upstream", upstream, "--port", "0", *args],
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                                     start_new_session=True)
-        line = self.proc.stdout.readline().strip()
-        if not line.startswith("PORT="):
-            raise RuntimeError("svcproxy did not start: " + line)
-        self.port = int(line[5:])
-        self.url = f"http://{M.HOST}:{self.port}"
+    SCRIPT = "svcproxy.py"
 
 
 m = FixedMoto()
