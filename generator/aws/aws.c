@@ -350,7 +350,7 @@ static int attempt(struct aws *a, const struct aws_request *q, struct endpoint *
         w.sh[w.nh].name = "Content-Type";
         w.sh[w.nh++].value = q->content_type;
     }
-    for (i = 0; i < q->nheaders && i < AWS_EXTRA_HEADERS; i++) {
+    for (i = 0; i < q->nheaders; i++) {
         w.sh[w.nh].name = q->headers[i].name;
         w.sh[w.nh++].value = q->headers[i].value;
     }
@@ -433,7 +433,7 @@ long aws_backoff_ms(int attempt)
     b = strtol(base, &end, 10);
     if (*end || b < 0 || b > HTTP_BACKOFF_BASE_MS)
         return ms;
-    return ms / HTTP_BACKOFF_BASE_MS * b + ms % HTTP_BACKOFF_BASE_MS * b / HTTP_BACKOFF_BASE_MS;
+    return ms * b / HTTP_BACKOFF_BASE_MS;
 }
 
 int aws_backoff(int attempt)
@@ -450,6 +450,9 @@ int aws_request(struct aws *a, const struct aws_request *q, struct http_response
 
     if (!ep)
         return e ? e->code : GEN_EINTERNAL;
+    if (q->nheaders > AWS_EXTRA_HEADERS)
+        return err_set(e, GEN_EINTERNAL, NULL, 0, "more than %d extra headers",
+                       AWS_EXTRA_HEADERS);
     if (!fault)
         fault = &local;
     memset(fault, 0, sizeof *fault);
