@@ -32,8 +32,10 @@ LIB_SRCS = $(addprefix generator/, \
              template/load.c template/load_yaml.c template/references.c template/diff.c \
              template/emit_json.c template/emit_yaml.c \
              template/config.c template/render.c \
-             aws/http.c aws/sigv4.c aws/xml.c aws/credentials.c aws/aws.c \
-             aws/cloudformation.c \
+             aws/http.c aws/sigv4.c aws/xml.c aws/secret.c aws/ini.c aws/profile.c \
+             aws/region.c aws/endpoints.c aws/process.c aws/web_identity.c \
+             aws/chain.c aws/credentials.c aws/fault.c aws/aws.c \
+             aws/query.c aws/sts.c aws/cloudformation.c aws/s3.c aws/lambda.c \
              deploy/poll.c deploy/event.c deploy/wait.c deploy/target.c deploy/plan.c \
              deploy/execute.c deploy/attach.c deploy/delete.c)
 CLI_SRCS = $(addprefix generator/cli/, cli.c cmd_render.c print_deploy.c deploy_args.c \
@@ -50,8 +52,10 @@ EMBED_FILES = $(sort $(shell find lua templates -type f \( -name '*.lua' -o -nam
 # Unit tests are listed, not globbed, so a test for a module not yet in
 # LIB_SRCS cannot break the build.
 UNIT_NAMES = test_model test_template test_sigv4 test_http test_credentials test_xml test_aws \
-             test_poll test_target
+             test_fault test_poll test_target
 UNIT_TESTS = $(UNIT_NAMES:%=$(B)/tests/%)
+# Programs the e2e tests drive (not tests themselves: tests/run.sh runs test_*).
+TEST_PROGS = $(B)/tests/awscall
 
 all: luaform
 
@@ -74,7 +78,11 @@ $(B)/embed: generator/tools/embed.c | $(B)
 $(GEN_SRC): $(B)/embed $(EMBED_FILES)
 	$(B)/embed $@ $(EMBED_FILES)
 
-$(B)/tests/%: tests/unit/%.c $(LIB_OBJS) $(HEADERS) tests/unit/test.h
+$(B)/tests/%: tests/unit/%.c $(LIB_OBJS) $(HEADERS) tests/unit/test.h tests/unit/server.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
+
+$(B)/tests/awscall: tests/e2e/awscall.c $(LIB_OBJS) $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
 
@@ -84,7 +92,7 @@ $(B):
 deps:
 	@sh generator/tools/install-deps.sh
 
-units: $(UNIT_TESTS)
+units: $(UNIT_TESTS) $(TEST_PROGS)
 
 test: deps
 	@$(MAKE) --no-print-directory luaform units

@@ -1,6 +1,7 @@
 /* cloudformation.c: CloudFormation operations. */
 #include "aws/cloudformation.h"
 #include "aws/aws.h"
+#include "aws/query.h"
 #include "core/err.h"
 #include "core/interrupt.h"
 #include "core/isotime.h"
@@ -28,15 +29,15 @@ static int no_such_stack(const struct aws_fault *f)
 static int call_kv(struct aws *a, const char *action, const char *const *kv,
                    struct xml_doc **d, struct aws_fault *f, struct gen_err *e)
 {
-    struct aws_params p;
+    struct query_params p;
     int rc, i;
 
-    aws_params_init(&p);
+    query_params_init(&p);
     for (i = 0; kv[i]; i += 2)
         if (kv[i + 1])
-            aws_param(&p, kv[i], kv[i + 1]);
-    rc = aws_query(a, "cloudformation", action, &p, d, f, e);
-    aws_params_free(&p);
+            query_param(&p, kv[i], kv[i + 1]);
+    rc = query_call(a, "cloudformation", action, &p, d, f, e);
+    query_params_free(&p);
     return rc;
 }
 
@@ -66,7 +67,7 @@ int cfn_describe_stack(struct aws *a, const char *name, struct cfn_stack *out,
         return 0;
     if (rc < 0)
         return rc;
-    s = aws_result(a, d, "DescribeStacks", e);
+    s = query_result(a, d, "DescribeStacks", e);
     if (!s) {
         xml_free(d);
         return GEN_EAWS;
@@ -116,7 +117,7 @@ void cfn_changeset_free(struct cfn_changeset *c)
     memset(c, 0, sizeof *c);
 }
 
-static void add_map(struct aws_params *p, const char *what, const char *kname,
+static void add_map(struct query_params *p, const char *what, const char *kname,
                     const char *vname, const json_t *m)
 {
     const char *k;
@@ -127,9 +128,9 @@ static void add_map(struct aws_params *p, const char *what, const char *kname,
     json_object_foreach((json_t *)m, k, v) {
         i++;
         snprintf(key, sizeof key, "%s.member.%d.%s", what, i, kname);
-        aws_param(p, key, k);
+        query_param(p, key, k);
         snprintf(key, sizeof key, "%s.member.%d.%s", what, i, vname);
-        aws_param(p, key, json_is_string(v) ? json_string_value(v) : "");
+        query_param(p, key, json_is_string(v) ? json_string_value(v) : "");
     }
 }
 
@@ -150,7 +151,7 @@ static int change_set_state(struct aws *a, const char *stack, const char *cs,
         return 0;
     if (rc < 0)
         return rc;
-    if (!aws_result(a, d, "DescribeChangeSet", e)) {
+    if (!query_result(a, d, "DescribeChangeSet", e)) {
         xml_free(d);
         return GEN_EAWS;
     }
@@ -191,11 +192,11 @@ static int took_effect(struct aws *a, int execute, const char *stack, const char
  * twice: after an attempt that failed in a way that may have taken
  * effect (a dropped connection, a 5xx, throttling, an answer that was not
  * the service's), look before trying again. Each attempt is one request
- * (aws_query_once: no retry, no resend by libcurl). moto ignores
+ * (query_call_once: no retry, no resend by libcurl). moto ignores
  * ClientToken and ClientRequestToken, and a proxy can fail a call after
  * the service ran it, so the tokens alone are not enough. *out is NULL
  * when a look showed the call had taken effect. */
-static int mutate(struct aws *a, const char *action, const struct aws_params *p,
+static int mutate(struct aws *a, const char *action, const struct query_params *p,
                   const char *stack, const char *cs, struct xml_doc **out,
                   struct gen_err *e)
 {
@@ -207,7 +208,7 @@ static int mutate(struct aws *a, const char *action, const struct aws_params *p,
         int done = 0, lrc;
 
         memset(&f, 0, sizeof f);
-        rc = aws_query_once(a, "cloudformation", action, p, out, &f, e);
+        rc = query_call_once(a, "cloudformation", action, p, out, &f, e);
         if (rc == 0)
             return 0;
         if (interrupt_pending())    /* Ctrl-C: no look, no other attempt */
@@ -245,36 +246,36 @@ static int mutate(struct aws *a, const char *action, const struct aws_params *p,
 int cfn_create_change_set(struct aws *a, const struct cfn_create *c, char **id,
                           struct gen_err *e)
 {
-    struct aws_params p;
+    struct query_params p;
     struct xml_doc *d = NULL;
     const char *got;
     char key[64];
     int rc, i;
 
-    aws_params_init(&p);
-    aws_param(&p, "StackName", c->stack_name);
-    aws_param(&p, "ChangeSetName", c->name);
-    aws_param(&p, "ChangeSetType", c->type);
+    query_params_init(&p);
+    query_param(&p, "StackName", c->stack_name);
+    query_param(&p, "ChangeSetName", c->name);
+    query_param(&p, "ChangeSetType", c->type);
     if (c->template_url)
-        aws_param(&p, "TemplateURL", c->template_url);
+        query_param(&p, "TemplateURL", c->template_url);
     else
-        aws_param(&p, "TemplateBody", c->template_body);
+        query_param(&p, "TemplateBody", c->template_body);
     for (i = 0; c->capabilities && c->capabilities[i]; i++) {
         snprintf(key, sizeof key, "Capabilities.member.%d", i + 1);
-        aws_param(&p, key, c->capabilities[i]);
+        query_param(&p, key, c->capabilities[i]);
     }
     if (c->parameters)
         add_map(&p, "Parameters", "ParameterKey", "ParameterValue", c->parameters);
     if (c->tags)
         add_map(&p, "Tags", "Key", "Value", c->tags);
     if (c->role_arn)
-        aws_param(&p, "RoleARN", c->role_arn);
+        query_param(&p, "RoleARN", c->role_arn);
     if (c->client_token)
-        aws_param(&p, "ClientToken", c->client_token);
+        query_param(&p, "ClientToken", c->client_token);
     if (c->description)
-        aws_param(&p, "Description", c->description);
+        query_param(&p, "Description", c->description);
     rc = mutate(a, "CreateChangeSet", &p, c->stack_name, c->name, &d, e);
-    aws_params_free(&p);
+    query_params_free(&p);
     if (rc < 0)
         return rc;
     got = d ? xml_text(xml_root(d), "CreateChangeSetResult/Id") : NULL;
@@ -332,7 +333,7 @@ static int paged(struct aws *a, const char *action, const char *const *kv, int m
         token = NULL;
         if (rc < 0)
             break;
-        r = aws_result(a, d, action, e);
+        r = query_result(a, d, action, e);
         if (!r) {
             xml_free(d);
             rc = GEN_EAWS;
@@ -445,17 +446,17 @@ static int simple(struct aws *a, const char *action, const char *const *kv, stru
 int cfn_execute_change_set(struct aws *a, const char *stack, const char *cs,
                            const char *token, struct gen_err *e)
 {
-    struct aws_params p;
+    struct query_params p;
     struct xml_doc *d = NULL;
     int rc;
 
-    aws_params_init(&p);
-    aws_param(&p, "StackName", stack);
-    aws_param(&p, "ChangeSetName", cs);
+    query_params_init(&p);
+    query_param(&p, "StackName", stack);
+    query_param(&p, "ChangeSetName", cs);
     if (token)
-        aws_param(&p, "ClientRequestToken", token);
+        query_param(&p, "ClientRequestToken", token);
     rc = mutate(a, "ExecuteChangeSet", &p, stack, cs, &d, e);
-    aws_params_free(&p);
+    query_params_free(&p);
     xml_free(d);
     return rc;
 }
@@ -582,7 +583,7 @@ int cfn_get_template(struct aws *a, const char *stack, char **body, struct gen_e
     rc = call_kv(a, "GetTemplate", kv, &d, NULL, e);
     if (rc < 0)
         return rc;
-    if (!aws_result(a, d, "GetTemplate", e)) {
+    if (!query_result(a, d, "GetTemplate", e)) {
         xml_free(d);
         return GEN_EAWS;
     }

@@ -27,7 +27,8 @@ struct http_client {
     char *ca_bundle;             /* NULL: curl's default store */
     long connect_timeout_ms;
     long timeout_ms;
-    size_t max_body;
+    size_t max_body;             /* the client's cap */
+    size_t cap;                  /* the cap of the request in flight */
     http_debug_fn debug;
     void *debug_ctx;
     char errbuf[CURL_ERROR_SIZE];
@@ -413,7 +414,7 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
     struct buf *b = &c->resp->body;
     size_t len = size * n;
 
-    if (len > c->max_body - b->len) {
+    if (len > c->cap - b->len) {
         c->too_big = 1;
         return 0;
     }
@@ -810,6 +811,7 @@ int http_send(struct http_client *c, const struct http_request *q,
     c->errbuf[0] = '\0';
     c->resp = r;
     c->too_big = c->too_many_headers = c->oom = 0;
+    c->cap = q->max_body > 0 ? q->max_body : c->max_body;
     rc = setup(c);
     if (rc == CURLE_OK)
         rc = curl_easy_setopt(c->curl, CURLOPT_URL, buf_cstr(&url));
@@ -819,7 +821,7 @@ int http_send(struct http_client *c, const struct http_request *q,
         rc = set_method(c, q);
     if (rc == CURLE_OK && strcmp(q->method, "HEAD"))
         rc = curl_easy_setopt(c->curl, CURLOPT_MAXFILESIZE_LARGE,
-                              (curl_off_t)c->max_body);
+                              (curl_off_t)c->cap);
     /* a new connection is never resent on (see http.h); the kept-alive
      * one stays in the cache for the next request */
     if (rc == CURLE_OK && q->fresh)
@@ -849,7 +851,7 @@ int http_send(struct http_client *c, const struct http_request *q,
     } else if (c->too_big || rc == CURLE_FILESIZE_EXCEEDED) {
         ret = err_set(e, GEN_ENET, NULL, 0,
                       "%s %s: response body exceeds %zu bytes",
-                      q->method, buf_cstr(&shown), c->max_body);
+                      q->method, buf_cstr(&shown), c->cap);
     } else if (c->too_many_headers) {
         ret = err_set(e, GEN_ENET, NULL, 0,
                       "%s %s: more than %d response headers",
@@ -964,6 +966,11 @@ int http_throttling(const char *aws_code)
     return in_list(throttling_codes, aws_code);
 }
 
+int http_throttled(long status, const char *aws_code)
+{
+    return status == 429 || in_list(throttling_codes, aws_code);
+}
+
 int http_retryable(enum http_error err, long status, const char *aws_code)
 {
     switch (err) {
@@ -982,7 +989,7 @@ int http_retryable(enum http_error err, long status, const char *aws_code)
         return 0;
     if (in_list(throttling_codes, aws_code) || in_list(transient_codes, aws_code))
         return 1;
-    return status == 500 || status == 502 || status == 503 || status == 504;
+    return status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
 }
 
 void http_quota_init(struct http_retry_quota *q)

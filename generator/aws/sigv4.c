@@ -46,6 +46,16 @@ int sigv4_sha256_hex(const void *data, size_t n, char out[65])
     return 0;
 }
 
+int sigv4_sha256_base64(const void *data, size_t n, char out[45])
+{
+    unsigned char md[32];
+
+    if (!EVP_Digest(n ? data : "", n, md, NULL, EVP_sha256(), NULL))
+        return GEN_EINTERNAL;
+    EVP_EncodeBlock((unsigned char *)out, md, sizeof md);
+    return 0;
+}
+
 /* md = HMAC-SHA256(key, msg); 0 or -1. */
 static int hmac(const unsigned char *key, size_t klen, const char *msg,
                 size_t n, unsigned char md[32])

@@ -18,10 +18,9 @@
  * When 1-6 found credentials and --role-arn is given, the result is
  * AssumeRole(--role-arn) signed with them.
  *
- * The profile is --profile, else AWS_PROFILE, else "default". Files:
- * AWS_SHARED_CREDENTIALS_FILE (~/.aws/credentials) and AWS_CONFIG_FILE
- * (~/.aws/config); a key in the credentials file overrides the same key of
- * the same profile in the config file, as botocore merges them.
+ * The profile and the shared files are read as profile.h says; the
+ * sources that run a command or exchange a token are process.h and
+ * web_identity.h.
  *
  * This module makes no network calls: the caller passes struct cred_sts.
  * Secrets (secret keys, session tokens, web identity and GitHub tokens)
@@ -34,6 +33,7 @@
 
 struct buf;
 struct gen_err;
+struct profile;
 
 /* Refresh credentials that expire within this many seconds. */
 #define CRED_REFRESH_WINDOW 300
@@ -53,6 +53,12 @@ struct cred_creds {
 int cred_creds_set(struct cred_creds *c, const char *access_key_id,
                    const char *secret_access_key, const char *session_token,
                    time_t expiration, struct gen_err *e);
+
+/* After an STS callback returned r having filled got: on success (and got
+ * complete) move got into out and return 0; else clear got and return a
+ * negative gen_code (GEN_EINTERNAL for an incomplete answer or a positive
+ * r), e filled. */
+int cred_take(int r, struct cred_creds *got, struct cred_creds *out, struct gen_err *e);
 
 /* Wipe and free the strings; c becomes empty. Safe on an empty struct. */
 void cred_creds_clear(struct cred_creds *c);
@@ -146,24 +152,11 @@ void cred_describe(const struct cred_provider *p, struct buf *b);
 /* The profile in use ("default" when none was named). */
 const char *cred_profile_name(const struct cred_provider *p);
 
-/* The region: cli_region (--region) > AWS_REGION > AWS_DEFAULT_REGION >
- * the profile's region. Empty values count as unset. NULL when none.
- * Borrowed: from the argument, the environment or p. */
-const char *cred_region(const struct cred_provider *p,
-                        const char *cli_region);
+/* The profile and shared files the provider read (region.h and
+ * endpoints.h read them too); NULL when p is NULL. */
+const struct profile *cred_profile(const struct cred_provider *p);
 
-/* The endpoint for one service, as the CLI v2 picks it: cli_endpoint
- * (--endpoint-url) > AWS_ENDPOINT_URL_<SERVICE> > AWS_ENDPOINT_URL > the
- * profile's services section ("services = NAME" naming a
- * "[services NAME]" section of the config file with a nested
- * "cloudformation =\n  endpoint_url = URL") > the profile's endpoint_url.
- * service is the lowercase service key: "cloudformation", "sts", "s3";
- * for the variable it is upper-cased ("AWS_ENDPOINT_URL_CLOUDFORMATION").
- * AWS_IGNORE_CONFIGURE_ENDPOINT_URLS=true or the profile's
- * ignore_configure_endpoint_urls = true leaves only cli_endpoint. NULL
- * when none. Borrowed, as for cred_region(). */
-const char *cred_endpoint_url(const struct cred_provider *p,
-                              const char *service,
-                              const char *cli_endpoint);
+/* t as "2026-11-22T18:56:50Z", for messages. */
+void cred_time_text(time_t t, char *out, size_t n);
 
 #endif

@@ -71,6 +71,7 @@ struct http_request {
     const void *body;                   /* may be NULL when body_len is 0 */
     size_t body_len;
     int fresh;                          /* 1: on a new connection, see below */
+    size_t max_body;                    /* response body cap; 0: the client's */
 };
 
 /* fresh: libcurl silently sends a request again, on a new connection, when
@@ -164,13 +165,18 @@ typedef double (*http_rand_fn)(void *ctx);
 long http_backoff_ms(int attempt, http_rand_fn rnd, void *rnd_ctx);
 
 /* 1 when the attempt is worth retrying: connect, timeout or reset errors;
- * status 500, 502, 503, 504; a throttling or transient AWS error code.
+ * status 429 (too many requests), 500, 502, 503, 504; a throttling or
+ * transient AWS error code.
  * Never for TLS or other transport errors, nor for validation or
  * authentication codes (even with a 5xx). aws_code may be NULL. */
 int http_retryable(enum http_error err, long status, const char *aws_code);
 
 /* 1 when aws_code is a throttling code (Throttling, SlowDown, ...). */
 int http_throttling(const char *aws_code);
+
+/* 1 when an answer says "slow down": a throttling code, or HTTP 429
+ * whatever its code. */
+int http_throttled(long status, const char *aws_code);
 
 /* The standard mode's client-wide retry quota (token bucket). */
 #define HTTP_QUOTA_INITIAL 500

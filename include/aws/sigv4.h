@@ -90,4 +90,8 @@ void sigv4_result_free(struct sigv4_result *r);
  * Returns 0, or GEN_EINTERNAL if libcrypto fails. */
 int sigv4_sha256_hex(const void *data, size_t n, char out[65]);
 
+/* Base64 of the SHA-256 of data into out (44 characters and a NUL): the
+ * form of S3's x-amz-checksum-sha256. Returns 0, or GEN_EINTERNAL. */
+int sigv4_sha256_base64(const void *data, size_t n, char out[45]);
+
 #endif

@@ -78,7 +78,7 @@ size_t xml_count(const struct xml_node *n, const char *path);
 struct xml_aws_error {
     int http_status;
     char code[128];        /* "ValidationError", "Throttling", "HttpError" */
-    char message[512];
+    char message[2048];     /* whole up to 2047 bytes (fault.h bounds it) */
     char type[16];         /* "Sender" / "Receiver" from the body, else
                               derived from the status (4xx Sender, 5xx
                               Receiver), else "" */

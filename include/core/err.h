@@ -20,7 +20,7 @@ struct gen_err {
     int code;
     char file[256];   /* "" when the error has no file */
     int line;         /* 0 when unknown */
-    char msg[1024];
+    char msg[1536];   /* room for an AWS message of 1000 bytes and its context */
 };
 
 /* Copy src into dst (size n > 0), escaping control characters (\n, \t,

@@ -35,12 +35,14 @@ class Moto:
     """moto_server with INITIAL_NO_AUTH_ACTION_COUNT=0: every request is
     signature-checked and IAM-authorized."""
 
+    SERVER = ["moto_server"]    # the command; a subclass may run another
+
     def __init__(self):
         self.port = free_port()
         self.url = f"http://{HOST}:{self.port}"
         self.log = tempfile.NamedTemporaryFile(prefix="moto-", suffix=".log", delete=False)
         env = dict(os.environ, INITIAL_NO_AUTH_ACTION_COUNT="0")
-        self.proc = subprocess.Popen(["moto_server", "-H", HOST, "-p", str(self.port)],
+        self.proc = subprocess.Popen([*self.SERVER, "-H", HOST, "-p", str(self.port)],
                                      stdout=self.log, stderr=subprocess.STDOUT, env=env,
                                      start_new_session=True)
         deadline = time.time() + 60
@@ -140,8 +142,10 @@ class Moto:
 class Proxy:
     """tests/e2e/cfnproxy.py in front of moto: scripted states and faults."""
 
+    SCRIPT = "cfnproxy.py"      # a subclass may run another scripted endpoint
+
     def __init__(self, upstream, *args):
-        self.proc = subprocess.Popen([sys.executable, os.path.join(HERE, "cfnproxy.py"),
+        self.proc = subprocess.Popen([sys.executable, os.path.join(HERE, self.SCRIPT),
                                       "--upstream", upstream, "--port", "0", *args],
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                                      start_new_session=True)

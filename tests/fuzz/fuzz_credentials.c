@@ -36,6 +36,8 @@
  * also HOME. */
 #include "core/buf.h"
 #include "aws/credentials.h"
+#include "aws/endpoints.h"
+#include "aws/region.h"
 #include "core/err.h"
 #include "fuzz.h"
 
@@ -712,11 +714,11 @@ static void run(const struct opts *op, struct stub *st)
         describe(p);
     }
     FZ_CHECK(cred_profile_name(p) && *cred_profile_name(p), "no profile");
-    cred_region(p, NULL);
-    cred_region(p, "");
+    region_resolve(cred_profile(p), NULL);
+    region_resolve(cred_profile(p), "");
     for (i = 0; services[i]; i++) {
-        cred_endpoint_url(p, services[i], NULL);
-        FZ_CHECK(strcmp(cred_endpoint_url(p, services[i], "http://cli:1"),
+        endpoints_configured(cred_profile(p), services[i], NULL);
+        FZ_CHECK(strcmp(endpoints_configured(cred_profile(p), services[i], "http://cli:1"),
                         "http://cli:1") == 0, "--endpoint-url lost");
     }
     cred_free(p);

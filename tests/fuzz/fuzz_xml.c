@@ -2,8 +2,12 @@
  * cleanly or builds a consistent tree (names, NUL-terminated texts of the
  * stated length, parent links, child counts, the depth limit); that
  * xml_find/xml_count/xml_text/xml_next agree with a plain walk of that tree
- * for the path of every element; and that xml_aws_error always fills every
- * field with one line of valid UTF-8. */
+ * for the path of every element; that xml_aws_error always fills every
+ * field with one line of valid UTF-8; and that fault_decode (the same body
+ * as any error answer, JSON ones too) gives a code and a message of one
+ * line, at most AWS_MESSAGE_MAX bytes. */
+#include "aws/fault.h"
+#include "aws/http.h"
 #include "core/err.h"
 #include "fuzz.h"
 #include "aws/xml.h"
@@ -197,6 +201,41 @@ static void check_aws_error(const uint8_t *data, size_t size)
                  "type %s for HTTP %d", ae.type, status);
 }
 
+/* The body as an error answer, with an x-amzn-ErrorType header when the
+ * input is long enough to lend one. */
+static void check_fault(const char *body, size_t size)
+{
+    static const int statuses[] = {400, 404, 429, 500, 503, 200, 412, 599};
+    struct http_rheader h;
+    struct http_response r;
+    struct aws_fault f;
+    char type[32];
+
+    http_response_init(&r);
+    r.status = statuses[size % (sizeof statuses / sizeof statuses[0])];
+    buf_add(&r.body, body ? body : "", size);
+    if (size > 40 && body[0] == 'T') {
+        memcpy(type, body + 1, sizeof type - 1);
+        type[sizeof type - 1] = '\0';
+        h.name = (char *)"x-amzn-errortype";
+        h.value = type;
+        r.headers = &h;
+        r.nheaders = 1;
+    }
+    memset(&f, 0x5a, sizeof f);
+    fault_decode(&r, &f);
+    r.headers = NULL;
+    r.nheaders = 0;
+    http_response_free(&r);
+    FZ_CHECK(f.http_status == statuses[size % (sizeof statuses / sizeof statuses[0])],
+             "http_status not kept");
+    check_field(f.code, sizeof f.code, "fault code");
+    check_field(f.message, sizeof f.message, "fault message");
+    check_field(f.request_id, sizeof f.request_id, "fault request id");
+    FZ_CHECK(f.message[0] && strlen(f.message) <= AWS_MESSAGE_MAX, "fault message of %zu bytes",
+             strlen(f.message));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct xml_doc *doc = (struct xml_doc *)&doc;   /* must stay untouched */
@@ -240,6 +279,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     xml_free(NULL);
     check_aws_error((const uint8_t *)body, size);
+    check_fault(body, size);
     if (size == 0)
         check_aws_error(NULL, 0);
     free(body);

@@ -14,7 +14,16 @@ Binds 127.0.0.1 on a free port, prints "PORT <n>" and serves until killed.
                   whose answer was lost
   /hits/<key>     200, the body is how many /once/<key> requests came
   /hang           reads the request, never answers
+  /err/<key>/<status>/<form>
+                  counts the request under key (see /hits/), then answers
+                  status with an AWS error: form "json" (REST-JSON:
+                  x-amzn-ErrorType header, namespaced "__type", "message";
+                  TooManyRequestsException for 429, else
+                  InvalidParameterValueException),
+                  "long" (JSON, a message of 3000 bytes of words), "xml"
+                  (Query Throttling), "empty" (no body)
 """
+import json
 import os
 import socket
 import struct
@@ -93,6 +102,11 @@ class Handler(BaseHTTPRequestHandler):
                                        struct.pack("ii", 1, 0))
             self.connection.close()
             self.close_connection = True
+        elif path.startswith("/err/"):
+            _, _, key, status, form = path.split("?")[0].split("/")[:5]
+            with HITS_LOCK:
+                HITS[key] = HITS.get(key, 0) + 1
+            self._error(int(status), form)
         elif path.startswith("/hits/"):
             with HITS_LOCK:
                 n = HITS.get(path[6:], 0)
@@ -102,6 +116,25 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         else:
             self._reply(404, b"not found")
+
+    def _error(self, status, form):
+        extra = [("x-amzn-RequestId", "req-err-1")]
+        if form in ("json", "long"):
+            words = " ".join("word%d" % i for i in range(400))
+            code = ("TooManyRequestsException" if status == 429
+                    else "InvalidParameterValueException")
+            body = json.dumps({
+                "__type": "com.amazonaws.lambda#" + code,
+                "message": words if form == "long" else
+                "Rate exceeded" if status == 429 else "Bad value",
+                "Type": "User"}).encode()
+            extra.append(("x-amzn-ErrorType", code + ":http://internal.amazon.com/coral/"))
+            self._reply(status, body, "application/json", extra)
+        elif form == "xml":
+            self._reply(status, b"<ErrorResponse><Error><Code>Throttling</Code><Message>"
+                        b"Rate exceeded</Message></Error></ErrorResponse>", "text/xml", extra)
+        else:
+            self._reply(status, b"", extra=extra)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _handle
 

@@ -4,6 +4,8 @@
  * Every secret in the fixtures and fakes contains "SEKRET"; every message
  * and description the tests see is kept and checked for it at the end. */
 #include "aws/credentials.h"
+#include "aws/endpoints.h"
+#include "aws/region.h"
 #include "core/buf.h"
 #include "core/err.h"
 #include "test.h"
@@ -435,7 +437,7 @@ static void test_default_files(void)
     m = describe(p);
     TMSG(eq(m, "credentials from profile 'default' in ~/.aws/credentials; "
             "access key ************0001; does not expire"), "%s", m);
-    T(eq(cred_region(p, NULL), "eu-west-2"));
+    T(eq(region_resolve(cred_profile(p), NULL), "eu-west-2"));
     T(eq(cred_profile_name(p), "default"));
     cred_free(p);
 
@@ -1118,18 +1120,18 @@ static void test_region_endpoint(void)
     reset();
     fixtures();
     T(cred_new(NULL, NULL, &p, &e) == 0);
-    T(eq(cred_region(p, NULL), "us-west-2"));
+    T(eq(region_resolve(cred_profile(p), NULL), "us-west-2"));
     setenv("AWS_DEFAULT_REGION", "eu-south-1", 1);
-    T(eq(cred_region(p, NULL), "eu-south-1"));
+    T(eq(region_resolve(cred_profile(p), NULL), "eu-south-1"));
     setenv("AWS_REGION", "eu-south-2", 1);
-    T(eq(cred_region(p, NULL), "eu-south-2"));
-    T(eq(cred_region(p, "eu-west-3"), "eu-west-3"));
-    T(eq(cred_region(p, ""), "eu-south-2"));
-    T(eq(cred_region(NULL, NULL), "eu-south-2"));
+    T(eq(region_resolve(cred_profile(p), NULL), "eu-south-2"));
+    T(eq(region_resolve(cred_profile(p), "eu-west-3"), "eu-west-3"));
+    T(eq(region_resolve(cred_profile(p), ""), "eu-south-2"));
+    T(eq(region_resolve(cred_profile(NULL), NULL), "eu-south-2"));
     unsetenv("AWS_REGION");
     unsetenv("AWS_DEFAULT_REGION");
-    T(cred_region(NULL, NULL) == NULL);
-    T(cred_endpoint_url(p, "cloudformation", NULL) == NULL);
+    T(region_resolve(cred_profile(NULL), NULL) == NULL);
+    T(endpoints_configured(cred_profile(p), "cloudformation", NULL) == NULL);
     /* static keys need no STS client */
     T(cred_get(p, T0, &c, &e) == 0 &&
       eq(c->access_key_id, "AKIDDEFAULT00001"));
@@ -1153,7 +1155,7 @@ static void test_region_endpoint(void)
 
             o = opts_profile(regions[i].profile);
             T(cred_new(&o, NULL, &p, &e) == 0);
-            r = cred_region(p, NULL);
+            r = region_resolve(cred_profile(p), NULL);
             TMSG(regions[i].region ? eq(r, regions[i].region) : r == NULL,
                  "%s: %s", regions[i].profile, r ? r : "(null)");
             cred_free(p);
@@ -1163,21 +1165,21 @@ static void test_region_endpoint(void)
     o = opts_profile("endpoints");
     T(cred_new(&o, NULL, &p, &e) == 0);
     T(eq(cred_profile_name(p), "endpoints"));
-    T(eq(cred_region(p, NULL), "us-east-2"));
-    T(eq(cred_endpoint_url(p, "cloudformation", NULL),
+    T(eq(region_resolve(cred_profile(p), NULL), "us-east-2"));
+    T(eq(endpoints_configured(cred_profile(p), "cloudformation", NULL),
          "http://127.0.0.1:5000"));
-    T(eq(cred_endpoint_url(p, "sts", NULL), "http://127.0.0.1:5001"));
-    T(eq(cred_endpoint_url(p, "s3", NULL), "http://127.0.0.1:4566"));
-    T(eq(cred_endpoint_url(p, NULL, NULL), "http://127.0.0.1:4566"));
-    T(eq(cred_endpoint_url(p, "sts", "http://cli:1"), "http://cli:1"));
+    T(eq(endpoints_configured(cred_profile(p), "sts", NULL), "http://127.0.0.1:5001"));
+    T(eq(endpoints_configured(cred_profile(p), "s3", NULL), "http://127.0.0.1:4566"));
+    T(eq(endpoints_configured(cred_profile(p), NULL, NULL), "http://127.0.0.1:4566"));
+    T(eq(endpoints_configured(cred_profile(p), "sts", "http://cli:1"), "http://cli:1"));
     setenv("AWS_ENDPOINT_URL", "http://env:2", 1);
-    T(eq(cred_endpoint_url(p, "sts", NULL), "http://env:2"));
+    T(eq(endpoints_configured(cred_profile(p), "sts", NULL), "http://env:2"));
     setenv("AWS_ENDPOINT_URL_CLOUDFORMATION", "http://env-cfn:3", 1);
-    T(eq(cred_endpoint_url(p, "cloudformation", NULL), "http://env-cfn:3"));
-    T(eq(cred_endpoint_url(p, "sts", NULL), "http://env:2"));
+    T(eq(endpoints_configured(cred_profile(p), "cloudformation", NULL), "http://env-cfn:3"));
+    T(eq(endpoints_configured(cred_profile(p), "sts", NULL), "http://env:2"));
     setenv("AWS_IGNORE_CONFIGURE_ENDPOINT_URLS", "True", 1);
-    T(cred_endpoint_url(p, "cloudformation", NULL) == NULL);
-    T(eq(cred_endpoint_url(p, "cloudformation", "http://cli:1"),
+    T(endpoints_configured(cred_profile(p), "cloudformation", NULL) == NULL);
+    T(eq(endpoints_configured(cred_profile(p), "cloudformation", "http://cli:1"),
          "http://cli:1"));
     cred_free(p);
 
@@ -1186,7 +1188,7 @@ static void test_region_endpoint(void)
     unsetenv("AWS_ENDPOINT_URL");
     unsetenv("AWS_ENDPOINT_URL_CLOUDFORMATION");
     T(cred_new(&o, NULL, &p, &e) == 0);
-    T(cred_endpoint_url(p, "cloudformation", NULL) == NULL);
+    T(endpoints_configured(cred_profile(p), "cloudformation", NULL) == NULL);
     /* a provider without callbacks fails cleanly where it needs them */
     o.profile = "chain-b";
     cred_free(p);

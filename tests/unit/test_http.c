@@ -1,6 +1,7 @@
 /* test_http.c: the HTTP transport against a Python server on 127.0.0.1,
  * plus the pure retry and redaction functions. Nothing leaves loopback. */
 #include "aws/http.h"
+#include "server.h"
 #include "test.h"
 
 #include <arpa/inet.h>
@@ -12,63 +13,6 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-static pid_t server_pid = -1;
-static int port;
-
-/* ---- the test server ---- */
-
-static void server_script(char *out, size_t n)
-{
-    const char *env = getenv("HTTP_TEST_SERVER");
-    const char *slash = strrchr(__FILE__, '/');
-
-    if (env && *env)
-        snprintf(out, n, "%s", env);
-    else if (slash)
-        snprintf(out, n, "%.*s/http_server.py", (int)(slash - __FILE__),
-                 __FILE__);
-    else
-        snprintf(out, n, "http_server.py");
-}
-
-static int start_server(void)
-{
-    char script[512], line[64];
-    int fds[2];
-    FILE *f;
-
-    server_script(script, sizeof script);
-    if (pipe(fds) < 0)
-        return -1;
-    server_pid = fork();
-    if (server_pid < 0)
-        return -1;
-    if (server_pid == 0) {
-        dup2(fds[1], 1);
-        close(fds[0]);
-        close(fds[1]);
-        execlp("python3", "python3", script, (char *)NULL);
-        _exit(127);
-    }
-    close(fds[1]);
-    f = fdopen(fds[0], "r");
-    if (!f)
-        return -1;
-    if (!fgets(line, sizeof line, f) || sscanf(line, "PORT %d", &port) != 1)
-        port = 0;
-    fclose(f);
-    return port > 0 ? 0 : -1;
-}
-
-static void stop_server(void)
-{
-    if (server_pid > 0) {
-        kill(server_pid, SIGTERM);
-        waitpid(server_pid, NULL, 0);
-        server_pid = -1;
-    }
-}
 
 /* ---- helpers ---- */
 
@@ -82,7 +26,7 @@ static int get(struct http_client *c, const char *path,
                struct http_response *r, struct gen_err *e)
 {
     char url[256];
-    struct http_request q = { "GET", url, NULL, 0, NULL, 0, 0 };
+    struct http_request q = { "GET", url, NULL, 0, NULL, 0, 0, 0 };
 
     url_for(url, sizeof url, path);
     return http_send(c, &q, r, e);
@@ -167,7 +111,7 @@ static void test_retryable(void)
         { HTTP_ECONNECT, 0, 1 }, { HTTP_ETIMEOUT, 0, 1 }, { HTTP_ERESET, 0, 1 },
         { HTTP_ETLS, 0, 0 }, { HTTP_EOTHER, 0, 0 },
         { HTTP_OK, 200, 0 }, { HTTP_OK, 400, 0 }, { HTTP_OK, 403, 0 },
-        { HTTP_OK, 404, 0 }, { HTTP_OK, 429, 0 }, { HTTP_OK, 500, 1 },
+        { HTTP_OK, 404, 0 }, { HTTP_OK, 429, 1 }, { HTTP_OK, 500, 1 },
         { HTTP_OK, 501, 0 }, { HTTP_OK, 502, 1 }, { HTTP_OK, 503, 1 },
         { HTTP_OK, 504, 1 }, { HTTP_OK, 505, 0 },
     };
@@ -323,7 +267,7 @@ static void test_get_post(struct http_client *c)
     };
     static const char body[] = "Action=Describe\0Stacks&x=1";
     char url[256];
-    struct http_request q = { "GET", url, hs, 2, NULL, 0, 0 };
+    struct http_request q = { "GET", url, hs, 2, NULL, 0, 0, 0 };
     struct http_response r;
     struct gen_err e;
     int rc;
@@ -479,7 +423,7 @@ static void test_fresh(void)
     struct http_response r;
     struct gen_err e;
     char url[256];
-    struct http_request q = { "POST", url, NULL, 0, "x=1", 3, 0 };
+    struct http_request q = { "POST", url, NULL, 0, "x=1", 3, 0, 0 };
     int rc;
 
     T(c != NULL);
@@ -517,7 +461,7 @@ static void test_base_url(void)
 {
     char base[128];
     struct http_client *c;
-    struct http_request q = { "GET", "/echo?rel=1", NULL, 0, NULL, 0, 0 };
+    struct http_request q = { "GET", "/echo?rel=1", NULL, 0, NULL, 0, 0, 0 };
     struct http_response r;
     struct gen_err e;
 
@@ -542,7 +486,7 @@ static void test_bad_input(struct http_client *c)
     struct http_header bad[] = { { "X-Inject", "a\r\nX-Evil: 1" } };
     struct http_header badname[] = { { "X Bad", "v" } };
     char url[256];
-    struct http_request q = { "GET", url, bad, 1, NULL, 0, 0 };
+    struct http_request q = { "GET", url, bad, 1, NULL, 0, 0, 0 };
     struct http_response r;
     struct gen_err e;
     int rc;
@@ -609,7 +553,7 @@ static void test_refused(void)
     struct http_response r;
     struct gen_err e;
     char url[128];
-    struct http_request q = { "GET", url, NULL, 0, NULL, 0, 0 };
+    struct http_request q = { "GET", url, NULL, 0, NULL, 0, 0, 0 };
     int fd, rc;
 
     /* bound but not listening: connections are refused */
@@ -698,7 +642,7 @@ static void test_trace(void)
     struct gen_err e;
     struct buf tr;
     char url[256], path[128];
-    struct http_request q = { "POST", url, hs, 4, "Action=Describe", 15, 0 };
+    struct http_request q = { "POST", url, hs, 4, "Action=Describe", 15, 0, 0 };
     size_t i;
     int rc;
 
@@ -752,7 +696,7 @@ static void test_ca_bundle(void)
     struct http_response r;
     struct gen_err e;
     char url[128];
-    struct http_request q = { "GET", url, NULL, 0, NULL, 0, 0 };
+    struct http_request q = { "GET", url, NULL, 0, NULL, 0, 0, 0 };
     int rc;
 
     /* https to the plain-HTTP loopback server: never leaves 127.0.0.1 */
