@@ -32,6 +32,9 @@ end
 ''')
 TIME = re.compile(r"^\d\d:\d\d:\d\d  ")
 FAST = {"LUAFORM_POLL_MS": "20"}    # polls every 20 ms, not 0.5 to 2 s
+# retry backoff scaled to a base of 5 ms (LUAFORM_RETRY_BASE_MS, a hidden test
+# hook): as many attempts as with the real 1 s base, without sitting through them
+FAST["LUAFORM_RETRY_BASE_MS"] = "5"
 
 
 def text(x):
