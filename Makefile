@@ -63,8 +63,10 @@ $(B)/%.o: %.c $(HEADERS) | $(B)
 $(B)/lua_embed.o: $(GEN_SRC)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
-$(B)/embed: generator/tools/embed.c | $(B)
-	$(HOST_CC) -O2 -Wall -Wextra -Werror -o $@ $<
+# The embed tool compiles the Lua files into bytecode with the host's Lua.
+$(B)/embed: generator/tools/embed.c include/lua/embed.h | $(B)
+	$(HOST_CC) -O2 -std=c11 -Wall -Wextra -Werror -Iinclude -D_POSIX_C_SOURCE=200809L \
+	  $(shell $(PKG_CONFIG) --cflags $(LUA_PC)) -o $@ $< $(shell $(PKG_CONFIG) --libs $(LUA_PC)) -lm
 
 $(GEN_SRC): $(B)/embed $(EMBED_FILES)
 	$(B)/embed $@ $(EMBED_FILES)

@@ -37,7 +37,4 @@ int luahost_render(const struct luahost_job *job, json_t **tpl, json_t **deploy,
 /* Run a system manifest (system.lua) and return its table as JSON. */
 int luahost_manifest(const struct luahost_source *src, json_t **out, struct gen_err *e);
 
-/* Free what the host keeps between jobs (compiled library modules). */
-void luahost_cleanup(void);
-
 #endif
