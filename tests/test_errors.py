@@ -47,7 +47,8 @@ bad("config-type-map", EXAMPLE.replace("lambda:\n", "lambda: 5\nold_lambda:\n"),
 bad("config-unknown", EXAMPLE.replace("  ops_branch: main\n", "  ops_branch: main\n  ops_brnach: dev\n"),
     EXAMPLE.splitlines().index("  ops_branch: main") + 2, "unknown config key 'github.ops_brnach'",
     ext="yaml", args=lambda p: ["ltbase", "-c", p])
-bad("config-pattern", EXAMPLE.replace('account: "111111111111"', 'account: "1234"'), 3,
+bad("config-pattern", EXAMPLE.replace('account: "111111111111"', 'account: "1234"'),
+    EXAMPLE.splitlines().index('account: "111111111111"') + 1,
     "not valid (12 digits)", ext="yaml", args=lambda p: ["ltbase", "-c", p])
 bad("config-yaml", "a: [1\n", 2, "YAML", ext="yaml", args=lambda p: ["ltbase", "-c", p])
 bad("config-dup", EXAMPLE + "region: us-west-2\n", len(EXAMPLE.splitlines()) + 1, "duplicate key",

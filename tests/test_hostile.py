@@ -344,6 +344,8 @@ for manifest, msg, where in (
         ('return { name = "x", config = 5 }', "config schema: expected a map", "system.lua"),
         ('return { name = "x", config = { x = 5 } }', "key 'x': expected a spec table", "system.lua"),
         ('return { name = "x", config = { x = { type = "strin" } } }', "key 'x': type must be", "system.lua"),
+        ('return { name = "x", config = { system = { type = "string" } } }',
+         "key 'system': the name is taken", "system.lua"),
         ('return { name = "x", config = { x = { type = "string", required = true } } }',
          "required config key 'x' is missing (no config file", "s.lua")):
     write(os.path.join(sysdir, "system.lua"), manifest + "\n")

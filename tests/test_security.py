@@ -16,8 +16,8 @@ IAM_WRITE_PREFIXES = ("iam:Add", "iam:Attach", "iam:Create", "iam:Delete", "iam:
 
 def render(*args):
     d = tmpdir()
-    rc, so, se, _ = run("render", "-o", d, *args)
-    check(rc == 0, f"render {args}", se)
+    rc, so, se, _ = run("render", "ltbase", "-o", d, *args)
+    check(rc == 0, f"render ltbase {args}", se)
     out = {}
     for f in os.listdir(d):
         with open(f"{d}/{f}") as fh:

@@ -508,6 +508,10 @@ static int plan_or_deploy(int argc, char **argv, const char *name, int execute)
             cli_error(&e);
             goto out;
         }
+    if (render_scope(&set, 1, &c.ro, &e) < 0) {
+        cli_error(&e);
+        goto out;
+    }
     if (c.stack_name && set.n > 1) {
         cli_errorf("%s: --stack-name names one stack, but %zu are selected", name, set.n);
         goto out;

@@ -226,13 +226,9 @@ int cmd_render(int argc, char **argv)
             cli_error(&e);
             goto done;
         }
-    if (o.config_path && set.n > 1) {
-        for (i = 1; i < set.n; i++)
-            if (strcmp(set.v[i].system, set.v[0].system)) {
-                cli_errorf("render: -c applies to one system, but the stacks "
-                           "come from '%s' and '%s'", set.v[0].system, set.v[i].system);
-                goto done;
-            }
+    if (render_scope(&set, ns > 0, &o, &e) < 0) {
+        cli_error(&e);
+        goto done;
     }
     /* Render everything first: nothing is written if any stack fails. */
     outs = calloc(set.n ? set.n : 1, sizeof *outs);

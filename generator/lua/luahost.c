@@ -1307,6 +1307,7 @@ int luahost_render(const struct luahost_job *job, json_t **tpl, json_t **deploy,
 static int manifest_body(lua_State *L)
 {
     const struct luahost_source *src = lua_touserdata(L, 1);
+    int m;
 
     if (load_chunk(L, src) != LUA_OK)
         return lua_error(L);
@@ -1322,22 +1323,29 @@ static int manifest_body(lua_State *L)
     lua_call(L, 0, 1);
     if (!lua_istable(L, -1))
         return luaL_error(L, "a system manifest must return a table");
+    m = lua_gettop(L);
     /* its config schema, checked once here rather than for every stack */
     lua_pushcfunction(L, luahost_require);
     lua_pushstring(L, "luaform.config");
     lua_call(L, 1, 1);
     lua_getfield(L, -1, "check_schema");
-    if (lua_getfield(L, -3, "config") == LUA_TNIL) {
-        lua_pop(L, 3);
+    if (lua_getfield(L, m, "config") == LUA_TNIL) {
+        lua_settop(L, m);
         return 1;
     }
     lua_pushstring(L, src->name);
     lua_call(L, 2, 0);
-    lua_pop(L, 1);
-    /* the schema, now checked, is for the render: not converted */
+    /* the host gets the keys it knows (config_keys); the schema itself is
+     * for the render and is not converted */
+    lua_pushliteral(L, "config_keys");
+    lua_getfield(L, -2, "keys");
+    lua_getfield(L, m, "config");
+    lua_call(L, 1, 1);
+    lua_rawset(L, m);
     lua_pushliteral(L, "config");
     lua_pushnil(L);
-    lua_rawset(L, -3);
+    lua_rawset(L, m);
+    lua_settop(L, m);
     return 1;
 }
 

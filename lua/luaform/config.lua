@@ -157,6 +157,9 @@ function M.check_schema(schema, file, prefix)
     if type(k) ~= "string" or k == "" or k:find(".", 1, true) then
       bad("keys must be non-empty strings without '.'")
     end
+    if prefix == "" and k == "system" then
+      bad("the name is taken: a config's 'system' says which system it is for")
+    end
     if type(spec) ~= "table" then bad("expected a spec table, got a %s", type(spec)) end
     for sk in next, spec do
       if not SPEC_KEYS[sk] then bad("unknown field '%s'", tostring(sk)) end
@@ -169,6 +172,20 @@ function M.check_schema(schema, file, prefix)
       bad("pattern, pattern_doc and doc must be strings")
     end
   end
+end
+
+-- Every key a config may set, dotted ("bucket.name"), sorted: what the
+-- host needs to tell which system a -p KEY=VALUE is for.
+function M.keys(schema)
+  local out = {}
+  local function walk(sch, prefix)
+    for _, k in ipairs(sorted_keys(sch)) do
+      if sch[k].type == "map" then walk(sch[k].fields, prefix .. k .. ".")
+      else out[#out + 1] = prefix .. k end
+    end
+  end
+  walk(schema, "")
+  return core.list(out)
 end
 
 local function defaults(schema)
