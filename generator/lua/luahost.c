@@ -844,14 +844,24 @@ static json_t *conv_fail(struct conv *c, const char *fmt, const char *arg)
     return NULL;
 }
 
+/* Append ".key" (or "[i]") to the path, cut to fit; returns the length
+ * to cut back to. (Called for every value converted: no printf for keys.) */
 static size_t path_push(struct conv *c, const char *key, lua_Integer i)
 {
-    size_t n = strlen(c->path);
+    size_t n = strlen(c->path), at = n, k;
+    char num[32];
 
-    if (key)
-        snprintf(c->path + n, sizeof c->path - n, "%s%s", n ? "." : "", key);
-    else
-        snprintf(c->path + n, sizeof c->path - n, "[%lld]", (long long)i);
+    if (!key) {
+        snprintf(num, sizeof num, "[%lld]", (long long)i);
+        key = num;
+    } else if (n && at < sizeof c->path - 1) {
+        c->path[at++] = '.';
+    }
+    k = strlen(key);
+    if (k > sizeof c->path - 1 - at)
+        k = sizeof c->path - 1 - at;
+    memcpy(c->path + at, key, k);
+    c->path[at + k] = '\0';
     return n;
 }
 
