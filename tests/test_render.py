@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lftest import ROOT, check, report, run, tmpdir, write  # noqa: E402
+from lftest import BIN, ROOT, check, report, run, tmpdir, write  # noqa: E402
 
 ACME = os.path.join(ROOT, "tests/configs/acme.yaml")
 STACKS = ["ltbase-foundation", "ltbase-beta", "ltbase-prod"]
@@ -279,6 +279,11 @@ for part in ("generator", "include", "lua", "templates", "Makefile", "tests/fuzz
     s = f"{ROOT}/{part}"
     os.makedirs(os.path.dirname(f"{src}/{part}"), exist_ok=True)
     (shutil.copytree if os.path.isdir(s) else shutil.copy)(s, f"{src}/{part}")
+# the objects of this binary's build, when it is the default one: then only
+# the embedded library is compiled again (copied with their times, the
+# objects are newer than their sources)
+if os.path.realpath(BIN) == os.path.realpath(f"{ROOT}/luaform") and os.path.isdir(f"{ROOT}/build/generator"):
+    shutil.copytree(f"{ROOT}/build", f"{src}/build", ignore=shutil.ignore_patterns("tests", "bench"))
 iam = f"{src}/lua/luaform/iam.lua"
 write(iam, open(iam).read().replace('Version = "2012-10-17", Statement',
                                     'Version = "2012-10-17", Id = "changed", Statement'))
