@@ -84,11 +84,11 @@ bad("pairs-table-keys", TOPIC + "for k in pairs({ [{}] = 1 }) do end\n", 2, "hav
 
 def slow(name, code, msg):
     """A description stuck inside one C call: only the watchdog stops it (30 s
-    in the product; 2 s here, through LUAFORM_WATCHDOG_SECONDS)."""
+    in the product; 1 s here, through LUAFORM_WATCHDOG_SECONDS)."""
     path = write(os.path.join(D, f"{name}.lua"), TOPIC + code)
     out = tmpdir()
     rc, so, se, secs = run("render", path, "-o", out, timeout=20,
-                           env={"LUAFORM_WATCHDOG_SECONDS": "2"})
+                           env={"LUAFORM_WATCHDOG_SECONDS": "1"})
     check(rc == 1 and se.strip() == f"luaform: {path}: {msg}" and secs < 5 and os.listdir(out) == [],
           f"{name}: stopped by the watchdog", f"rc={rc} {secs:.1f}s {se}")
 
