@@ -5,6 +5,7 @@
  * library compiled into the binary. Errors carry the description's file
  * and line: the message handler blames the innermost frame that is not
  * part of the library (after redis's luaExtractErrorInformation). */
+#define _DEFAULT_SOURCE         /* MAP_ANONYMOUS, MAP_NORESERVE */
 #include "lua/luahost.h"
 #include "lua/embed.h"
 #include "core/err.h"
@@ -16,6 +17,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #if LUA_VERSION_NUM != 504
@@ -35,11 +37,14 @@
 #define MAX_DEPTH 64
 #define MAX_MODULE_NAME 128 /* bytes of a name given to require */
 
-/* A state's small blocks come from its own pool of 64 KB chunks, one free
- * list per 16-byte size class: a render makes tens of thousands of small
- * objects and lua_close frees them all, which the pool does a chunk at a
- * time. Under AddressSanitizer every block is its own malloc, so that it
- * still sees each one. */
+/* A state's small blocks come from the pool: one region of address space
+ * (reserved once per process, its pages used as needed and kept), one
+ * free list per 16-byte size class, emptied at once when the state is
+ * closed. A render makes tens of thousands of small objects, which the pool
+ * hands out and takes back in a few instructions. What does not fit (a
+ * block over 256 bytes, the region full, a second state open at the same
+ * time) is malloc'd: memory stays within the limits plus the region. Under
+ * AddressSanitizer there is no pool, so that it sees every block. */
 #if defined(__SANITIZE_ADDRESS__)
 #define POOL_MAX 0
 #elif defined(__has_feature)
@@ -51,12 +56,16 @@
 #define POOL_MAX 256                /* bytes; larger blocks go to malloc */
 #endif
 #define POOL_STEP 16
-#define POOL_CHUNK (64u << 10)
+#define POOL_REGION (8u << 20)
+
+static struct {
+    char *base;                     /* NULL until first used, or when mmap failed */
+    int busy;                       /* a state has it */
+} region;
 
 struct pool {
     void *free[POOL_MAX / POOL_STEP + 1];   /* per size class */
-    char *cur, *end;                        /* the newest chunk's rest */
-    void *chunks;                           /* linked by their first word */
+    char *base, *cur, *end;                 /* the region, if this state has it */
 };
 
 struct lh {
@@ -91,6 +100,38 @@ static size_t pool_class(size_t n)
     return (n + POOL_STEP - 1) / POOL_STEP;     /* 1.. for n <= POOL_MAX */
 }
 
+/* Take the region for a new state, if it is free (else: malloc only). */
+static void pool_open(struct pool *p)
+{
+    memset(p, 0, sizeof *p);
+    if (POOL_MAX == 0 || region.busy)
+        return;
+    if (!region.base) {
+        void *m = mmap(NULL, POOL_REGION, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+        if (m == MAP_FAILED)
+            return;
+        region.base = m;
+    }
+    region.busy = 1;
+    p->base = p->cur = region.base;
+    p->end = region.base + POOL_REGION;
+}
+
+/* Give the region back: every block in it is free again. */
+static void pool_close(struct pool *p)
+{
+    if (p->base)
+        region.busy = 0;
+    memset(p, 0, sizeof *p);
+}
+
+static int pool_owns(const struct pool *p, const void *b)
+{
+    return (const char *)b >= p->base && (const char *)b < p->end;
+}
+
 static void *pool_get(struct pool *p, size_t n)
 {
     size_t c = pool_class(n), size = c * POOL_STEP;
@@ -102,16 +143,8 @@ static void *pool_get(struct pool *p, size_t n)
         p->free[c] = *(void **)b;
         return b;
     }
-    if ((size_t)(p->end - p->cur) < size) {
-        char *chunk = malloc(POOL_CHUNK);
-
-        if (!chunk)
-            return NULL;
-        *(void **)chunk = p->chunks;
-        p->chunks = chunk;
-        p->cur = chunk + POOL_STEP;         /* keeps blocks 16-byte aligned */
-        p->end = chunk + POOL_CHUNK;
-    }
+    if ((size_t)(p->end - p->cur) < size)
+        return malloc(n);               /* the region is full (or not ours) */
     b = p->cur;
     p->cur += size;
     return b;
@@ -121,7 +154,7 @@ static void pool_put(struct pool *p, void *b, size_t n)
 {
     size_t c = pool_class(n);
 
-    if (n > POOL_MAX) {
+    if (!pool_owns(p, b)) {
         free(b);
         return;
     }
@@ -129,28 +162,17 @@ static void pool_put(struct pool *p, void *b, size_t n)
     p->free[c] = b;
 }
 
-static void pool_free(struct pool *p)
-{
-    while (p->chunks) {
-        void *next = *(void **)p->chunks;
-
-        free(p->chunks);
-        p->chunks = next;
-    }
-    memset(p, 0, sizeof *p);
-}
-
-/* realloc in the pool: a block stays where it is while its size class
- * does (or both sizes are above the pool's, for realloc). */
+/* realloc: a block of the pool stays where it is while its size class
+ * does; a malloc'd one is realloc'd. */
 static void *pool_realloc(struct pool *p, void *b, size_t old, size_t n)
 {
     void *nb;
 
     if (!b)
         return pool_get(p, n);
-    if (old > POOL_MAX && n > POOL_MAX)
+    if (!pool_owns(p, b))
         return realloc(b, n);
-    if (old <= POOL_MAX && n <= POOL_MAX && pool_class(old) == pool_class(n))
+    if (n <= POOL_MAX && pool_class(old) == pool_class(n))
         return b;
     nb = pool_get(p, n);
     if (!nb)
@@ -778,9 +800,10 @@ static int luahost_open(struct lh *s, int verbose)
     s->mem_soft = LUAHOST_MEM_LIMIT / 2;
     s->verbose = verbose;
     clock_gettime(CLOCK_MONOTONIC, &s->start);
+    pool_open(&s->pool);
     s->L = lua_newstate(luahost_alloc, s);
     if (!s->L) {
-        pool_free(&s->pool);
+        pool_close(&s->pool);
         return -1;
     }
     *(struct lh **)lua_getextraspace(s->L) = s;
@@ -798,7 +821,7 @@ static void luahost_close(struct lh *s)
 
         s->L = NULL;
         lua_close(L);
-        pool_free(&s->pool);
+        pool_close(&s->pool);
     }
 }
 
