@@ -11,16 +11,26 @@ PKG_CONFIG ?= pkg-config
 HOST_CC    ?= $(CC)
 LUA_PC     := $(firstword $(foreach p,lua5.4 lua-5.4 lua54 lua,\
                 $(shell $(PKG_CONFIG) --exists $(p) 2>/dev/null && echo $(p))))
-# libcurl is compiled against but loaded at run time (dlopen, see http.c),
-# so commands that never touch the network do not pay for its libraries.
-PKGS        = $(LUA_PC) jansson yaml-0.1 libcrypto expat
+# libcurl and libcrypto are compiled against but loaded at run time
+# (dlopen, see http.c and sigv4.c), so commands that never sign or touch
+# the network do not pay for them.
+PKGS        = $(LUA_PC) jansson yaml-0.1 expat
 
 CPPFLAGS += -Iinclude -D_POSIX_C_SOURCE=200809L -DLUAFORM_VERSION='"$(VERSION)"'
 OPT      ?= -O2 -g
 WFLAGS    = -std=c11 -Wall -Wextra -Werror -Wshadow -Wno-format-truncation \
-            $(shell $(PKG_CONFIG) --cflags $(PKGS) libcurl 2>/dev/null)
+            $(shell $(PKG_CONFIG) --cflags $(PKGS) libcrypto libcurl 2>/dev/null)
 ALL_CFLAGS = $(OPT) $(WFLAGS) $(CFLAGS)
-LDLIBS   += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -ldl -lm
+# Lua, jansson, libyaml and expat are linked from their static archives
+# (shipped by the same -dev packages): a process then maps and relocates
+# libc, libm and libcrypto only, which is a tenth of a short `luaform
+# render` (see bench/render). LINK_STATIC= links them all dynamically.
+LINK_STATIC ?= $(LUA_PC) jansson yaml-0.1 expat
+LINK_DYNAMIC = $(filter-out $(LINK_STATIC),$(PKGS))
+STATIC_LIBS  = $(if $(strip $(LINK_STATIC)),-Wl$(comma)-Bstatic \
+               $(shell $(PKG_CONFIG) --libs $(LINK_STATIC) 2>/dev/null) -Wl$(comma)-Bdynamic)
+comma := ,
+LDLIBS   += $(STATIC_LIBS) $(shell $(PKG_CONFIG) --libs $(LINK_DYNAMIC) 2>/dev/null) -ldl -lm
 
 B ?= build
 
@@ -72,8 +82,10 @@ $(B)/%.o: %.c $(HEADERS) | $(B)
 $(B)/lua_embed.o: $(GEN_SRC)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
-$(B)/embed: generator/tools/embed.c | $(B)
-	$(HOST_CC) -O2 -Wall -Wextra -Werror -o $@ $<
+# The embed tool compiles the Lua files into bytecode with the host's Lua.
+$(B)/embed: generator/tools/embed.c include/lua/embed.h | $(B)
+	$(HOST_CC) -O2 -std=c11 -Wall -Wextra -Werror -Iinclude -D_POSIX_C_SOURCE=200809L \
+	  $(shell $(PKG_CONFIG) --cflags $(LUA_PC)) -o $@ $< $(shell $(PKG_CONFIG) --libs $(LUA_PC)) -lm
 
 $(GEN_SRC): $(B)/embed $(EMBED_FILES)
 	$(B)/embed $@ $(EMBED_FILES)

@@ -7,7 +7,6 @@
 #define _DEFAULT_SOURCE     /* wait4 */
 #include "core/buf.h"
 #include "core/err.h"
-#include "lua/luahost.h"
 #include "template/render.h"
 
 #include <stdio.h>
@@ -34,10 +33,16 @@ static double ms_since(const struct timespec *a)
     return (double)(b.tv_sec - a->tv_sec) * 1e3 + (double)(b.tv_nsec - a->tv_nsec) / 1e6;
 }
 
-/* render_inproc RUNS --process LABEL BIN ARGS... */
+static double tv_ms(const struct timeval *a, const struct timeval *b)
+{
+    return (double)(a->tv_sec + b->tv_sec) * 1e3 + (double)(a->tv_usec + b->tv_usec) / 1e3;
+}
+
+/* render_inproc RUNS --process LABEL BIN ARGS... : wall time and CPU time
+ * (user + system: less disturbed by other load on the machine) */
 static int process_mode(int runs, const char *label, char **argv)
 {
-    double *t = calloc((size_t)runs, sizeof *t);
+    double *t = calloc((size_t)runs, sizeof *t), *cpu = calloc((size_t)runs, sizeof *cpu);
     long peak = 0;
     int i;
 
@@ -60,13 +65,16 @@ static int process_mode(int runs, const char *label, char **argv)
             WEXITSTATUS(status) != 0)
             return fprintf(stderr, "render_inproc: %s failed\n", argv[0]), 1;
         t[i] = ms_since(&a);
+        cpu[i] = tv_ms(&ru.ru_utime, &ru.ru_stime);
         if (ru.ru_maxrss > peak)
             peak = ru.ru_maxrss;
     }
     qsort(t, (size_t)runs, sizeof *t, cmp);
-    printf("%-34s median %6.2f ms  min %6.2f ms  peak RSS %5.1f MB  (%d runs)\n",
-           label, t[runs / 2], t[0], (double)peak / 1024.0, runs);
+    qsort(cpu, (size_t)runs, sizeof *cpu, cmp);
+    printf("%-34s median %6.2f ms  min %6.2f ms  CPU %5.2f ms  peak RSS %5.1f MB  (%d runs)\n",
+           label, t[runs / 2], t[0], cpu[runs / 2], (double)peak / 1024.0, runs);
     free(t);
+    free(cpu);
     return 0;
 }
 
@@ -112,6 +120,5 @@ int main(int argc, char **argv)
     printf("%-34s median %6.2f ms  min %6.2f ms  peak RSS %5.1f MB  (%d runs, %zu bytes of JSON)\n",
            "in process: all built-in stacks", t[runs / 2], t[0], ru.ru_maxrss / 1024.0, runs, bytes);
     free(t);
-    luahost_cleanup();
     return 0;
 }

@@ -131,7 +131,7 @@ out = tmpdir()
 run("render", *files, "-p", "v=first", "-o", out)
 old = open(os.path.join(out, "s00.json")).read()
 rng = random.Random(6)
-leftover, partial = [], []
+leftover, partial, stopped = [], [], 0
 t0 = time.monotonic()
 run("render", *files, "-p", "v=timing", "-o", tmpdir())
 full = time.monotonic() - t0
@@ -140,12 +140,14 @@ for trial in range(12):
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(rng.uniform(0.3, 1.0) * full)
     p.send_signal(signal.SIGINT)
-    p.wait(timeout=20)
+    stopped += p.wait(timeout=20) != 0
     leftover += [n for n in os.listdir(out) if ".tmp." in n]
     for n in os.listdir(out):
         text = open(os.path.join(out, n)).read()
         if not text.endswith("}\n"):
             partial.append(n)
+check(stopped > 0, "Ctrl-C stopped some of the renders (else the next two checks saw none)",
+      f"{stopped} of 12")
 check(not leftover, "Ctrl-C while writing leaves no temp file", str(leftover[:5]))
 check(not partial, "Ctrl-C while writing leaves no partial file", str(partial[:5]))
 
@@ -324,12 +326,21 @@ write(os.path.join(out, "file"), "")
 rc, so, se, _ = run("render", desc("w.lua", T), "-o", os.path.join(out, "file"))
 check(rc == 1 and ".tmp." not in se and "Not a directory" in se,
       "a write error names the target, not a temp file", se)
-os.chmod(out, 0o500)
-if os.geteuid() != 0:
-    rc, so, se, _ = run("render", desc("w.lua", T), "-o", out)
-    check(rc == 1 and ".tmp." not in se and f"cannot write '{out}/w.json'" in se,
-          "a write error names the target, not a temp file (read-only dir)", se)
-os.chmod(out, 0o700)
+# a directory luaform may not write to (root writes anywhere: then luaform
+# runs as nobody, on a description nobody can read)
+ro, src = tmpdir(), tmpdir()
+wdesc = write(os.path.join(src, "w.lua"), T)
+os.chmod(src, 0o755)
+os.chmod(wdesc, 0o644)
+os.chmod(ro, 0o555)
+argv = [BIN, "render", wdesc, "-o", ro]
+if os.geteuid() == 0:
+    argv = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *argv]
+p = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+check(p.returncode == 1 and ".tmp." not in p.stderr and f"cannot write '{ro}/w.json'" in p.stderr
+      and os.listdir(ro) == [], "a write error names the target, not a temp file (read-only dir)",
+      f"rc={p.returncode} {p.stderr}")
+os.chmod(ro, 0o700)
 # Work is bounded by instructions and memory, not by a 1 s wall clock: a
 # render that spends its time in C calls (sorting big tables) still renders.
 path, (rc, so, se, secs) = render_desc("sorts.lua", T + "local t = {}\nfor r = 1, 7 do\n"
@@ -344,6 +355,8 @@ for manifest, msg, where in (
         ('return { name = "x", config = 5 }', "config schema: expected a map", "system.lua"),
         ('return { name = "x", config = { x = 5 } }', "key 'x': expected a spec table", "system.lua"),
         ('return { name = "x", config = { x = { type = "strin" } } }', "key 'x': type must be", "system.lua"),
+        ('return { name = "x", config = { system = { type = "string" } } }',
+         "key 'system': the name is taken", "system.lua"),
         ('return { name = "x", config = { x = { type = "string", required = true } } }',
          "required config key 'x' is missing (no config file", "s.lua")):
     write(os.path.join(sysdir, "system.lua"), manifest + "\n")

@@ -16,8 +16,8 @@ IAM_WRITE_PREFIXES = ("iam:Add", "iam:Attach", "iam:Create", "iam:Delete", "iam:
 
 def render(*args):
     d = tmpdir()
-    rc, so, se, _ = run("render", "-o", d, *args)
-    check(rc == 0, f"render {args}", se)
+    rc, so, se, _ = run("render", "ltbase", "-o", d, *args)
+    check(rc == 0, f"render ltbase {args}", se)
     out = {}
     for f in os.listdir(d):
         with open(f"{d}/{f}") as fh:
@@ -122,6 +122,11 @@ def check_stacks(t, cfg, label):
     check(ct == [{"Effect": "Allow", "Principal": {"Service": "cloudformation.amazonaws.com"},
                   "Action": ["sts:AssumeRole"]}], f"{label}: service role trusted by CloudFormation only")
     app_roles = f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{prefix}-app/*"
+    iam_statements = [s for s in statements(c) if s["Effect"] == "Allow" and
+                      any(x.startswith("iam:") for x in aslist(s["Action"]))]
+    check(any("iam:CreateRole" in aslist(s["Action"]) for s in iam_statements) and
+          any("iam:PassRole" in aslist(s["Action"]) for s in iam_statements),
+          f"{label}: the service role creates and passes app roles (so the checks below see them)")
     for s in statements(c):
         iam_acts = [x for x in aslist(s["Action"]) if x.startswith("iam:")]
         if s["Effect"] != "Allow" or not iam_acts:

@@ -11,6 +11,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 
+#include <dlfcn.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -23,6 +24,53 @@
 #define MAX_SECRET 128
 
 /* ---------- hashing ---------- */
+
+/* libcrypto is loaded when something is first signed or hashed, as libcurl
+ * is (http.c): a render never needs it, and mapping and relocating it is a
+ * tenth of a short `luaform render`. */
+static struct {
+    void *dl;
+    int (*digest)(const void *, size_t, unsigned char *, unsigned int *,
+                  const EVP_MD *, ENGINE *);
+    const EVP_MD *(*sha256)(void);
+    unsigned char *(*hmac)(const EVP_MD *, const void *, int,
+                           const unsigned char *, size_t, unsigned char *,
+                           unsigned int *);
+    void (*cleanse)(void *, size_t);
+    int (*encode64)(unsigned char *, const unsigned char *, int);
+} lcr;
+
+static int load_crypto(void)
+{
+    static const char *const names[] = { "libcrypto.so.3", "libcrypto.so", NULL };
+    int i;
+
+    for (i = 0; names[i] && !lcr.dl; i++)
+        lcr.dl = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+    if (!lcr.dl)
+        return -1;
+    if (!lcr.cleanse) {
+        *(void **)&lcr.digest = dlsym(lcr.dl, "EVP_Digest");
+        *(void **)&lcr.sha256 = dlsym(lcr.dl, "EVP_sha256");
+        *(void **)&lcr.hmac = dlsym(lcr.dl, "HMAC");
+        *(void **)&lcr.encode64 = dlsym(lcr.dl, "EVP_EncodeBlock");
+        *(void **)&lcr.cleanse = dlsym(lcr.dl, "OPENSSL_cleanse");
+    }
+    return lcr.digest && lcr.sha256 && lcr.hmac && lcr.encode64 && lcr.cleanse ? 0 : -1;
+}
+
+/* Wipe a secret (OPENSSL_cleanse, or a write the compiler keeps). */
+static void cleanse(void *p, size_t n)
+{
+    volatile unsigned char *v = p;
+
+    if (lcr.cleanse) {
+        lcr.cleanse(p, n);
+        return;
+    }
+    while (n--)
+        *v++ = 0;
+}
 
 static void tohex(const unsigned char *md, size_t n, char *out)
 {
@@ -40,7 +88,7 @@ int sigv4_sha256_hex(const void *data, size_t n, char out[65])
 {
     unsigned char md[32];
 
-    if (!EVP_Digest(n ? data : "", n, md, NULL, EVP_sha256(), NULL))
+    if (load_crypto() < 0 || !lcr.digest(n ? data : "", n, md, NULL, lcr.sha256(), NULL))
         return GEN_EINTERNAL;
     tohex(md, sizeof md, out);
     return 0;
@@ -50,9 +98,9 @@ int sigv4_sha256_base64(const void *data, size_t n, char out[45])
 {
     unsigned char md[32];
 
-    if (!EVP_Digest(n ? data : "", n, md, NULL, EVP_sha256(), NULL))
+    if (load_crypto() < 0 || !lcr.digest(n ? data : "", n, md, NULL, lcr.sha256(), NULL))
         return GEN_EINTERNAL;
-    EVP_EncodeBlock((unsigned char *)out, md, sizeof md);
+    lcr.encode64((unsigned char *)out, md, sizeof md);
     return 0;
 }
 
@@ -62,8 +110,10 @@ static int hmac(const unsigned char *key, size_t klen, const char *msg,
 {
     unsigned int len = 32;
 
-    return HMAC(EVP_sha256(), key, (int)klen, (const unsigned char *)msg, n,
-                md, &len) ? 0 : -1;
+    if (load_crypto() < 0)
+        return -1;
+    return lcr.hmac(lcr.sha256(), key, (int)klen, (const unsigned char *)msg, n,
+                    md, &len) ? 0 : -1;
 }
 
 /* Derive kSigning for day ("YYYYMMDD"); wipes every intermediate key. */
@@ -81,9 +131,9 @@ static int signing_key(const char *secret, const char *day,
          hmac(a, sizeof a, region, strlen(region), b) < 0 ||
          hmac(b, sizeof b, service, strlen(service), a) < 0 ||
          hmac(a, sizeof a, "aws4_request", 12, key) < 0;
-    OPENSSL_cleanse(k, sizeof k);
-    OPENSSL_cleanse(a, sizeof a);
-    OPENSSL_cleanse(b, sizeof b);
+    cleanse(k, sizeof k);
+    cleanse(a, sizeof a);
+    cleanse(b, sizeof b);
     return rc ? -1 : 0;
 }
 
@@ -554,6 +604,9 @@ int sigv4_sign(const struct sigv4_request *req, const struct sigv4_creds *creds,
 
     if (rc < 0)
         return rc;
+    if (load_crypto() < 0)
+        return err_set(e, GEN_EINTERNAL, NULL, 0, "sigv4: cannot load libcrypto "
+                       "(install the libssl3 package)");
     memset(&c, 0, sizeof c);
     if (!gmtime_r(&p->now, &tm) ||
         strftime(c.date, sizeof c.date, "%Y%m%dT%H%M%SZ", &tm) != 16)
@@ -605,7 +658,7 @@ int sigv4_sign(const struct sigv4_request *req, const struct sigv4_creds *creds,
     r = NULL;
     rc = 0;
 fail:
-    OPENSSL_cleanse(key, sizeof key);
+    cleanse(key, sizeof key);
     if (rc < 0)
         err_set(e, rc, NULL, 0, rc == GEN_ENOMEM ? "sigv4: out of memory"
                 : "sigv4: libcrypto failed");

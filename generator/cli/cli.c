@@ -4,7 +4,6 @@
 #include "aws/aws.h"
 #include "core/err.h"
 #include "core/files.h"
-#include "lua/luahost.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -318,7 +317,6 @@ static int finish(int code)
 int cli_main(int argc, char **argv)
 {
     const struct cli_cmd *c;
-    int code;
 
     if (argc < 2) {
         print_main_usage(stderr);
@@ -340,7 +338,5 @@ int cli_main(int argc, char **argv)
     c = find_cmd(argv[1]);
     if (!c)
         return cli_errorf("'%s' is not a luaform command (see 'luaform --help')", argv[1]);
-    code = finish(c->fn(argc - 1, argv + 1));
-    luahost_cleanup();
-    return code;
+    return finish(c->fn(argc - 1, argv + 1));
 }

@@ -249,15 +249,9 @@ int cmd_render(int argc, char **argv)
             cli_error(&e);
             goto done;
         }
-    if (o.config_path && set.n > 1) {
-        /* (a template file has no config at all: render_render says so) */
-        for (i = 1; i < set.n; i++)
-            if (set.v[i].kind == RENDER_DESCRIPTION && set.v[0].kind == RENDER_DESCRIPTION &&
-                strcmp(set.v[i].system, set.v[0].system)) {
-                cli_errorf("render: -c applies to one system, but the stacks "
-                           "come from '%s' and '%s'", set.v[0].system, set.v[i].system);
-                goto done;
-            }
+    if (render_scope(&set, ns > 0, &o, &e) < 0) {
+        cli_error(&e);
+        goto done;
     }
     /* Render everything first: nothing is written if any stack fails. */
     outs = calloc(set.n ? set.n : 1, sizeof *outs);

@@ -130,6 +130,8 @@ int deploy_args_prepare(struct deploy_args *d)
     for (i = 0; i < (size_t)d->nstacks; i++)
         if (render_resolve(&d->set, d->stacks[i], &e) < 0)
             return cli_error(&e);
+    if (render_scope(&d->set, 1, &d->ro, &e) < 0)
+        return cli_error(&e);
     for (i = 0; i < d->set.n && !d->over.stack_name; i++)
         if (d->set.v[i].kind == RENDER_TEMPLATE_FILE)
             return cli_errorf("%s: '%s' is a template file: name its stack with --stack-name",

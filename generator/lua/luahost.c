@@ -5,6 +5,7 @@
  * library compiled into the binary. Errors carry the description's file
  * and line: the message handler blames the innermost frame that is not
  * part of the library (after redis's luaExtractErrorInformation). */
+#define _DEFAULT_SOURCE         /* MAP_ANONYMOUS, MAP_NORESERVE */
 #include "lua/luahost.h"
 #include "lua/embed.h"
 #include "core/err.h"
@@ -16,6 +17,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #if LUA_VERSION_NUM != 504
@@ -27,12 +29,50 @@
  * loaded the machine is; the wall clock is a last resort far above them
  * (LUAHOST_INSTR_LIMIT takes well under a second on an idle machine). */
 #define TIME_LIMIT 20.0     /* seconds of wall clock, checked at each hook */
+/* The collector starts once a state has allocated this much: a stack's
+ * render allocates a few hundred kilobytes and is over before a collection
+ * would free anything (lua_close frees it all); a description that
+ * allocates more gets the usual incremental collector from here on. */
+#define GC_FROM (8u << 20)
 #define MAX_DEPTH 64
 #define MAX_MODULE_NAME 128 /* bytes of a name given to require */
 
+/* A state's small blocks come from the pool: one region of address space
+ * (reserved once per process, its pages used as needed and kept), one
+ * free list per 16-byte size class, emptied at once when the state is
+ * closed. A render makes tens of thousands of small objects, which the pool
+ * hands out and takes back in a few instructions. What does not fit (a
+ * block over 256 bytes, the region full, a second state open at the same
+ * time) is malloc'd: memory stays within the limits plus the region. Under
+ * AddressSanitizer there is no pool, so that it sees every block. */
+#if defined(__SANITIZE_ADDRESS__)
+#define POOL_MAX 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define POOL_MAX 0
+#endif
+#endif
+#ifndef POOL_MAX
+#define POOL_MAX 256                /* bytes; larger blocks go to malloc */
+#endif
+#define POOL_STEP 16
+#define POOL_REGION (8u << 20)
+
+static struct {
+    char *base;                     /* NULL until first used, or when mmap failed */
+    int busy;                       /* a state has it */
+} region;
+
+struct pool {
+    void *free[POOL_MAX / POOL_STEP + 1];   /* per size class */
+    char *base, *cur, *end;                 /* the region, if this state has it */
+};
+
 struct lh {
     lua_State *L;
+    struct pool pool;
     size_t mem, mem_limit, mem_soft;
+    int gc_held;                     /* collector stopped until GC_FROM */
     const char *dead;                /* a limit was hit: raise this at every
                                         instruction, so pcall cannot go on */
     unsigned long instr;
@@ -55,6 +95,93 @@ static struct lh *luahost_of(lua_State *L)
 
 static void luahost_hook(lua_State *L, lua_Debug *ar);
 
+static size_t pool_class(size_t n)
+{
+    return (n + POOL_STEP - 1) / POOL_STEP;     /* 1.. for n <= POOL_MAX */
+}
+
+/* Take the region for a new state, if it is free (else: malloc only). */
+static void pool_open(struct pool *p)
+{
+    memset(p, 0, sizeof *p);
+    if (POOL_MAX == 0 || region.busy)
+        return;
+    if (!region.base) {
+        void *m = mmap(NULL, POOL_REGION, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+        if (m == MAP_FAILED)
+            return;
+        region.base = m;
+    }
+    region.busy = 1;
+    p->base = p->cur = region.base;
+    p->end = region.base + POOL_REGION;
+}
+
+/* Give the region back: every block in it is free again. */
+static void pool_close(struct pool *p)
+{
+    if (p->base)
+        region.busy = 0;
+    memset(p, 0, sizeof *p);
+}
+
+static int pool_owns(const struct pool *p, const void *b)
+{
+    return (const char *)b >= p->base && (const char *)b < p->end;
+}
+
+static void *pool_get(struct pool *p, size_t n)
+{
+    size_t c = pool_class(n), size = c * POOL_STEP;
+    void *b;
+
+    if (n > POOL_MAX)
+        return malloc(n);
+    if ((b = p->free[c]) != NULL) {
+        p->free[c] = *(void **)b;
+        return b;
+    }
+    if ((size_t)(p->end - p->cur) < size)
+        return malloc(n);               /* the region is full (or not ours) */
+    b = p->cur;
+    p->cur += size;
+    return b;
+}
+
+static void pool_put(struct pool *p, void *b, size_t n)
+{
+    size_t c = pool_class(n);
+
+    if (!pool_owns(p, b)) {
+        free(b);
+        return;
+    }
+    *(void **)b = p->free[c];
+    p->free[c] = b;
+}
+
+/* realloc: a block of the pool stays where it is while its size class
+ * does; a malloc'd one is realloc'd. */
+static void *pool_realloc(struct pool *p, void *b, size_t old, size_t n)
+{
+    void *nb;
+
+    if (!b)
+        return pool_get(p, n);
+    if (!pool_owns(p, b))
+        return realloc(b, n);
+    if (n <= POOL_MAX && pool_class(old) == pool_class(n))
+        return b;
+    nb = pool_get(p, n);
+    if (!nb)
+        return NULL;
+    memcpy(nb, b, old < n ? old : n);
+    pool_put(p, b, old);
+    return nb;
+}
+
 static void *luahost_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
     struct lh *s = ud;
@@ -62,7 +189,8 @@ static void *luahost_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     void *p;
 
     if (nsize == 0) {
-        free(ptr);
+        if (ptr)
+            pool_put(&s->pool, ptr, osize);
         s->mem -= old;
         return NULL;
     }
@@ -73,7 +201,7 @@ static void *luahost_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         }
         return NULL;
     }
-    p = realloc(ptr, nsize);
+    p = pool_realloc(&s->pool, ptr, old, nsize);
     if (!p)
         return NULL;
     s->mem = s->mem - old + nsize;
@@ -104,6 +232,10 @@ static void luahost_hook(lua_State *L, lua_Debug *ar)
     struct lh *s = luahost_of(L);
 
     (void)ar;
+    if (s->gc_held && s->mem > GC_FROM) {
+        s->gc_held = 0;
+        lua_gc(L, LUA_GCRESTART);
+    }
     if (!s->dead) {
         s->instr += HOOK_EVERY;
         if (s->instr > LUAHOST_INSTR_LIMIT)
@@ -371,64 +503,16 @@ static int host_setenv(lua_State *L)
     return 0;
 }
 
-/* Compiled library modules, kept for the next state of this process: the
- * library is compiled once per run, not once per stack. Only the host's
- * own embedded sources are cached this way; descriptions always load as
- * text ("t"), so no bytecode ever comes from outside. */
-struct bc_entry {
-    const struct embed_file *f;
-    char *data;
-    size_t len, cap;
-};
-static struct bc_entry bc_cache[64];
-
-static int bc_writer(lua_State *L, const void *p, size_t n, void *ud)
+/* An embedded file: the library and the built-in descriptions are Lua
+ * bytecode compiled at build time (tools/embed.c), under the chunk name
+ * embed_chunkname gives; descriptions from outside always load as text
+ * ("t", load_chunk), so no bytecode ever comes from outside. */
+static int load_embedded(lua_State *L, const struct embed_file *f)
 {
-    struct bc_entry *b = ud;
+    char chunk[EMBED_MAX_CHUNKNAME];
 
-    (void)L;
-    if (b->len + n > b->cap) {
-        size_t cap = (b->len + n) * 2;
-        char *d = realloc(b->data, cap);
-
-        if (!d)
-            return 1;
-        b->data = d;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, p, n);
-    b->len += n;
-    return 0;
-}
-
-static int load_embedded(lua_State *L, const struct embed_file *f, const char *chunk)
-{
-    size_t i;
-    int rc;
-
-    for (i = 0; i < sizeof bc_cache / sizeof bc_cache[0] && bc_cache[i].f; i++)
-        if (bc_cache[i].f == f)
-            return luaL_loadbufferx(L, bc_cache[i].data, bc_cache[i].len, chunk, "b");
-    rc = luaL_loadbufferx(L, f->data, f->len, chunk, "t");
-    if (rc == LUA_OK && i < sizeof bc_cache / sizeof bc_cache[0]) {
-        struct bc_entry b = { f, NULL, 0, 0 };
-
-        if (lua_dump(L, bc_writer, &b, 0) == 0)
-            bc_cache[i] = b;
-        else
-            free(b.data);
-    }
-    return rc;
-}
-
-void luahost_cleanup(void)
-{
-    size_t i;
-
-    for (i = 0; i < sizeof bc_cache / sizeof bc_cache[0]; i++) {
-        free(bc_cache[i].data);
-        memset(&bc_cache[i], 0, sizeof bc_cache[i]);
-    }
+    embed_chunkname(f->path, chunk, sizeof chunk);
+    return luaL_loadbufferx(L, f->data, f->len, chunk, f->bytecode ? "b" : "t");
 }
 
 /* require(name): lua/NAME.lua, then templates/NAME.lua, both embedded. */
@@ -437,7 +521,7 @@ static int luahost_require(lua_State *L)
     const char *name = luaL_checkstring(L, 1);
     static const char *const roots[] = { "lua", "templates" };
     const struct embed_file *f = NULL;
-    char path[256], chunk[260];
+    char path[256];
     size_t i;
 
     luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
@@ -465,10 +549,7 @@ static int luahost_require(lua_State *L)
     }
     if (!f)
         return luaL_error(L, "module '%s' not found", name);
-    /* the library's frames are told apart by their '=luaform:' chunk name
-     * (a description may well be called lua/x.lua) */
-    snprintf(chunk, sizeof chunk, "%s%s", !strncmp(path, "lua/", 4) ? "=luaform:" : "@", path);
-    if (load_embedded(L, f, chunk) != LUA_OK)
+    if (load_embedded(L, f) != LUA_OK)
         return lua_error(L);
     lua_rawgetp(L, LUA_REGISTRYINDEX, (void *)&luahost_require);   /* host table */
     lua_call(L, 1, 1);
@@ -719,12 +800,17 @@ static int luahost_open(struct lh *s, int verbose)
     s->mem_soft = LUAHOST_MEM_LIMIT / 2;
     s->verbose = verbose;
     clock_gettime(CLOCK_MONOTONIC, &s->start);
+    pool_open(&s->pool);
     s->L = lua_newstate(luahost_alloc, s);
-    if (!s->L)
+    if (!s->L) {
+        pool_close(&s->pool);
         return -1;
+    }
     *(struct lh **)lua_getextraspace(s->L) = s;
     lua_sethook(s->L, luahost_hook, LUA_MASKCOUNT, HOOK_EVERY);
     lua_atpanic(s->L, NULL);
+    lua_gc(s->L, LUA_GCSTOP);
+    s->gc_held = 1;
     return 0;
 }
 
@@ -735,6 +821,7 @@ static void luahost_close(struct lh *s)
 
         s->L = NULL;
         lua_close(L);
+        pool_close(&s->pool);
     }
 }
 
@@ -780,14 +867,24 @@ static json_t *conv_fail(struct conv *c, const char *fmt, const char *arg)
     return NULL;
 }
 
+/* Append ".key" (or "[i]") to the path, cut to fit; returns the length
+ * to cut back to. (Called for every value converted: no printf for keys.) */
 static size_t path_push(struct conv *c, const char *key, lua_Integer i)
 {
-    size_t n = strlen(c->path);
+    size_t n = strlen(c->path), at = n, k;
+    char num[32];
 
-    if (key)
-        snprintf(c->path + n, sizeof c->path - n, "%s%s", n ? "." : "", key);
-    else
-        snprintf(c->path + n, sizeof c->path - n, "[%lld]", (long long)i);
+    if (!key) {
+        snprintf(num, sizeof num, "[%lld]", (long long)i);
+        key = num;
+    } else if (n && at < sizeof c->path - 1) {
+        c->path[at++] = '.';
+    }
+    k = strlen(key);
+    if (k > sizeof c->path - 1 - at)
+        k = sizeof c->path - 1 - at;
+    memcpy(c->path + at, key, k);
+    c->path[at + k] = '\0';
     return n;
 }
 
@@ -1019,8 +1116,8 @@ static const struct embed_file *embedded(const struct luahost_source *src)
 
 /* Load a description as text. As the lua command does, a UTF-8 byte
  * order mark and a first line starting with '#' (#!/usr/bin/env ...) are
- * skipped; the line numbers stay those of the file. A built-in one is
- * compiled once per process, as the library is. */
+ * skipped; the line numbers stay those of the file. A built-in one was
+ * compiled at build time, as the library was. */
 static int load_chunk(lua_State *L, const struct luahost_source *src)
 {
     const struct embed_file *f = embedded(src);
@@ -1029,9 +1126,9 @@ static int load_chunk(lua_State *L, const struct luahost_source *src)
     size_t n;
     int rc;
 
-    snprintf(chunk, sizeof chunk, "@%s", src->name);
     if (f)
-        return load_embedded(L, f, chunk);
+        return load_embedded(L, f);
+    snprintf(chunk, sizeof chunk, "@%s", src->name);
 
     r.p = src->data;
     r.end = src->data + src->len;
@@ -1243,6 +1340,7 @@ int luahost_render(const struct luahost_job *job, json_t **tpl, json_t **deploy,
 static int manifest_body(lua_State *L)
 {
     const struct luahost_source *src = lua_touserdata(L, 1);
+    int m;
 
     if (load_chunk(L, src) != LUA_OK)
         return lua_error(L);
@@ -1258,18 +1356,29 @@ static int manifest_body(lua_State *L)
     lua_call(L, 0, 1);
     if (!lua_istable(L, -1))
         return luaL_error(L, "a system manifest must return a table");
+    m = lua_gettop(L);
     /* its config schema, checked once here rather than for every stack */
     lua_pushcfunction(L, luahost_require);
     lua_pushstring(L, "luaform.config");
     lua_call(L, 1, 1);
     lua_getfield(L, -1, "check_schema");
-    if (lua_getfield(L, -3, "config") == LUA_TNIL) {
-        lua_pop(L, 3);
+    if (lua_getfield(L, m, "config") == LUA_TNIL) {
+        lua_settop(L, m);
         return 1;
     }
     lua_pushstring(L, src->name);
     lua_call(L, 2, 0);
-    lua_pop(L, 1);
+    /* the host gets the keys it knows (config_keys); the schema itself is
+     * for the render and is not converted */
+    lua_pushliteral(L, "config_keys");
+    lua_getfield(L, -2, "keys");
+    lua_getfield(L, m, "config");
+    lua_call(L, 1, 1);
+    lua_rawset(L, m);
+    lua_pushliteral(L, "config");
+    lua_pushnil(L);
+    lua_rawset(L, m);
+    lua_settop(L, m);
     return 1;
 }
 

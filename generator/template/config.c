@@ -17,6 +17,7 @@ void config_init(struct config *c)
 void config_free(struct config *c)
 {
     free(c->file);
+    free(c->system);
     json_decref(c->values);
     json_decref(c->meta);
     json_decref(c->overrides);
@@ -324,6 +325,28 @@ static json_t *walk_node(struct walk *w, yaml_node_t *n, const char *path, int d
     }
 }
 
+/* Take the top-level `system` key out of the values into c->system. */
+static int take_system(struct config *c, struct gen_err *e)
+{
+    json_t *v = json_object_get(c->values, "system");
+    int line = (int)json_integer_value(json_object_get(json_object_get(c->meta, "system"),
+                                                       "line"));
+
+    if (!v)
+        return 0;
+    if (!json_is_string(v) || !*json_string_value(v) || json_string_length(v) > 63 ||
+        strcspn(json_string_value(v), " \t\r\n/") != json_string_length(v))
+        return err_set(e, GEN_EINPUT, c->file, line, "system: expected the name of a system "
+                       "(such as ltbase)");
+    c->system = strdup(json_string_value(v));
+    if (!c->system)
+        return err_set(e, GEN_ENOMEM, c->file, line, "out of memory");
+    c->system_line = line;
+    json_object_del(c->values, "system");
+    json_object_del(c->meta, "system");
+    return 0;
+}
+
 int config_parse(struct config *c, const char *name, const char *text, size_t len,
               struct gen_err *e)
 {
@@ -335,6 +358,8 @@ int config_parse(struct config *c, const char *name, const char *text, size_t le
     int rc = 0;
 
     free(c->file);
+    free(c->system);
+    c->system = NULL;
     c->file = strdup(name);
     if (!yaml_parser_initialize(&parser))
         return err_set(e, GEN_ENOMEM, name, 0, "cannot start the YAML parser");
@@ -376,6 +401,8 @@ int config_parse(struct config *c, const char *name, const char *text, size_t le
         c->values = root ? walk_node(&w, root, "", 0) : json_object();
         if (!c->values)
             rc = GEN_EINPUT;
+        else
+            rc = take_system(c, e);
     }
     free(tags.at);
     yaml_document_delete(&doc);

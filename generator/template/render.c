@@ -1,6 +1,7 @@
 /* render.c: render. Built-in systems live in templates/<system>/system.lua,
  * a manifest naming the system's stacks, its config schema and its example
- * config; all of it is compiled into the binary. */
+ * config; all of it is compiled into the binary. For tests, the systems in
+ * $LUAFORM_SYSTEMS_DIR/<system>/ are read from disk the same way. */
 #include "template/render.h"
 #include "template/config.h"
 #include "template/emit_json.h"
@@ -12,19 +13,25 @@
 #include "template/references.h"
 #include "template/template.h"
 
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#define NOWNED (sizeof ((struct render_target *)0)->owned / sizeof (char *))
 
 void render_set_free(struct render_set *s)
 {
     size_t i;
 
     for (i = 0; i < s->n; i++) {
-        free(s->v[i].owned[0]);
-        free(s->v[i].owned[1]);
-        free(s->v[i].owned_names[0]);
-        free(s->v[i].owned_names[1]);
+        size_t k;
+
+        for (k = 0; k < NOWNED; k++) {
+            free(s->v[i].owned[k]);
+            free(s->v[i].owned_names[k]);
+        }
+        json_decref(s->v[i].config_keys);
     }
     free(s->v);
     memset(s, 0, sizeof *s);
@@ -57,73 +64,126 @@ static int has_name(const struct render_set *s, const char *name)
     return 0;
 }
 
-/* Add the stacks of one built-in system; only is a stack name or NULL. */
-static int add_system(struct render_set *s, const struct embed_file *mf,
-                      const char *only, int *found, struct gen_err *e)
+/* Where a system's files are: compiled in ("templates/ltbase") or, for
+ * tests, in a directory on disk. */
+struct sysdir {
+    char dir[4096];
+    int disk;
+};
+
+/* Read path from disk into t's owned slot; src points at it. As
+ * files_read: 1 when missing and flags say FILES_MISSING_OK. */
+static int own_file(struct render_target *t, int slot, const char *path, size_t max,
+                    unsigned flags, struct luahost_source *src, struct gen_err *e)
 {
-    struct luahost_source src = { mf->path, mf->data, mf->len };
-    char dir[256], path[300];
+    int rc = files_read(path, NULL, max, flags, &t->owned[slot], &src->len, e);
+
+    if (rc != 0)
+        return rc;
+    t->owned_names[slot] = strdup(path);
+    if (!t->owned_names[slot])
+        return err_set(e, GEN_ENOMEM, NULL, 0, "out of memory");
+    src->name = t->owned_names[slot];
+    src->data = t->owned[slot];
+    return 0;
+}
+
+/* Point src at the system's file: embedded, or read into t's slot. */
+static int sys_file(const struct sysdir *sd, const char *file, struct render_target *t,
+                    int slot, size_t max, struct luahost_source *src, struct gen_err *e)
+{
+    char path[4400];
+    const struct embed_file *f;
+
+    snprintf(path, sizeof path, "%s/%s", sd->dir, file);
+    if (sd->disk)
+        return own_file(t, slot, path, max, FILES_MISSING_OK, src, e);
+    if (!(f = embed_find(path)))
+        return 1;
+    src->name = f->path;
+    src->data = f->data;
+    src->len = f->len;
+    return 0;
+}
+
+/* A target's own copy of its system's manifest (read from disk once). */
+static int own_manifest(struct render_target *t, const struct sysdir *sd,
+                        const struct luahost_source *mf, struct gen_err *e)
+{
+    if (!sd->disk) {
+        t->manifest = *mf;
+        return 0;
+    }
+    t->owned[1] = malloc(mf->len + 1);
+    t->owned_names[1] = strdup(mf->name);
+    if (!t->owned[1] || !t->owned_names[1])
+        return err_set(e, GEN_ENOMEM, NULL, 0, "out of memory");
+    memcpy(t->owned[1], mf->data, mf->len + 1);
+    t->manifest.name = t->owned_names[1];
+    t->manifest.data = t->owned[1];
+    t->manifest.len = mf->len;
+    return 0;
+}
+
+/* Add the stacks of one system; only is a stack or system name, or NULL. */
+static int add_system(struct render_set *s, const struct sysdir *sd,
+                      const struct luahost_source *mf, const char *only, int *found,
+                      struct gen_err *e)
+{
     json_t *m = NULL, *stacks, *st;
     const char *sys, *ex;
     size_t i;
     int rc;
 
-    rc = luahost_manifest(&src, &m, e);
+    rc = luahost_manifest(mf, &m, e);
     if (rc < 0)
         return rc;
-    snprintf(dir, sizeof dir, "%.*s", (int)(strrchr(mf->path, '/') - mf->path), mf->path);
     sys = json_string_value(json_object_get(m, "name"));
     ex = json_string_value(json_object_get(m, "example_config"));
     stacks = json_object_get(m, "stacks");
     if (!sys || !json_is_array(stacks)) {
         json_decref(m);
-        return err_set(e, GEN_EINPUT, mf->path, 0, "manifest needs 'name' and 'stacks'");
+        return err_set(e, GEN_EINPUT, mf->name, 0, "manifest needs 'name' and 'stacks'");
     }
     json_array_foreach(stacks, i, st) {
         const char *name = json_string_value(json_object_get(st, "name"));
         const char *file = json_string_value(json_object_get(st, "file"));
-        const struct embed_file *df;
+        const char *summary = json_string_value(json_object_get(st, "description"));
         struct render_target *t;
 
         if (!name || !file) {
             json_decref(m);
-            return err_set(e, GEN_EINPUT, mf->path, 0, "stack %zu needs 'name' and 'file'", i + 1);
+            return err_set(e, GEN_EINPUT, mf->name, 0, "stack %zu needs 'name' and 'file'", i + 1);
         }
         if (only && strcmp(only, name) != 0 && strcmp(only, sys) != 0)
             continue;
         if (strlen(name) > RENDER_MAX_NAME) {
             json_decref(m);
-            return err_set(e, GEN_EINPUT, mf->path, 0, "stack name '%.40s...' is longer "
+            return err_set(e, GEN_EINPUT, mf->name, 0, "stack name '%.40s...' is longer "
                            "than %d characters", name, RENDER_MAX_NAME);
         }
         *found = 1;
         if (has_name(s, name))
             continue;
-        snprintf(path, sizeof path, "%s/%s", dir, file);
-        df = embed_find(path);
-        if (!df) {
-            json_decref(m);
-            return err_set(e, GEN_EINPUT, mf->path, 0, "stack file '%s' is missing", path);
-        }
         if (!(t = add(s, e))) {
             json_decref(m);
             return GEN_ENOMEM;
         }
         snprintf(t->name, sizeof t->name, "%s", name);
         snprintf(t->system, sizeof t->system, "%s", sys);
-        snprintf(t->summary, sizeof t->summary, "%s",
-                 json_string_value(json_object_get(st, "description")) ?
-                 json_string_value(json_object_get(st, "description")) : "");
-        t->desc.name = df->path;
-        t->desc.data = df->data;
-        t->desc.len = df->len;
-        t->manifest = src;
-        if (ex) {
-            const struct embed_file *xf;
-
-            snprintf(path, sizeof path, "%s/%s", dir, ex);
-            xf = embed_find(path);
-            t->example_config = xf ? xf->path : NULL;
+        snprintf(t->summary, sizeof t->summary, "%s", summary ? summary : "");
+        t->config_keys = json_incref(json_object_get(m, "config_keys"));
+        rc = sys_file(sd, file, t, 0, FILES_MAX_INPUT, &t->desc, e);
+        if (rc > 0)
+            rc = err_set(e, GEN_EINPUT, mf->name, 0, "stack file '%s/%s' is missing",
+                         sd->dir, file);
+        if (rc == 0)
+            rc = own_manifest(t, sd, mf, e);
+        if (rc == 0 && ex && (rc = sys_file(sd, ex, t, 2, FILES_MAX_CONFIG, &t->example, e)) > 0)
+            rc = 0;                 /* no example config: none */
+        if (rc < 0) {
+            json_decref(m);
+            return rc;
         }
     }
     json_decref(m);
@@ -138,14 +198,84 @@ static int is_manifest(const char *path)
            !strcmp(path + n - 11, "/system.lua");
 }
 
+/* The built-in systems' stacks (only: a stack or system name, or NULL). */
+static int add_builtin(struct render_set *s, const char *only, int *found, struct gen_err *e)
+{
+    int i, rc;
+
+    for (i = 0; i < embed_count; i++) {
+        const struct embed_file *f = &embed_files[i];
+        struct luahost_source mf = { f->path, f->data, f->len };
+        struct sysdir sd = { "", 0 };
+
+        if (!is_manifest(f->path))
+            continue;
+        snprintf(sd.dir, sizeof sd.dir, "%.*s", (int)(strrchr(f->path, '/') - f->path), f->path);
+        if ((rc = add_system(s, &sd, &mf, only, found, e)) < 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int skip_dot(const struct dirent *d)
+{
+    return d->d_name[0] != '.';
+}
+
+/* For tests: every $LUAFORM_SYSTEMS_DIR/NAME/system.lua is a system too,
+ * its files read from disk (as text, as any description from disk). */
+static int add_disk(struct render_set *s, const char *only, int *found, struct gen_err *e)
+{
+    const char *root = getenv("LUAFORM_SYSTEMS_DIR");
+    struct dirent **names = NULL;
+    int n, i, rc = 0;
+
+    if (!root || !*root)
+        return 0;
+    n = scandir(root, &names, skip_dot, alphasort);
+    if (n < 0)
+        return err_set(e, GEN_EINPUT, NULL, 0, "LUAFORM_SYSTEMS_DIR: cannot read '%s'", root);
+    for (i = 0; i < n; i++) {
+        struct sysdir sd = { "", 1 };
+        struct luahost_source mf;
+        char path[4400], *data = NULL;
+
+        snprintf(sd.dir, sizeof sd.dir, "%s/%s", root, names[i]->d_name);
+        snprintf(path, sizeof path, "%s/system.lua", sd.dir);
+        if (rc == 0 && files_read(path, NULL, FILES_MAX_INPUT, FILES_MISSING_OK, &data,
+                                  &mf.len, e) == 0) {
+            mf.name = path;
+            mf.data = data;
+            rc = add_system(s, &sd, &mf, only, found, e);
+        }
+        free(data);
+        free(names[i]);
+    }
+    free(names);
+    return rc;
+}
+
 int render_all(struct render_set *s, struct gen_err *e)
 {
-    int i, found = 0, rc;
+    int found = 0, rc = add_builtin(s, NULL, &found, e);
 
-    for (i = 0; i < embed_count; i++)
-        if (is_manifest(embed_files[i].path) &&
-            (rc = add_system(s, &embed_files[i], NULL, &found, e)) < 0)
-            return rc;
+    return rc < 0 ? rc : add_disk(s, NULL, &found, e);
+}
+
+/* The system of a description beside a system.lua: its name and the keys
+ * its config may set. */
+static int file_system(struct render_target *t, struct gen_err *e)
+{
+    json_t *m = NULL;
+    const char *name;
+    int rc = luahost_manifest(&t->manifest, &m, e);
+
+    if (rc < 0)
+        return rc;
+    name = json_string_value(json_object_get(m, "name"));
+    snprintf(t->system, sizeof t->system, "%s", name ? name : "");
+    t->config_keys = json_incref(json_object_get(m, "config_keys"));
+    json_decref(m);
     return 0;
 }
 
@@ -210,6 +340,7 @@ static int add_file(struct render_set *s, const char *path, enum render_kind kin
         if (rc < 0)
             return rc;
         t->manifest.data = t->owned[1];
+        return file_system(t, e);
     }
     return 0;
 }
@@ -217,16 +348,14 @@ static int add_file(struct render_set *s, const char *path, enum render_kind kin
 int render_resolve(struct render_set *s, const char *arg, struct gen_err *e)
 {
     size_t n = strlen(arg);
-    int i, found = 0, rc;
+    int found = 0, rc;
 
     if (load_is_template_name(arg))
         return add_file(s, arg, RENDER_TEMPLATE_FILE, e);
     if (strchr(arg, '/') || (n > 4 && !strcmp(arg + n - 4, ".lua")))
         return add_file(s, arg, RENDER_DESCRIPTION, e);
-    for (i = 0; i < embed_count; i++)
-        if (is_manifest(embed_files[i].path) &&
-            (rc = add_system(s, &embed_files[i], arg, &found, e)) < 0)
-            return rc;
+    if ((rc = add_builtin(s, arg, &found, e)) < 0 || (rc = add_disk(s, arg, &found, e)) < 0)
+        return rc;
     if (!found)
         return err_set(e, GEN_EINPUT, NULL, 0,
                        "no built-in stack or system named '%s' (see 'luaform render --list')",
@@ -272,6 +401,251 @@ static int render_template_file(const struct render_target *t, const struct rend
     return rc;
 }
 
+/* ------------------------------------------------------------ config */
+
+/* The last config parsed, kept for the next stack: the stacks of a system
+ * are rendered with one config, parsed once. It is used again only for the
+ * same name and the very same text. */
+static struct {
+    char *name, *text;
+    size_t len;
+    struct config c;
+} last;
+
+static int config_text(const char *name, const char *text, size_t len,
+                       const struct config **out, struct gen_err *e)
+{
+    int rc;
+
+    if (last.name && !strcmp(last.name, name) && last.len == len &&
+        !memcmp(last.text, text, len)) {
+        *out = &last.c;
+        return 0;
+    }
+    free(last.name);
+    free(last.text);
+    config_free(&last.c);
+    memset(&last, 0, sizeof last);
+    config_init(&last.c);
+    if ((rc = config_parse(&last.c, name, text, len, e)) < 0)
+        return rc;
+    last.name = strdup(name);
+    last.text = malloc(len + 1);
+    if (!last.name || !last.text) {
+        free(last.name);
+        last.name = NULL;
+        return err_set(e, GEN_ENOMEM, name, 0, "out of memory");
+    }
+    memcpy(last.text, text, len);
+    last.len = len;
+    *out = &last.c;
+    return 0;
+}
+
+static int config_file(const char *path, const struct config **out, struct gen_err *e)
+{
+    char *text = NULL;
+    size_t len;
+    int rc = files_read(path, NULL, FILES_MAX_CONFIG, 0, &text, &len, e);
+
+    if (rc == 0)
+        rc = config_text(path, text, len, out, e);
+    free(text);
+    return rc;
+}
+
+/* "of system 'ltbase'", or of none */
+static const char *system_shown(const char *system, char *buf, size_t n)
+{
+    if (!*system)
+        return "of no system (no system.lua beside it)";
+    snprintf(buf, n, "of system '%s'", system);
+    return buf;
+}
+
+/* A config that says which system it is for must say t's. */
+static int check_system(const struct config *c, const struct render_target *t,
+                        struct gen_err *e)
+{
+    if (!c->system || !strcmp(c->system, t->system))
+        return 0;
+    if (!*t->system)
+        return err_set(e, GEN_EINPUT, c->file, c->system_line, "this config is for system "
+                       "'%s', but %s has no system (no system.lua beside it)", c->system,
+                       t->desc.name);
+    return err_set(e, GEN_EINPUT, c->file, c->system_line, "this config is for system "
+                   "'%s', not for '%s' (stack %s)", c->system, t->system, t->name);
+}
+
+/* t's config: -c FILE when -c applies to t's system, else the system's
+ * example config; then -p, when it applies. */
+static int load_config(const struct render_target *t, const struct render_opts *o,
+                       struct config *c, struct gen_err *e)
+{
+    int mine = !o->system || !strcmp(o->system, t->system), rc = 0, i;
+    const struct config *src = NULL;
+
+    if (mine && o->config_path)
+        rc = config_file(o->config_path, &src, e);
+    else if (t->example.name)
+        rc = config_text(t->example.name, t->example.data, t->example.len, &src, e);
+    if (rc == 0 && src && (rc = check_system(src, t, e)) == 0) {
+        c->file = strdup(src->file);
+        c->values = json_incref(src->values);
+        c->meta = json_incref(src->meta);
+        if (!c->file)
+            rc = err_set(e, GEN_ENOMEM, NULL, 0, "out of memory");
+    }
+    for (i = 0; rc == 0 && mine && i < o->noverrides; i++)
+        rc = config_override(c, o->overrides[i], e);
+    return rc;
+}
+
+/* Is key one the system's config may set (a leaf, or with top, a
+ * top-level key with leaves under it)? A system without schema takes any. */
+static int knows(const json_t *keys, const char *key, int top)
+{
+    size_t i, n = strlen(key);
+    json_t *k;
+
+    if (!keys)
+        return 1;
+    json_array_foreach(keys, i, k) {
+        const char *v = json_string_value(k);
+
+        if (v && !strncmp(v, key, n) && (v[n] == '\0' || (top && v[n] == '.')))
+            return 1;
+    }
+    return 0;
+}
+
+/* Does any stack of s (any system) know key? */
+static int anyone_knows(const struct render_set *s, const char *key, int top)
+{
+    size_t i;
+
+    for (i = 0; i < s->n; i++)
+        if (knows(s->v[i].config_keys, key, top))
+            return 1;
+    return 0;
+}
+
+/* Does the system of t know every key given: c's top-level keys, -p's?
+ * With s, the first key that no system knows is an error instead. */
+static int knows_all(const struct render_target *t, const struct render_set *s,
+                     const struct config *c, const struct render_opts *o, struct gen_err *e)
+{
+    const char *k;
+    json_t *v;
+    int i;
+
+    if (c)
+        json_object_foreach(c->values, k, v) {
+            if (s && !anyone_knows(s, k, 1))
+                return err_set(e, GEN_EINPUT, c->file, (int)json_integer_value(json_object_get(
+                               json_object_get(c->meta, k), "line")), "no built-in system has "
+                               "a config key '%s'", k);
+            if (t && !knows(t->config_keys, k, 1))
+                return 0;
+        }
+    for (i = 0; i < o->noverrides; i++) {
+        char key[256];
+        const char *eq = strchr(o->overrides[i], '=');
+
+        if (!eq || (size_t)(eq - o->overrides[i]) >= sizeof key)
+            continue;           /* refused by config_override */
+        snprintf(key, sizeof key, "%.*s", (int)(eq - o->overrides[i]), o->overrides[i]);
+        if (s && !anyone_knows(s, key, 0))
+            return err_set(e, GEN_EINPUT, "-p", 0, "no built-in system has a config key '%s'",
+                           key);
+        if (t && !knows(t->config_keys, key, 0))
+            return 0;
+    }
+    return 1;
+}
+
+/* The stacks named on the command line: one system (or none) for them all. */
+static int scope_named(const struct render_set *s, struct render_opts *o,
+                       const struct config *c, struct gen_err *e)
+{
+    size_t i;
+    int rc;
+
+    for (i = 1; i < s->n; i++)
+        if (strcmp(s->v[i].system, s->v[0].system)) {
+            char a[96], b[96];
+
+            return err_set(e, GEN_EINPUT, NULL, 0, "-c and -p apply to the stacks of one "
+                           "system, but %s is %s and %s %s: render them apart",
+                           s->v[0].name, system_shown(s->v[0].system, a, sizeof a),
+                           s->v[i].name, system_shown(s->v[i].system, b, sizeof b));
+        }
+    if (s->n && c && (rc = check_system(c, &s->v[0], e)) < 0)
+        return rc;
+    o->system = s->n ? s->v[0].system : NULL;
+    return 0;
+}
+
+/* Every built-in stack: which system -c and -p are for. */
+static int scope_all(const struct render_set *s, struct render_opts *o,
+                     const struct config *c, struct gen_err *e)
+{
+    const char *found = NULL, *other = NULL;
+    char names[512] = "";
+    size_t i, nsys = 0;
+
+    for (i = 0; i < s->n; i++) {
+        const char *sys = s->v[i].system;
+
+        if (i > 0 && !strcmp(sys, s->v[i - 1].system))
+            continue;                   /* a system's stacks are together */
+        nsys++;
+        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
+                 *names ? ", " : "", sys);
+        if (c && c->system ? !strcmp(c->system, sys) : knows_all(&s->v[i], NULL, c, o, e)) {
+            if (found)
+                other = sys;
+            else
+                found = sys;
+        }
+    }
+    if (c && c->system && !found)
+        return err_set(e, GEN_EINPUT, c->file, c->system_line, "this config is for system "
+                       "'%s', which is not built in (%s)", c->system, names);
+    if (nsys == 1 && s->n) {
+        o->system = s->v[0].system;     /* the one system: its schema says */
+        return 0;
+    }
+    if (!found && knows_all(NULL, s, c, o, e) < 0)
+        return e ? e->code : GEN_EINPUT;
+    if (!found)
+        return err_set(e, GEN_EINPUT, NULL, 0, "%s: no one built-in system (%s) takes all "
+                       "the keys given: name the stacks (luaform render SYSTEM ...)",
+                       c && o->noverrides ? "-c and -p" : c ? "-c" : "-p", names);
+    if (other)
+        return err_set(e, GEN_EINPUT, c ? c->file : NULL, 0, "%s could be for '%s' or '%s': "
+                       "name the stacks (luaform render %s ...)%s", c ? "-c" : "-p", found,
+                       other, found, c ? " or say 'system: NAME' in the config" : "");
+    o->system = found;
+    return 0;
+}
+
+int render_scope(const struct render_set *s, int named, struct render_opts *o,
+                 struct gen_err *e)
+{
+    const struct config *c = NULL;
+    int rc;
+
+    o->system = NULL;
+    if (!o->config_path && o->noverrides == 0)
+        return 0;
+    if (o->config_path && (rc = config_file(o->config_path, &c, e)) < 0)
+        return rc;
+    return named ? scope_named(s, o, c, e) : scope_all(s, o, c, e);
+}
+
+/* ------------------------------------------------------------ render */
+
 int render_render(const struct render_target *t, const struct render_opts *o,
               struct buf *out, json_t **tpl_out, json_t **deploy,
               struct gen_err *e)
@@ -279,26 +653,13 @@ int render_render(const struct render_target *t, const struct render_opts *o,
     struct luahost_job job;
     struct config c;
     json_t *tpl = NULL;
-    char *text = NULL;
-    size_t len;
-    int rc = 0, i;
+    int rc;
 
     if (t->kind == RENDER_TEMPLATE_FILE)
         return render_template_file(t, o, out, tpl_out, deploy, e);
     memset(&job, 0, sizeof job);
     config_init(&c);
-    if (o->config_path) {
-        rc = files_read(o->config_path, NULL, FILES_MAX_CONFIG, 0, &text, &len, e);
-        if (rc == 0)
-            rc = config_parse(&c, o->config_path, text, len, e);
-    } else if (t->example_config) {
-        const struct embed_file *xf = embed_find(t->example_config);
-
-        rc = config_parse(&c, xf->path, xf->data, xf->len, e);
-    }
-    for (i = 0; rc == 0 && i < o->noverrides; i++)
-        rc = config_override(&c, o->overrides[i], e);
-    if (rc < 0)
+    if ((rc = load_config(t, o, &c, e)) < 0)
         goto out;
     job.desc = t->desc;
     job.manifest = t->manifest;
@@ -318,7 +679,6 @@ int render_render(const struct render_target *t, const struct render_opts *o,
     }
 out:
     json_decref(tpl);
-    free(text);
     config_free(&c);
     return rc;
 }

@@ -11,15 +11,19 @@ struct gen_err;
 
 struct config {
     char *file;        /* name for errors */
-    json_t *values;    /* the document's top-level map */
+    json_t *values;    /* the document's top-level map, but `system` */
     json_t *meta;      /* "a.b" -> { "line": n, "raw": "...", "plain": true } */
     json_t *overrides; /* [ { "key": "a.b", "value": "text" } ] */
+    char *system;      /* `system: NAME`, the system it is for, or NULL */
+    int system_line;
 };
 
 void config_init(struct config *c);
 void config_free(struct config *c);
 
-/* Parse YAML text; name is used in errors ("file:line: ..."). */
+/* Parse YAML text; name is used in errors ("file:line: ..."). A top-level
+ * `system: NAME` says which system the config is for: it is kept in
+ * c->system, not in c->values (a schema cannot have a key `system`). */
 int config_parse(struct config *c, const char *name, const char *text, size_t len,
               struct gen_err *e);
 

@@ -26,9 +26,10 @@ struct render_target {
     char summary[256];           /* one line from the manifest */
     struct luahost_source desc;
     struct luahost_source manifest;   /* name == NULL when there is none */
-    const char *example_config;  /* embedded path, or NULL */
-    char *owned[2];              /* file data and names read from disk */
-    char *owned_names[2];
+    struct luahost_source example;    /* the example config, name NULL if none */
+    json_t *config_keys;         /* what its config may set; NULL: no schema */
+    char *owned[3];              /* file data and names read from disk */
+    char *owned_names[3];
 };
 
 struct render_set {
@@ -44,7 +45,8 @@ void render_set_free(struct render_set *s);
  * system name (all its stacks). */
 int render_resolve(struct render_set *s, const char *arg, struct gen_err *e);
 
-/* Add every built-in stack. */
+/* Add every built-in stack. (For tests, LUAFORM_SYSTEMS_DIR names a
+ * directory whose NAME/system.lua are more systems, read from disk.) */
 int render_all(struct render_set *s, struct gen_err *e);
 
 struct render_opts {
@@ -53,7 +55,19 @@ struct render_opts {
     int noverrides;
     enum render_format fmt;
     int verbose;
+    const char *system;          /* set by render_scope: the system -c and
+                                    -p apply to; NULL: every stack */
 };
+
+/* Decide which stacks of s -c and -p apply to (o->system). Stacks named
+ * on the command line (named != 0) must all be of one system, or all of
+ * none; a config that says `system: NAME` must name theirs. With every
+ * built-in stack (named == 0): the system the config names, else the only
+ * system, else the one system whose schema has every key given (-c: the
+ * file's top-level keys; -p: the keys); the other systems' stacks get
+ * their example configs. Anything else is an error. */
+int render_scope(const struct render_set *s, int named, struct render_opts *o,
+                 struct gen_err *e);
 
 /* Render one target into out; when tpl / deploy are not NULL, also hand
  * back the template model and the deployment settings (owned). A template

@@ -103,11 +103,17 @@ local function lookup(schema, path)
   return spec
 end
 
-local function known(schema)
+-- The keys of a map of strings, sorted: the first error is always the same
+-- (cheaper than the sorted pairs of descriptions).
+local function sorted_keys(t)
   local l = {}
-  for k in pairs(schema) do l[#l + 1] = k end
+  for k in next, t do l[#l + 1] = k end
   table.sort(l)
-  return table.concat(l, ", ")
+  return l
+end
+
+local function known(schema)
+  return table.concat(sorted_keys(schema), ", ")
 end
 
 -- Merge a YAML map into out (already holding defaults), checking keys.
@@ -116,7 +122,8 @@ local function merge_file(schema, values, out, src, prefix)
     core.fail_at(where(src, prefix == "" and "" or prefix:sub(1, -2)),
                  "%s: expected a map", prefix == "" and "the config" or prefix:sub(1, -2))
   end
-  for k, v in pairs(values) do  -- sorted: the first error is always the same
+  for _, k in ipairs(sorted_keys(values)) do
+    local v = values[k]
     local path = prefix .. k
     local spec = schema[k]
     if not spec then
@@ -150,6 +157,9 @@ function M.check_schema(schema, file, prefix)
     if type(k) ~= "string" or k == "" or k:find(".", 1, true) then
       bad("keys must be non-empty strings without '.'")
     end
+    if prefix == "" and k == "system" then
+      bad("the name is taken: a config's 'system' says which system it is for")
+    end
     if type(spec) ~= "table" then bad("expected a spec table, got a %s", type(spec)) end
     for sk in next, spec do
       if not SPEC_KEYS[sk] then bad("unknown field '%s'", tostring(sk)) end
@@ -164,6 +174,20 @@ function M.check_schema(schema, file, prefix)
   end
 end
 
+-- Every key a config may set, dotted ("bucket.name"), sorted: what the
+-- host needs to tell which system a -p KEY=VALUE is for.
+function M.keys(schema)
+  local out = {}
+  local function walk(sch, prefix)
+    for _, k in ipairs(sorted_keys(sch)) do
+      if sch[k].type == "map" then walk(sch[k].fields, prefix .. k .. ".")
+      else out[#out + 1] = prefix .. k end
+    end
+  end
+  walk(schema, "")
+  return core.list(out)
+end
+
 local function defaults(schema)
   local out = {}
   for k, spec in next, schema do
@@ -174,7 +198,8 @@ local function defaults(schema)
 end
 
 local function check_required(schema, out, src, prefix)
-  for k, spec in pairs(schema) do
+  for _, k in ipairs(sorted_keys(schema)) do
+    local spec = schema[k]
     if spec.type == "map" then check_required(spec.fields, out[k], src, prefix .. k .. ".")
     elseif out[k] == nil and spec.required then
       if src.file then

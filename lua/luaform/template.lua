@@ -279,7 +279,11 @@ function M:resolve(v, depth)
     end
   end
   local out = {}
-  for k, x in next, v do out[k] = self:resolve(x, depth) end
+  for k, x in next, v do
+    if type(x) == "table" then x = self:resolve(x, depth)
+    elseif depth >= 64 then self:resolve(x, depth) end   -- fails: too deep
+    out[k] = x
+  end
   return setmetatable(out, mt)
 end
 

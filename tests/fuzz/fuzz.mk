@@ -32,7 +32,7 @@ fuzz-bins: $(FUZZ_BINS)
 $(FUZZ_B)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(LIB_OBJS) \
                   $(HEADERS)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $< \
-	  $(LIB_OBJS) $(LDLIBS)
+	  $(LIB_OBJS) $(LDLIBS) $(if $(filter %sigv4,$*),$(shell $(PKG_CONFIG) --libs libcrypto))
 
 fuzz: fuzz-build
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh $(FUZZ_B) $(FUZZ_TARGETS)

@@ -2,7 +2,8 @@
  * comment line "#-p KEY=VALUE" in it is also given to config_override. Checks
  * that config_parse fails with one GEN_EINPUT line naming a line of the file,
  * or gives a map whose every value has a meta entry (line, raw text for
- * scalars) and no NUL in any key; that parsing twice gives the same; and
+ * scalars) and no NUL in any key, a `system` taken out with its line;
+ * that parsing twice gives the same; and
  * that an accepted override is recorded as the key and value it was. */
 #include "template/config.h"
 #include "core/err.h"
@@ -143,10 +144,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FZ_CHECK(rc == 0 && json_is_object(c.values) &&
                  json_is_object(c.meta), "no map after success");
         walk(c.meta, c.values, "");
+        /* `system: NAME` is taken out of the values, kept with its line */
+        FZ_CHECK(!json_object_get(c.values, "system") && !json_object_get(c.meta, "system") &&
+                 (!c.system || (*c.system && fz_one_line(c.system) &&
+                                c.system_line >= 1 && c.system_line <= nlines + 1)),
+                 "system '%s' at line %d", c.system ? c.system : "(none)", c.system_line);
         config_init(&again);
         FZ_CHECK(config_parse(&again, NAME, text, size, &e) == 0 &&
                  json_equal(again.values, c.values) &&
-                 json_equal(again.meta, c.meta), "a second parse differs");
+                 json_equal(again.meta, c.meta) && !again.system == !c.system &&
+                 (!c.system || !strcmp(again.system, c.system)), "a second parse differs");
         config_free(&again);
     }
     /* the overrides, from a NUL-terminated copy */

@@ -12,7 +12,8 @@
 #   logs/T.log   libFuzzer's output of the last run
 # Targets run one per core at a time ($FUZZ_JOBS to choose). Findings kept
 # from an earlier run are tried again first: one that no longer fails moves
-# to findings/T/fixed/. Exit status 1 when anything was found.
+# to findings/T/fixed/. Exit status 1 when anything was found, or when a
+# target ran no input at all.
 set -u
 
 WATCHDOG_EXIT=86        # fuzz_render.c: an input abandoned at 3 s
@@ -170,6 +171,11 @@ fuzz_one() {
         result "FOUND after $runs runs, $(coverage "$log"):$found"
         return 1
     fi
+    if [ "$runs" = 0 ]; then
+        # a target that ran nothing found nothing: that is no pass
+        result "FAILED: no input was run (see $log)"
+        return 1
+    fi
     result "nothing found: $runs runs, $(coverage "$log")$note"
     return 0
 }
@@ -230,7 +236,7 @@ while [ -n "$pending$active" ]; do
         if [ -f "$B/logs/$t.result" ]; then
             r=$(cat "$B/logs/$t.result")
             printf '%-8s %s\n' "$t" "$r"
-            case $r in FOUND*) status=1 ;; esac
+            case $r in FOUND*|FAILED*) status=1 ;; esac
         else
             still="$still $t"
         fi
