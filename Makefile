@@ -42,7 +42,7 @@ LIB_SRCS = $(addprefix generator/, \
              template/load.c template/load_yaml.c template/references.c template/diff.c \
              template/emit_json.c template/emit_yaml.c \
              template/config.c template/render.c \
-             aws/http.c aws/sigv4.c aws/xml.c aws/secret.c aws/ini.c aws/profile.c \
+             aws/http.c aws/http_response.c aws/retry.c aws/redact.c aws/trace.c aws/sigv4.c aws/xml.c aws/secret.c aws/ini.c aws/profile.c \
              aws/region.c aws/endpoints.c aws/process.c aws/web_identity.c \
              aws/chain.c aws/credentials.c aws/fault.c aws/aws.c \
              aws/query.c aws/sts.c aws/cloudformation.c aws/s3.c aws/lambda.c \
@@ -61,8 +61,8 @@ EMBED_FILES = $(sort $(shell find lua templates -type f \( -name '*.lua' -o -nam
 
 # Unit tests are listed, not globbed, so a test for a module not yet in
 # LIB_SRCS cannot break the build.
-UNIT_NAMES = test_model test_template test_sigv4 test_http test_credentials test_xml test_aws \
-             test_fault test_poll test_target
+UNIT_NAMES = test_model test_template test_sigv4 test_http test_retry test_redact test_credentials \
+             test_xml test_aws test_fault test_poll test_target
 UNIT_TESTS = $(UNIT_NAMES:%=$(B)/tests/%)
 # Programs the e2e tests drive (not tests themselves: tests/run.sh runs test_*).
 TEST_PROGS = $(B)/tests/awscall

@@ -4,7 +4,9 @@
 #include "aws/aws.h"
 #include "aws/credentials.h"
 #include "aws/endpoints.h"
+#include "aws/redact.h"
 #include "aws/region.h"
+#include "aws/retry.h"
 #include "aws/sigv4.h"
 #include "aws/sts.h"
 #include "aws/xml.h"
@@ -35,7 +37,7 @@ struct aws {
                                     a call may add one while it uses another) */
     size_t nep;
     struct http_client *plain;   /* unsigned GETs (the GitHub OIDC token) */
-    struct http_retry_quota quota;
+    struct retry_quota quota;
     int max_attempts;
     struct aws_fault last;       /* the last call that failed, for callers */
     int described;               /* --debug: credentials source printed */
@@ -134,7 +136,7 @@ static int parse_endpoint(struct endpoint *ep, const char *url, const char *from
                        "(user:password@host) is refused: luaform signs its requests with "
                        "AWS credentials, and a password there would be sent and shown", from);
     buf_init(&shown);
-    http_redact_url(&shown, url);
+    redact_url(&shown, url);
     rc = err_set(e, GEN_EINPUT, NULL, 0, "%s: endpoint '%s' %s", from, buf_cstr(&shown), why);
     buf_free(&shown);
     return rc;
@@ -406,14 +408,14 @@ static int failure(struct http_response *r, int rc, struct aws_fault *fault, int
         fault_decode(r, fault);
         if (status >= 200 && status < 300)
             status = 500;       /* an error in a 2xx: as botocore, a 500 */
-        *retryable = http_retryable(HTTP_OK, status, fault->code);
-        fault->throttled = http_throttled(status, fault->code);
+        *retryable = retry_retryable(HTTP_OK, status, fault->code);
+        fault->throttled = retry_throttled(status, fault->code);
         fault_describe(fault, text, sizeof text);
         return err_set(e, GEN_EAWS, NULL, 0, "%s", text);
     }
     memset(fault, 0, sizeof *fault);
     if (rc == GEN_ENET) {
-        *retryable = http_retryable(r->error, 0, NULL);
+        *retryable = retry_retryable(r->error, 0, NULL);
         snprintf(fault->code, sizeof fault->code, "%s", http_error_name(r->error));
     } else {
         *retryable = 0;
@@ -424,16 +426,16 @@ static int failure(struct http_response *r, int rc, struct aws_fault *fault, int
 long aws_backoff_ms(int attempt)
 {
     const char *base = getenv("LUAFORM_RETRY_BASE_MS");
-    long ms = http_backoff_ms(attempt, NULL, NULL);
+    long ms = retry_backoff_ms(attempt, NULL, NULL);
     char *end;
     long b;
 
     if (!base || !*base)
         return ms;
     b = strtol(base, &end, 10);
-    if (*end || b < 0 || b > HTTP_BACKOFF_BASE_MS)
+    if (*end || b < 0 || b > RETRY_BACKOFF_BASE_MS)
         return ms;
-    return ms * b / HTTP_BACKOFF_BASE_MS;
+    return ms * b / RETRY_BACKOFF_BASE_MS;
 }
 
 int aws_backoff(int attempt)
@@ -459,7 +461,7 @@ int aws_request(struct aws *a, const struct aws_request *q, struct http_response
     for (n = 1;; n++) {
         rc = attempt(a, q, ep, r, e);
         if (rc == 0 && r->status >= 200 && r->status < 300 && !error_in_2xx(q, r)) {
-            http_quota_release(&a->quota, cost ? cost : HTTP_QUOTA_NO_RETRY_INCREMENT);
+            retry_quota_release(&a->quota, cost ? cost : RETRY_QUOTA_NO_RETRY_INCREMENT);
             return 0;
         }
         if (rc < 0 && rc != GEN_ENET)
@@ -471,7 +473,7 @@ int aws_request(struct aws *a, const struct aws_request *q, struct http_response
         if (!retryable || n >= a->max_attempts || (q->flags & AWS_ONCE) ||
             interrupt_pending())
             return rc;
-        cost = http_quota_acquire(&a->quota, r->error);
+        cost = retry_quota_acquire(&a->quota, r->error);
         if (!cost)
             return rc;
         if (aws_backoff(n)) {
@@ -587,7 +589,7 @@ static int pick_attempts(struct aws *a, struct gen_err *e)
         return err_set(e, GEN_EINPUT, NULL, 0, "AWS_MAX_ATTEMPTS: '%s' is not a number of "
                        "attempts from 1 to %d", env, AWS_ATTEMPTS_MAX);
     if (a->max_attempts <= 0)
-        a->max_attempts = HTTP_MAX_ATTEMPTS_DEFAULT;
+        a->max_attempts = RETRY_MAX_ATTEMPTS_DEFAULT;
     return 0;
 }
 
@@ -623,7 +625,7 @@ int aws_new(const struct aws_opts *o, struct aws **out, struct gen_err *e)
         free(a);
         return rc;
     }
-    http_quota_init(&a->quota);
+    retry_quota_init(&a->quota);
     *out = a;
     return 0;
 }

@@ -1,25 +1,26 @@
-/* http.c: the HTTP transport on libcurl, the standard retry policy and the
- * redaction of secrets in trace lines. The only file that includes curl. */
+/* http.c: the HTTP transport on libcurl (loaded at run time), and
+ * endpoint URLs read by libcurl's URL parser. The only file that includes
+ * curl; the retry policy is retry.c, the trace trace.c. */
 #include "aws/http.h"
+#include "aws/http_response.h"
+#include "aws/redact.h"
+#include "aws/trace.h"
 #include "core/interrupt.h"
 
 #define CURL_DISABLE_TYPECHECK   /* its macros would hide the dlopen table */
 #include <curl/curl.h>
 #include <dlfcn.h>
 
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #ifndef LUAFORM_VERSION
 #define LUAFORM_VERSION "dev"
 #endif
 
 #define USER_AGENT "luaform/" LUAFORM_VERSION
-#define REDACTED "<redacted>"
 
 struct http_client {
     CURL *curl;
@@ -40,44 +41,6 @@ struct http_client {
 };
 
 static int global_inits;
-
-/* ---- small string helpers (ASCII, locale-free) ---- */
-
-static int lower(int ch)
-{
-    return ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch;
-}
-
-static int ci_equal_n(const char *a, const char *b, size_t n)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
-            return 0;
-        if (!a[i])
-            return 1;
-    }
-    return 1;
-}
-
-static int ci_equal(const char *a, const char *b)
-{
-    return strlen(a) == strlen(b) && ci_equal_n(a, b, strlen(a));
-}
-
-/* Does hay[0..n) contain needle (lowercase), ignoring case? */
-static int ci_contains_n(const char *hay, size_t n, const char *needle)
-{
-    size_t m = strlen(needle), i;
-
-    if (m > n)
-        return 0;
-    for (i = 0; i + m <= n; i++)
-        if (ci_equal_n(hay + i, needle, m))
-            return 1;
-    return 0;
-}
 
 static long now_ms(void)
 {
@@ -365,47 +328,6 @@ void http_client_free(struct http_client *c)
     free(c);
 }
 
-/* ---- response ---- */
-
-void http_response_init(struct http_response *r)
-{
-    memset(r, 0, sizeof *r);
-    buf_init(&r->body);
-}
-
-static void clear_headers(struct http_response *r)
-{
-    size_t i;
-
-    for (i = 0; i < r->nheaders; i++) {
-        free(r->headers[i].name);
-        free(r->headers[i].value);
-    }
-    free(r->headers);
-    r->headers = NULL;
-    r->nheaders = 0;
-}
-
-void http_response_free(struct http_response *r)
-{
-    if (!r)
-        return;
-    clear_headers(r);
-    buf_free(&r->body);
-    http_response_init(r);
-}
-
-const char *http_response_header(const struct http_response *r,
-                                 const char *name)
-{
-    size_t i;
-
-    for (i = 0; i < r->nheaders; i++)
-        if (ci_equal(r->headers[i].name, name))
-            return r->headers[i].value;
-    return NULL;
-}
-
 /* ---- curl callbacks ---- */
 
 static size_t on_body(char *p, size_t size, size_t n, void *ud)
@@ -426,148 +348,20 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
     return len;
 }
 
-/* Append ", more" to the last header (obsolete line folding). */
-static int fold_header(struct http_response *r, const char *p, size_t n)
-{
-    struct http_rheader *h;
-    size_t old;
-    char *v;
-
-    if (r->nheaders == 0 || n == 0)
-        return 0;
-    h = &r->headers[r->nheaders - 1];
-    old = strlen(h->value);
-    v = realloc(h->value, old + 1 + n + 1);
-    if (!v)
-        return -1;
-    v[old] = ' ';
-    memcpy(v + old + 1, p, n);
-    v[old + 1 + n] = '\0';
-    h->value = v;
-    return 0;
-}
-
-static int add_header(struct http_response *r, const char *p, size_t n)
-{
-    const char *colon = memchr(p, ':', n);
-    struct http_rheader *hs, h;
-    size_t nl, vs, i;
-
-    if (!colon)
-        return 0;           /* not a header line: ignore */
-    nl = (size_t)(colon - p);
-    while (nl > 0 && (p[nl - 1] == ' ' || p[nl - 1] == '\t'))
-        nl--;
-    vs = (size_t)(colon - p) + 1;
-    while (vs < n && (p[vs] == ' ' || p[vs] == '\t'))
-        vs++;
-    h.name = strndup(p, nl);
-    h.value = strndup(p + vs, n - vs);
-    hs = realloc(r->headers, (r->nheaders + 1) * sizeof *hs);
-    if (!h.name || !h.value || !hs) {
-        free(h.name);
-        free(h.value);
-        if (hs)
-            r->headers = hs;
-        return -1;
-    }
-    for (i = 0; i < nl; i++)
-        h.name[i] = (char)lower((unsigned char)h.name[i]);
-    r->headers = hs;
-    r->headers[r->nheaders++] = h;
-    return 0;
-}
-
 static size_t on_header(char *p, size_t size, size_t n, void *ud)
 {
     struct http_client *c = ud;
-    struct http_response *r = c->resp;
-    size_t len = size * n, m = len;
-    int rc;
+    size_t len = size * n;
+    int rc = http_response_header_line(c->resp, p, len);
 
-    while (m > 0 && (p[m - 1] == '\r' || p[m - 1] == '\n'
-                     || p[m - 1] == ' ' || p[m - 1] == '\t'))
-        m--;
-    if (m == 0)
-        return len;
-    if (m >= 5 && memcmp(p, "HTTP/", 5) == 0) {
-        clear_headers(r);   /* a new response (after 100 Continue, say) */
-        return len;
-    }
-    if (p[0] == ' ' || p[0] == '\t') {
-        while (m > 0 && (p[0] == ' ' || p[0] == '\t')) {
-            p++;
-            m--;
-        }
-        rc = fold_header(r, p, m);
-    } else {
-        if (r->nheaders >= HTTP_MAX_HEADERS) {
-            c->too_many_headers = 1;
-            return 0;
-        }
-        rc = add_header(r, p, m);
-    }
-    if (rc < 0) {
+    if (rc == HTTP_RESPONSE_ETOOMANY)
+        c->too_many_headers = 1;
+    else if (rc < 0)
         c->oom = 1;
-        return 0;
-    }
-    return len;
+    return rc < 0 ? 0 : len;
 }
 
 /* ---- request ---- */
-
-static void trace(struct http_client *c, const char *line)
-{
-    if (c->debug)
-        c->debug(c->debug_ctx, line);
-}
-
-static void trace_request(struct http_client *c, const char *method,
-                          const char *url, const struct http_request *q)
-{
-    struct buf b;
-    size_t i;
-
-    if (!c->debug)
-        return;
-    buf_init(&b);
-    buf_printf(&b, "> %s ", method);
-    http_redact_url(&b, url);
-    trace(c, buf_cstr(&b));
-    buf_reset(&b);
-    buf_adds(&b, "> user-agent: " USER_AGENT);
-    trace(c, buf_cstr(&b));
-    for (i = 0; i < q->nheaders; i++) {
-        buf_reset(&b);
-        buf_adds(&b, "> ");
-        http_redact_header(&b, q->headers[i].name, q->headers[i].value);
-        trace(c, buf_cstr(&b));
-    }
-    buf_reset(&b);
-    buf_printf(&b, "> (%zu byte body not traced)", q->body_len);
-    trace(c, buf_cstr(&b));
-    buf_free(&b);
-}
-
-static void trace_response(struct http_client *c, const struct http_response *r)
-{
-    struct buf b;
-    size_t i;
-
-    if (!c->debug)
-        return;
-    buf_init(&b);
-    buf_printf(&b, "< %ld (%ld ms, %zu byte body)", r->status, r->elapsed_ms,
-               r->body.len);
-    trace(c, buf_cstr(&b));
-    for (i = 0; i < r->nheaders; i++) {
-        buf_reset(&b);
-        buf_adds(&b, "< ");
-        http_redact_header(&b, r->headers[i].name, r->headers[i].value);
-        trace(c, buf_cstr(&b));
-    }
-    buf_free(&b);
-}
 
 static enum http_error classify(CURLcode rc)
 {
@@ -762,50 +556,49 @@ static struct curl_slist *header_list(const struct http_request *q, int *oom)
     return list;
 }
 
-int http_send(struct http_client *c, const struct http_request *q,
-              struct http_response *r, struct gen_err *e)
+
+/* Refuse what must not go out: a bad method, header or body. */
+static int check_request(const struct http_request *q, struct gen_err *e)
 {
-    struct curl_slist *hdrs = NULL;
-    struct gen_err local;
-    struct buf url, shown;
-    CURLcode rc;
-    long t0;
-    int ret = 0, oom = 0;
     size_t i;
 
-    if (!e)
-        e = &local;     /* the trace still wants the message */
-    http_response_free(r);
-    r->error = HTTP_EOTHER;
-    buf_init(&url);
-    buf_init(&shown);
-    if (!valid_method(q->method)) {
-        ret = err_set(e, GEN_EINPUT, NULL, 0, "bad HTTP method '%s'",
-                      q->method ? q->method : "(null)");
-        goto out;
+    if (!valid_method(q->method))
+        return err_set(e, GEN_EINPUT, NULL, 0, "bad HTTP method '%s'",
+                       q->method ? q->method : "(null)");
+    for (i = 0; i < q->nheaders; i++)
+        if (!valid_header(&q->headers[i]))
+            return err_set(e, GEN_EINPUT, NULL, 0, "bad HTTP header '%s'",
+                           q->headers[i].name ? q->headers[i].name : "(null)");
+    if (q->body_len > 0 && !q->body)
+        return err_set(e, GEN_EINPUT, NULL, 0, "HTTP body missing");
+    return 0;
+}
+
+/* The URL to fetch into url, and as it may be shown (redacted) into
+ * shown; the header list into *hdrs. */
+static int build_request(struct http_client *c, const struct http_request *q,
+                         struct buf *url, struct buf *shown,
+                         struct curl_slist **hdrs, struct gen_err *e)
+{
+    int oom = 0;
+
+    if (full_url(c, q->url, url) < 0) {
+        redact_url(shown, q->url ? q->url : "(null)");
+        return err_set(e, GEN_EINPUT, NULL, 0, "bad URL '%s'", buf_cstr(shown));
     }
-    for (i = 0; i < q->nheaders; i++) {
-        if (!valid_header(&q->headers[i])) {
-            ret = err_set(e, GEN_EINPUT, NULL, 0, "bad HTTP header '%s'",
-                          q->headers[i].name ? q->headers[i].name : "(null)");
-            goto out;
-        }
-    }
-    if (q->body_len > 0 && !q->body) {
-        ret = err_set(e, GEN_EINPUT, NULL, 0, "HTTP body missing");
-        goto out;
-    }
-    if (full_url(c, q->url, &url) < 0) {
-        http_redact_url(&shown, q->url ? q->url : "(null)");
-        ret = err_set(e, GEN_EINPUT, NULL, 0, "bad URL '%s'", buf_cstr(&shown));
-        goto out;
-    }
-    http_redact_url(&shown, buf_cstr(&url));
-    hdrs = header_list(q, &oom);
-    if (buf_failed(&url) || buf_failed(&shown) || oom) {
-        ret = err_set(e, GEN_ENOMEM, NULL, 0, "out of memory");
-        goto out;
-    }
+    redact_url(shown, buf_cstr(url));
+    *hdrs = header_list(q, &oom);
+    if (buf_failed(url) || buf_failed(shown) || oom)
+        return err_set(e, GEN_ENOMEM, NULL, 0, "out of memory");
+    return 0;
+}
+
+/* Reset the handle and set it up for q, its responses going to r. */
+static CURLcode configure(struct http_client *c, const struct http_request *q,
+                          const char *url, struct curl_slist *hdrs,
+                          struct http_response *r)
+{
+    CURLcode rc;
 
     curl_easy_reset(c->curl);
     c->errbuf[0] = '\0';
@@ -814,7 +607,7 @@ int http_send(struct http_client *c, const struct http_request *q,
     c->cap = q->max_body > 0 ? q->max_body : c->max_body;
     rc = setup(c);
     if (rc == CURLE_OK)
-        rc = curl_easy_setopt(c->curl, CURLOPT_URL, buf_cstr(&url));
+        rc = curl_easy_setopt(c->curl, CURLOPT_URL, url);
     if (rc == CURLE_OK)
         rc = curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, hdrs);
     if (rc == CURLE_OK)
@@ -826,8 +619,16 @@ int http_send(struct http_client *c, const struct http_request *q,
      * one stays in the cache for the next request */
     if (rc == CURLE_OK && q->fresh)
         rc = curl_easy_setopt(c->curl, CURLOPT_FRESH_CONNECT, 1L);
-    trace_request(c, q->method, buf_cstr(&url), q);
-    t0 = now_ms();
+    return rc;
+}
+
+/* Run the configured request (unless rc already failed), timed, then
+ * detach this call's data from the handle. */
+static CURLcode perform(struct http_client *c, CURLcode rc,
+                        struct http_response *r)
+{
+    long t0 = now_ms();
+
     if (rc == CURLE_OK)
         rc = curl_easy_perform(c->curl);
     r->elapsed_ms = now_ms() - t0;
@@ -835,329 +636,75 @@ int http_send(struct http_client *c, const struct http_request *q,
     /* do not leave dangling pointers to this call's data in the handle */
     curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);
     curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, (char *)NULL);
+    return rc;
+}
 
-    if (rc == CURLE_OK) {
-        curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &r->status);
-        r->error = HTTP_OK;
-        trace_response(c, r);
-        goto out;
-    }
+/* No (complete) response: empty r, say why in r->error and e. */
+static int fail(struct http_client *c, const struct http_request *q,
+                const char *shown, CURLcode rc, struct http_response *r,
+                struct gen_err *e)
+{
+    int ret;
 
     r->status = 0;
-    clear_headers(r);
+    http_response_clear_headers(r);
     buf_free(&r->body);
     if (c->oom) {
         ret = err_set(e, GEN_ENOMEM, NULL, 0, "out of memory");
     } else if (c->too_big || rc == CURLE_FILESIZE_EXCEEDED) {
         ret = err_set(e, GEN_ENET, NULL, 0,
                       "%s %s: response body exceeds %zu bytes",
-                      q->method, buf_cstr(&shown), c->cap);
+                      q->method, shown, c->cap);
     } else if (c->too_many_headers) {
         ret = err_set(e, GEN_ENET, NULL, 0,
                       "%s %s: more than %d response headers",
-                      q->method, buf_cstr(&shown), HTTP_MAX_HEADERS);
+                      q->method, shown, HTTP_MAX_HEADERS);
     } else if (rc == CURLE_ABORTED_BY_CALLBACK) {
         r->error = HTTP_EINTR;
         ret = err_set(e, GEN_ENET, NULL, 0, "%s %s: interrupted", q->method,
-                      buf_cstr(&shown));
+                      shown);
     } else {
         r->error = classify(rc);
-        ret = err_set(e, GEN_ENET, NULL, 0, "%s %s: %s", q->method,
-                      buf_cstr(&shown),
+        ret = err_set(e, GEN_ENET, NULL, 0, "%s %s: %s", q->method, shown,
                       c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
     }
-    if (c->debug) {
-        struct buf b;
+    trace_failure(c->debug, c->debug_ctx, r, e->msg);
+    return ret;
+}
 
-        buf_init(&b);
-        buf_printf(&b, "! %s error after %ld ms: %s", http_error_name(r->error),
-                   r->elapsed_ms, e->msg);
-        trace(c, buf_cstr(&b));
-        buf_free(&b);
+int http_send(struct http_client *c, const struct http_request *q,
+              struct http_response *r, struct gen_err *e)
+{
+    struct curl_slist *hdrs = NULL;
+    struct gen_err local;
+    struct buf url, shown;
+    CURLcode rc;
+    int ret;
+
+    if (!e)
+        e = &local;     /* the trace still wants the message */
+    http_response_free(r);
+    r->error = HTTP_EOTHER;
+    buf_init(&url);
+    buf_init(&shown);
+    ret = check_request(q, e);
+    if (ret == 0)
+        ret = build_request(c, q, &url, &shown, &hdrs, e);
+    if (ret < 0)
+        goto out;
+    rc = configure(c, q, buf_cstr(&url), hdrs, r);
+    trace_request(c->debug, c->debug_ctx, q, buf_cstr(&url), USER_AGENT);
+    rc = perform(c, rc, r);
+    if (rc == CURLE_OK) {
+        curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &r->status);
+        r->error = HTTP_OK;
+        trace_response(c->debug, c->debug_ctx, r);
+    } else {
+        ret = fail(c, q, buf_cstr(&shown), rc, r, e);
     }
-
 out:
     curl_slist_free_all(hdrs);
     buf_free(&url);
     buf_free(&shown);
     return ret;
-}
-
-/* ---- retry policy ---- */
-
-/* xorshift64*: jitter needs no cryptographic quality. */
-static double default_rand(void *ctx)
-{
-    static uint64_t s;
-    (void)ctx;
-
-    if (!s) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        s = ((uint64_t)ts.tv_sec * 1000000007u) ^ (uint64_t)ts.tv_nsec
-            ^ ((uint64_t)getpid() << 32);
-        if (!s)
-            s = 0x9e3779b97f4a7c15u;
-    }
-    s ^= s >> 12;
-    s ^= s << 25;
-    s ^= s >> 27;
-    return (double)((s * 0x2545f4914f6cdd1du) >> 11) / 9007199254740992.0;
-}
-
-long http_backoff_ms(int attempt, http_rand_fn rnd, void *rnd_ctx)
-{
-    long ceiling = HTTP_BACKOFF_BASE_MS;
-    double r;
-    int i;
-
-    for (i = 1; i < attempt && ceiling < HTTP_BACKOFF_MAX_MS; i++)
-        ceiling *= 2;
-    if (ceiling > HTTP_BACKOFF_MAX_MS)
-        ceiling = HTTP_BACKOFF_MAX_MS;
-    r = rnd ? rnd(rnd_ctx) : default_rand(NULL);
-    if (!(r > 0.0))         /* also catches NaN */
-        r = 0.0;
-    if (r > 1.0)
-        r = 1.0;
-    return (long)(r * (double)ceiling);
-}
-
-static const char *const throttling_codes[] = {
-    "Throttling", "ThrottlingException", "ThrottledException",
-    "RequestThrottledException", "TooManyRequestsException",
-    "ProvisionedThroughputExceededException", "TransactionInProgressException",
-    "RequestLimitExceeded", "BandwidthLimitExceeded", "LimitExceededException",
-    "RequestThrottled", "SlowDown", "PriorRequestNotComplete",
-    "EC2ThrottledException", NULL
-};
-
-static const char *const transient_codes[] = {
-    "RequestTimeout", "RequestTimeoutException", "InternalError",
-    "InternalFailure", "ServiceUnavailable", "PriorRequestNotComplete", NULL
-};
-
-/* Client mistakes: retrying cannot help, whatever the status says. */
-static const char *const never_codes[] = {
-    "ValidationError", "ValidationException", "InvalidParameterValue",
-    "InvalidParameterCombination", "MissingParameter", "InvalidAction",
-    "MalformedQueryString", "AccessDenied", "AccessDeniedException",
-    "UnauthorizedOperation", "InvalidClientTokenId", "SignatureDoesNotMatch",
-    "IncompleteSignature", "MissingAuthenticationToken", "ExpiredToken",
-    "ExpiredTokenException", "UnrecognizedClientException",
-    "InvalidSignatureException", "AuthFailure", "OptInRequired", NULL
-};
-
-static int in_list(const char *const *list, const char *code)
-{
-    size_t i;
-
-    if (!code || !*code)
-        return 0;
-    for (i = 0; list[i]; i++)
-        if (!strcmp(list[i], code))
-            return 1;
-    return 0;
-}
-
-int http_throttling(const char *aws_code)
-{
-    return in_list(throttling_codes, aws_code);
-}
-
-int http_throttled(long status, const char *aws_code)
-{
-    return status == 429 || in_list(throttling_codes, aws_code);
-}
-
-int http_retryable(enum http_error err, long status, const char *aws_code)
-{
-    switch (err) {
-    case HTTP_ECONNECT:
-    case HTTP_ETIMEOUT:
-    case HTTP_ERESET:
-        return 1;
-    case HTTP_ETLS:
-    case HTTP_EOTHER:
-    case HTTP_EINTR:
-        return 0;
-    case HTTP_OK:
-        break;
-    }
-    if (in_list(never_codes, aws_code))
-        return 0;
-    if (in_list(throttling_codes, aws_code) || in_list(transient_codes, aws_code))
-        return 1;
-    return status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
-}
-
-void http_quota_init(struct http_retry_quota *q)
-{
-    q->available = q->max = HTTP_QUOTA_INITIAL;
-}
-
-int http_quota_acquire(struct http_retry_quota *q, enum http_error err)
-{
-    int cost = err == HTTP_ETIMEOUT ? HTTP_QUOTA_TIMEOUT_COST
-                                    : HTTP_QUOTA_RETRY_COST;
-
-    if (q->available < cost)
-        return 0;
-    q->available -= cost;
-    return cost;
-}
-
-void http_quota_release(struct http_retry_quota *q, int amount)
-{
-    if (amount <= 0)
-        return;
-    q->available = q->available + amount > q->max ? q->max
-                                                  : q->available + amount;
-}
-
-/* ---- redaction ---- */
-
-static int name_is_secret(const char *name, size_t n)
-{
-    static const char *const words[] = {
-        "token", "secret", "authorization", "cookie", "password",
-        "credential", "api-key", "apikey", NULL
-    };
-    size_t i;
-
-    for (i = 0; words[i]; i++)
-        if (ci_contains_n(name, n, words[i]))
-            return 1;
-    return 0;
-}
-
-int http_header_is_secret(const char *name)
-{
-    return name && name_is_secret(name, strlen(name));
-}
-
-/* AKIAIOSFODNN7EXAMPLE -> AKIA****MPLE; short ids are hidden entirely. */
-static void mask_key_id(struct buf *out, const char *id, size_t n)
-{
-    if (n < 12) {
-        buf_adds(out, "****");
-        return;
-    }
-    buf_add(out, id, 4);
-    buf_adds(out, "****");
-    buf_add(out, id + n - 4, 4);
-}
-
-/* "AWS4-HMAC-SHA256 Credential=AKID/scope, SignedHeaders=a;b, Signature=hex" */
-static void redact_sigv4(struct buf *out, const char *v)
-{
-    const char *p = strchr(v, ' '), *end, *eq;
-    int first = 1;
-
-    if (!p) {
-        buf_adds(out, REDACTED);
-        return;
-    }
-    buf_add(out, v, (size_t)(p - v));
-    buf_addc(out, ' ');
-    while (*p) {
-        size_t klen, n;
-
-        while (*p == ' ' || *p == ',')
-            p++;
-        if (!*p)
-            break;
-        end = strchr(p, ',');
-        if (!end)
-            end = p + strlen(p);
-        n = (size_t)(end - p);
-        while (n > 0 && p[n - 1] == ' ')
-            n--;
-        eq = memchr(p, '=', n);
-        klen = eq ? (size_t)(eq - p) : n;
-        if (!first)
-            buf_adds(out, ", ");
-        first = 0;
-        buf_add(out, p, klen);
-        buf_addc(out, '=');
-        if (eq && klen == 10 && ci_equal_n(p, "Credential", 10)) {
-            const char *val = eq + 1, *slash;
-            size_t vlen = n - klen - 1;
-
-            slash = memchr(val, '/', vlen);
-            mask_key_id(out, val, slash ? (size_t)(slash - val) : vlen);
-            if (slash)
-                buf_add(out, slash, vlen - (size_t)(slash - val));
-        } else if (eq && klen == 13 && ci_equal_n(p, "SignedHeaders", 13)) {
-            buf_add(out, eq + 1, n - klen - 1);
-        } else {
-            buf_adds(out, REDACTED);
-        }
-        p = end;
-    }
-}
-
-void http_redact_header(struct buf *out, const char *name, const char *value)
-{
-    buf_adds(out, name);
-    buf_adds(out, ": ");
-    if (!http_header_is_secret(name)) {
-        buf_adds(out, value);
-        return;
-    }
-    if (ci_equal(name, "authorization") && !strncmp(value, "AWS4-", 5))
-        redact_sigv4(out, value);
-    else
-        buf_adds(out, REDACTED);
-}
-
-static int param_is_secret(const char *name, size_t n)
-{
-    return name_is_secret(name, n) || ci_contains_n(name, n, "signature");
-}
-
-void http_redact_url(struct buf *out, const char *url)
-{
-    const char *p = url, *scheme = strstr(url, "://"), *q;
-    /* the authority: after "scheme://", or (no scheme: "user:pw@host")
-     * from the start, up to the path, query or fragment */
-    const char *auth = scheme && scheme < url + strcspn(url, "/?#")
-                       ? scheme + 3 : url;
-    size_t alen = strcspn(auth, "/?#");
-    const char *at = NULL, *s;
-
-    for (s = auth; s < auth + alen; s++)
-        if (*s == '@')
-            at = s;
-    if (at) {
-        buf_add(out, url, (size_t)(auth - url));
-        buf_adds(out, REDACTED);
-        p = at;
-    }
-    q = strchr(p, '?');
-    if (!q) {
-        buf_adds(out, p);
-        return;
-    }
-    buf_add(out, p, (size_t)(q - p) + 1);
-    p = q + 1;
-    while (*p && *p != '#') {
-        size_t n = strcspn(p, "&#"), klen;
-        const char *eq = memchr(p, '=', n);
-
-        klen = eq ? (size_t)(eq - p) : n;
-        if (eq && param_is_secret(p, klen)) {
-            buf_add(out, p, klen + 1);
-            buf_adds(out, REDACTED);
-        } else {
-            buf_add(out, p, n);
-        }
-        p += n;
-        if (*p == '&') {
-            buf_addc(out, '&');
-            p++;
-        }
-    }
-    buf_adds(out, p);
 }

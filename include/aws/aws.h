@@ -124,7 +124,7 @@ int aws_unexpected(struct aws *a, struct aws_fault *fault, long status, const ch
 const struct aws_fault *aws_last_fault(const struct aws *a);
 int aws_max_attempts(const struct aws *a);
 
-/* The backoff before attempt + 1: http_backoff_ms(), scaled for tests by
+/* The backoff before attempt + 1: retry_backoff_ms(), scaled for tests by
  * the hidden variable LUAFORM_RETRY_BASE_MS (the base delay in ms instead
  * of 1000; 0 makes retries immediate). */
 long aws_backoff_ms(int attempt);

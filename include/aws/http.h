@@ -1,4 +1,5 @@
-/* http.h: the HTTP transport (libcurl), retry policy and trace redaction.
+/* http.h: the HTTP transport (libcurl). The retry policy is retry.h, the
+ * redaction of secrets redact.h, the debug trace trace.h.
  *
  * Only http.c includes curl. A client owns one reused easy handle, so
  * requests to the same endpoint share a kept-alive connection. A client is
@@ -125,6 +126,7 @@ struct http_client *http_client_new(const char *base_url,
                                     struct gen_err *e);
 void http_client_free(struct http_client *c);
 
+/* The response functions are in http_response.c. */
 void http_response_init(struct http_response *r);
 void http_response_free(struct http_response *r);
 /* Case-insensitive lookup; the first match, or NULL. */
@@ -138,83 +140,5 @@ const char *http_response_header(const struct http_response *r,
  * HTTP_EOTHER); GEN_ENOMEM when memory ran out. */
 int http_send(struct http_client *c, const struct http_request *q,
               struct http_response *r, struct gen_err *e);
-
-/* ---- retry policy: AWS SDK "standard" retry mode ----
- *
- *   for (attempt = 1;; attempt++) {
- *       rc = http_send(...);  (parse the AWS error code from a 4xx/5xx body)
- *       if (!http_retryable(r.error, r.status, code) || attempt >= max_attempts)
- *           break;
- *       if (!(cost = http_quota_acquire(&quota, r.error)))
- *           break;
- *       sleep http_backoff_ms(attempt, NULL, NULL);
- *   }
- *   on a 2xx: http_quota_release(&quota, cost ? cost : HTTP_QUOTA_NO_RETRY_INCREMENT);
- */
-#define HTTP_MAX_ATTEMPTS_DEFAULT 3
-#define HTTP_BACKOFF_BASE_MS 1000L
-#define HTTP_BACKOFF_MAX_MS 20000L
-
-/* A random source returning a double in [0, 1). */
-typedef double (*http_rand_fn)(void *ctx);
-
-/* The delay before the next attempt after attempt number `attempt` (1-based)
- * failed: rand * min(BASE * 2^(attempt-1), MAX), in milliseconds, so
- * attempt 1 waits up to 1 s, 2 up to 2 s, ..., 6 and later up to 20 s.
- * rnd NULL uses an internal generator seeded from the clock and pid. */
-long http_backoff_ms(int attempt, http_rand_fn rnd, void *rnd_ctx);
-
-/* 1 when the attempt is worth retrying: connect, timeout or reset errors;
- * status 429 (too many requests), 500, 502, 503, 504; a throttling or
- * transient AWS error code.
- * Never for TLS or other transport errors, nor for validation or
- * authentication codes (even with a 5xx). aws_code may be NULL. */
-int http_retryable(enum http_error err, long status, const char *aws_code);
-
-/* 1 when aws_code is a throttling code (Throttling, SlowDown, ...). */
-int http_throttling(const char *aws_code);
-
-/* 1 when an answer says "slow down": a throttling code, or HTTP 429
- * whatever its code. */
-int http_throttled(long status, const char *aws_code);
-
-/* The standard mode's client-wide retry quota (token bucket). */
-#define HTTP_QUOTA_INITIAL 500
-#define HTTP_QUOTA_RETRY_COST 5
-#define HTTP_QUOTA_TIMEOUT_COST 10
-#define HTTP_QUOTA_NO_RETRY_INCREMENT 1
-
-struct http_retry_quota {
-    int available;
-    int max;
-};
-
-void http_quota_init(struct http_retry_quota *q);
-/* Take the cost of one retry (10 after a timeout, else 5). Returns the
- * amount taken, or 0 when the quota is exhausted: do not retry then. */
-int http_quota_acquire(struct http_retry_quota *q, enum http_error err);
-/* After a successful response: give back the last amount acquired for
- * this request, or HTTP_QUOTA_NO_RETRY_INCREMENT when it needed no retry. */
-void http_quota_release(struct http_retry_quota *q, int amount);
-
-/* ---- redaction (pure; used by the trace) ---- */
-
-/* 1 when a header's value must never be shown: its name contains "token",
- * "secret", "authorization", "cookie", "password", "credential" or
- * "api-key"/"apikey" (ASCII case-insensitive). */
-int http_header_is_secret(const char *name);
-
-/* Append "name: value" to out, the value redacted as needed. An AWS4
- * Authorization keeps its algorithm, the access key id masked (AKIA****MPLE),
- * the credential scope and SignedHeaders; Signature and anything else
- * become <redacted>. Other secret headers become <redacted>. */
-void http_redact_header(struct buf *out, const char *name, const char *value);
-
-/* Append url to out with userinfo ("user:pass@" before the host, also in
- * a URL without a scheme) and the values of the query parameters
- * X-Amz-Signature, X-Amz-Security-Token, X-Amz-Credential (and any whose
- * name contains token, secret, signature, password or credential)
- * replaced by <redacted>. */
-void http_redact_url(struct buf *out, const char *url);
 
 #endif

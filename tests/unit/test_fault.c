@@ -2,6 +2,7 @@
  * XML, and messages bounded whole words at a time, on one line. */
 #include "aws/fault.h"
 #include "aws/http.h"
+#include "aws/retry.h"
 #include "core/buf.h"
 #include "test.h"
 
@@ -190,11 +191,11 @@ static void test_long_messages(void)
 
 static void test_throttling(void)
 {
-    T(http_retryable(HTTP_OK, 429, NULL));
-    T(http_retryable(HTTP_OK, 429, "SomethingNew"));
-    T(http_throttled(429, NULL));
-    T(http_throttled(400, "Throttling") && http_throttled(400, "TooManyRequestsException"));
-    T(!http_throttled(400, "ValidationError") && !http_throttled(503, NULL));
+    T(retry_retryable(HTTP_OK, 429, NULL));
+    T(retry_retryable(HTTP_OK, 429, "SomethingNew"));
+    T(retry_throttled(429, NULL));
+    T(retry_throttled(400, "Throttling") && retry_throttled(400, "TooManyRequestsException"));
+    T(!retry_throttled(400, "ValidationError") && !retry_throttled(503, NULL));
 }
 
 int main(void)

@@ -1,5 +1,6 @@
 /* test_http.c: the HTTP transport against a Python server on 127.0.0.1,
- * plus the pure retry and redaction functions. Nothing leaves loopback. */
+ * and endpoint URL parsing. Nothing leaves loopback. The retry policy is
+ * tested in test_retry.c, redaction in test_redact.c. */
 #include "aws/http.h"
 #include "server.h"
 #include "test.h"
@@ -52,209 +53,10 @@ static void collect(void *ctx, const char *line)
     buf_addc(b, '\n');
 }
 
-/* ---- pure functions ---- */
-
-static double fixed_rand(void *ctx)
+static void test_error_name(void)
 {
-    return *(double *)ctx;
-}
-
-static void test_backoff(void)
-{
-    double one = 0.999999, half = 0.5, zero = 0.0, big = 7.0;
-    long d;
-    int i, ok = 1;
-
-    T(http_backoff_ms(1, fixed_rand, &one) == 999);
-    T(http_backoff_ms(2, fixed_rand, &one) == 1999);
-    T(http_backoff_ms(3, fixed_rand, &one) == 3999);
-    T(http_backoff_ms(5, fixed_rand, &one) == 15999);
-    T(http_backoff_ms(6, fixed_rand, &one) == 19999);   /* capped at 20 s */
-    T(http_backoff_ms(1000, fixed_rand, &one) == 19999);
-    T(http_backoff_ms(0, fixed_rand, &one) == 999);
-    T(http_backoff_ms(-5, fixed_rand, &one) == 999);
-    T(http_backoff_ms(1, fixed_rand, &half) == 500);
-    T(http_backoff_ms(4, fixed_rand, &half) == 4000);
-    T(http_backoff_ms(30, fixed_rand, &half) == 10000);
-    T(http_backoff_ms(3, fixed_rand, &zero) == 0);
-    T(http_backoff_ms(3, fixed_rand, &big) == 4000);    /* clamped to 1 */
-    for (i = 0; i < 2000; i++) {
-        d = http_backoff_ms(1 + i % 10, NULL, NULL);
-        if (d < 0 || d > HTTP_BACKOFF_MAX_MS)
-            ok = 0;
-        if (i % 10 == 0 && d > HTTP_BACKOFF_BASE_MS)
-            ok = 0;
-    }
-    T(ok);
-}
-
-static void test_retryable(void)
-{
-    static const char *const throttles[] = {
-        "Throttling", "ThrottlingException", "ThrottledException",
-        "RequestThrottledException", "TooManyRequestsException",
-        "ProvisionedThroughputExceededException",
-        "TransactionInProgressException", "RequestLimitExceeded",
-        "BandwidthLimitExceeded", "LimitExceededException", "RequestThrottled",
-        "SlowDown", "PriorRequestNotComplete", "EC2ThrottledException", NULL
-    };
-    static const char *const transients[] = {
-        "RequestTimeout", "RequestTimeoutException", "InternalError",
-        "InternalFailure", "ServiceUnavailable", NULL
-    };
-    static const char *const nevers[] = {
-        "ValidationError", "AccessDenied", "AccessDeniedException",
-        "InvalidClientTokenId", "SignatureDoesNotMatch", "ExpiredToken",
-        "AlreadyExistsException", "throttling", "", NULL
-    };
-    static const struct { enum http_error err; long status; int want; } tab[] = {
-        { HTTP_ECONNECT, 0, 1 }, { HTTP_ETIMEOUT, 0, 1 }, { HTTP_ERESET, 0, 1 },
-        { HTTP_ETLS, 0, 0 }, { HTTP_EOTHER, 0, 0 },
-        { HTTP_OK, 200, 0 }, { HTTP_OK, 400, 0 }, { HTTP_OK, 403, 0 },
-        { HTTP_OK, 404, 0 }, { HTTP_OK, 429, 1 }, { HTTP_OK, 500, 1 },
-        { HTTP_OK, 501, 0 }, { HTTP_OK, 502, 1 }, { HTTP_OK, 503, 1 },
-        { HTTP_OK, 504, 1 }, { HTTP_OK, 505, 0 },
-    };
-    size_t i;
-
-    for (i = 0; i < sizeof tab / sizeof tab[0]; i++)
-        TMSG(http_retryable(tab[i].err, tab[i].status, NULL) == tab[i].want,
-             "%s %ld", http_error_name(tab[i].err), tab[i].status);
-    for (i = 0; throttles[i]; i++) {
-        TMSG(http_retryable(HTTP_OK, 400, throttles[i]), "%s", throttles[i]);
-        TMSG(http_throttling(throttles[i]), "%s", throttles[i]);
-    }
-    for (i = 0; transients[i]; i++) {
-        TMSG(http_retryable(HTTP_OK, 400, transients[i]), "%s", transients[i]);
-        TMSG(!http_throttling(transients[i]), "%s", transients[i]);
-    }
-    for (i = 0; nevers[i]; i++) {
-        TMSG(!http_retryable(HTTP_OK, 400, nevers[i]), "%s", nevers[i]);
-        TMSG(!http_throttling(nevers[i]), "%s", nevers[i]);
-    }
-    T(!http_retryable(HTTP_OK, 500, "ValidationError"));
-    T(!http_retryable(HTTP_OK, 503, "SignatureDoesNotMatch"));
-    T(http_retryable(HTTP_OK, 503, "SomethingElse"));
-    T(http_retryable(HTTP_ETIMEOUT, 0, "ValidationError"));
-    T(!http_throttling(NULL));
     T(!strcmp(http_error_name(HTTP_ERESET), "reset"));
     T(!strcmp(http_error_name(HTTP_OK), "ok"));
-}
-
-static void test_quota(void)
-{
-    struct http_retry_quota q;
-    int i, n = 0;
-
-    http_quota_init(&q);
-    T(q.available == 500);
-    T(http_quota_acquire(&q, HTTP_ETIMEOUT) == 10);
-    T(http_quota_acquire(&q, HTTP_OK) == 5);
-    T(http_quota_acquire(&q, HTTP_ERESET) == 5);
-    T(q.available == 480);
-    http_quota_release(&q, 5);
-    T(q.available == 485);
-    for (i = 0; i < 200; i++)
-        if (http_quota_acquire(&q, HTTP_OK))
-            n++;
-    T(n == 97 && q.available == 0);
-    T(http_quota_acquire(&q, HTTP_OK) == 0);
-    for (i = 0; i < 1000; i++)
-        http_quota_release(&q, HTTP_QUOTA_NO_RETRY_INCREMENT);
-    T(q.available == 500);
-}
-
-static int redacts_to(const char *name, const char *value, const char *want)
-{
-    struct buf b;
-    int ok;
-
-    buf_init(&b);
-    http_redact_header(&b, name, value);
-    ok = !strcmp(buf_cstr(&b), want);
-    if (!ok)
-        fprintf(stderr, "  got: %s\n", buf_cstr(&b));
-    buf_free(&b);
-    return ok;
-}
-
-static int url_redacts_to(const char *url, const char *want)
-{
-    struct buf b;
-    int ok;
-
-    buf_init(&b);
-    http_redact_url(&b, url);
-    ok = !strcmp(buf_cstr(&b), want);
-    if (!ok)
-        fprintf(stderr, "  got: %s\n", buf_cstr(&b));
-    buf_free(&b);
-    return ok;
-}
-
-static void test_redact(void)
-{
-    T(redacts_to("Authorization",
-        "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20240101/us-east-1/"
-        "cloudformation/aws4_request, SignedHeaders=host;x-amz-date, "
-        "Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7",
-        "Authorization: AWS4-HMAC-SHA256 Credential=AKIA****MPLE/20240101/"
-        "us-east-1/cloudformation/aws4_request, SignedHeaders=host;x-amz-date, "
-        "Signature=<redacted>"));
-    T(redacts_to("authorization",
-        "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/x,SignedHeaders=host,"
-        "Signature=abc,Extra=secretstuff",
-        "authorization: AWS4-HMAC-SHA256 Credential=AKIA****MPLE/x, "
-        "SignedHeaders=host, Signature=<redacted>, Extra=<redacted>"));
-    T(redacts_to("Authorization", "AWS4-HMAC-SHA256 Credential=SHORT/x, Signature=s",
-                 "Authorization: AWS4-HMAC-SHA256 Credential=****/x, "
-                 "Signature=<redacted>"));
-    T(redacts_to("Authorization", "Bearer abc.def.ghi",
-                 "Authorization: <redacted>"));
-    T(redacts_to("Authorization", "AWS4-HMAC-SHA256",
-                 "Authorization: <redacted>"));
-    T(redacts_to("Proxy-Authorization", "Basic dXNlcjpwYXNz",
-                 "Proxy-Authorization: <redacted>"));
-    T(redacts_to("X-Amz-Security-Token", "FwoGZXIvYXdzEBYaDEXAMPLETOKEN",
-                 "X-Amz-Security-Token: <redacted>"));
-    T(redacts_to("x-my-secret-thing", "hunter2", "x-my-secret-thing: <redacted>"));
-    T(redacts_to("Cookie", "a=b", "Cookie: <redacted>"));
-    T(redacts_to("set-cookie", "a=b", "set-cookie: <redacted>"));
-    T(redacts_to("X-Aws-Ec2-Metadata-Token-Ttl-Seconds", "21600",
-                 "X-Aws-Ec2-Metadata-Token-Ttl-Seconds: <redacted>"));
-    T(redacts_to("X-Amz-Date", "20240101T000000Z",
-                 "X-Amz-Date: 20240101T000000Z"));
-    T(redacts_to("Content-Type", "application/x-www-form-urlencoded",
-                 "Content-Type: application/x-www-form-urlencoded"));
-    T(http_header_is_secret("X-AMZ-SECURITY-TOKEN"));
-    T(!http_header_is_secret("x-amzn-requestid"));
-    T(!http_header_is_secret(NULL));
-
-    T(url_redacts_to(
-        "https://b.s3.amazonaws.com/k?X-Amz-Algorithm=AWS4-HMAC-SHA256"
-        "&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20240101%2Fus-east-1%2Fs3"
-        "&X-Amz-Date=20240101T000000Z&X-Amz-Expires=900"
-        "&X-Amz-Security-Token=FQoGZXIvYXdz&X-Amz-SignedHeaders=host"
-        "&X-Amz-Signature=deadbeefcafe#frag",
-        "https://b.s3.amazonaws.com/k?X-Amz-Algorithm=AWS4-HMAC-SHA256"
-        "&X-Amz-Credential=<redacted>&X-Amz-Date=20240101T000000Z"
-        "&X-Amz-Expires=900&X-Amz-Security-Token=<redacted>"
-        "&X-Amz-SignedHeaders=host&X-Amz-Signature=<redacted>#frag"));
-    T(url_redacts_to("http://127.0.0.1:1/?x-amz-signature=abc&a=b&flag",
-                     "http://127.0.0.1:1/?x-amz-signature=<redacted>&a=b&flag"));
-    T(url_redacts_to("http://user:pa55@proxy.example:8080/p?q=1",
-                     "http://<redacted>@proxy.example:8080/p?q=1"));
-    T(url_redacts_to("https://cloudformation.us-east-1.amazonaws.com/",
-                     "https://cloudformation.us-east-1.amazonaws.com/"));
-    T(url_redacts_to("https://h/?Action=DescribeStacks&Version=2010-05-15",
-                     "https://h/?Action=DescribeStacks&Version=2010-05-15"));
-    T(url_redacts_to("https://h/?", "https://h/?"));
-    T(url_redacts_to("", ""));
-    /* userinfo without a scheme (a malformed endpoint quoted in an error) */
-    T(url_redacts_to("user:pa55@127.0.0.1:5000/p",
-                     "<redacted>@127.0.0.1:5000/p"));
-    T(url_redacts_to("127.0.0.1:5000/p@q", "127.0.0.1:5000/p@q"));
-    T(url_redacts_to("/p?next=http://a:b@c", "/p?next=http://a:b@c"));
 }
 
 /* ---- against the server ---- */
@@ -771,10 +573,7 @@ int main(void)
     setenv("NO_PROXY", "*", 1);
     unsetenv("AWS_CA_BUNDLE");
 
-    test_backoff();
-    test_retryable();
-    test_quota();
-    test_redact();
+    test_error_name();
     test_url_parse();
 
     if (start_server() < 0) {
