@@ -186,36 +186,37 @@ static int url_part(CURLU *u, CURLUPart part, char *out, size_t n)
     return found;
 }
 
+/* What is wrong with url before libcurl reads it, or NULL. */
+static const char *url_precheck(const char *url)
+{
+    const char *p;
+
+    for (p = url; *p; p++)
+        if ((unsigned char)*p <= ' ' || *p == 0x7f)
+            return "has white space or a control character";
+    p = strstr(url, "://");
+    p = p ? p + 3 : url;
+    if (memchr(p, '@', strcspn(p, "/")))
+        return "has user info (user:password@)";    /* said first, with or without a scheme */
+    if (strncmp(url, "https://", 8) && strncmp(url, "http://", 7))
+        return "must start with http:// or https://";
+    if (*p == '/')
+        return "has no valid host";     /* curl would take http:///p as host "p" */
+    return NULL;
+}
+
 int http_url_parse(const char *url, struct http_url *out, const char **why)
 {
     char port[16], path[sizeof out->path + 1];
     CURLUcode uc;
     CURLU *u;
-    const char *p;
     int https;
     size_t n;
 
     memset(out, 0, sizeof *out);
-    *why = NULL;
-    for (p = url; *p; p++)
-        if ((unsigned char)*p <= ' ' || *p == 0x7f) {
-            *why = "has white space or a control character";
-            return -1;
-        }
-    p = strstr(url, "://");
-    p = p ? p + 3 : url;
-    if (memchr(p, '@', strcspn(p, "/"))) {
-        *why = "has user info (user:password@)";    /* said first, with or without a scheme */
+    *why = url_precheck(url);
+    if (*why)
         return -1;
-    }
-    if (strncmp(url, "https://", 8) && strncmp(url, "http://", 7)) {
-        *why = "must start with http:// or https://";
-        return -1;
-    }
-    if (*p == '/') {
-        *why = "has no valid host";     /* curl would take http:///p as host "p" */
-        return -1;
-    }
     if (!lc.dl && load_curl(NULL) < 0) {
         *why = "cannot be read: libcurl cannot be loaded";
         return -1;

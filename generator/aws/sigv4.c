@@ -590,6 +590,32 @@ static int result_output(struct sigv4_result *r, struct ctx *c,
     return rc;
 }
 
+/* The signing time, the token and how it is sent, the payload hash; the
+ * buffers of c are left for the caller to initialise. */
+static int ctx_init(struct ctx *c, const struct sigv4_request *req,
+                    const struct sigv4_creds *creds, const struct sigv4_params *p,
+                    struct gen_err *e)
+{
+    struct tm tm;
+
+    memset(c, 0, sizeof *c);
+    if (!gmtime_r(&p->now, &tm) ||
+        strftime(c->date, sizeof c->date, "%Y%m%dT%H%M%SZ", &tm) != 16)
+        return err_set(e, GEN_EINPUT, NULL, 0, "sigv4: bad signing time");
+    memcpy(c->day, c->date, 8);
+    c->token = creds->session_token && *creds->session_token ?
+               creds->session_token : NULL;
+    c->sign_token = c->token && !(p->flags & SIGV4_OMIT_TOKEN);
+    c->content_header = !(p->flags & SIGV4_PRESIGN) &&
+                        (p->flags & (SIGV4_S3 | SIGV4_SIGN_BODY));
+    if ((p->flags & SIGV4_UNSIGNED_PAYLOAD) ||
+        (p->flags & (SIGV4_PRESIGN | SIGV4_S3)) == (SIGV4_PRESIGN | SIGV4_S3))
+        strcpy(c->payload, UNSIGNED_PAYLOAD);
+    else if (sigv4_sha256_hex(req->body, req->body_len, c->payload) < 0)
+        return err_set(e, GEN_EINTERNAL, NULL, 0, "sigv4: sha256 failed");
+    return 0;
+}
+
 int sigv4_sign(const struct sigv4_request *req, const struct sigv4_creds *creds,
              const struct sigv4_params *p, struct sigv4_result **out,
              struct gen_err *e)
@@ -597,7 +623,6 @@ int sigv4_sign(const struct sigv4_request *req, const struct sigv4_creds *creds,
     struct ctx c;
     struct buf cr, sts;
     struct sigv4_result *r = NULL;
-    struct tm tm;
     char hash[65];
     unsigned char key[32], md[32];
     int rc = check_input(req, creds, p, e);
@@ -607,21 +632,9 @@ int sigv4_sign(const struct sigv4_request *req, const struct sigv4_creds *creds,
     if (load_crypto() < 0)
         return err_set(e, GEN_EINTERNAL, NULL, 0, "sigv4: cannot load libcrypto "
                        "(install the libssl3 package)");
-    memset(&c, 0, sizeof c);
-    if (!gmtime_r(&p->now, &tm) ||
-        strftime(c.date, sizeof c.date, "%Y%m%dT%H%M%SZ", &tm) != 16)
-        return err_set(e, GEN_EINPUT, NULL, 0, "sigv4: bad signing time");
-    memcpy(c.day, c.date, 8);
-    c.token = creds->session_token && *creds->session_token ?
-              creds->session_token : NULL;
-    c.sign_token = c.token && !(p->flags & SIGV4_OMIT_TOKEN);
-    c.content_header = !(p->flags & SIGV4_PRESIGN) &&
-                       (p->flags & (SIGV4_S3 | SIGV4_SIGN_BODY));
-    if ((p->flags & SIGV4_UNSIGNED_PAYLOAD) ||
-        (p->flags & (SIGV4_PRESIGN | SIGV4_S3)) == (SIGV4_PRESIGN | SIGV4_S3))
-        strcpy(c.payload, UNSIGNED_PAYLOAD);
-    else if (sigv4_sha256_hex(req->body, req->body_len, c.payload) < 0)
-        return err_set(e, GEN_EINTERNAL, NULL, 0, "sigv4: sha256 failed");
+    rc = ctx_init(&c, req, creds, p, e);
+    if (rc < 0)
+        return rc;
     buf_init(&c.scope);
     buf_init(&c.signed_headers);
     buf_init(&c.auth);
