@@ -37,7 +37,8 @@ B ?= build
 # Library sources: everything but main.c, so unit tests can link them.
 LIB_SRCS = $(addprefix generator/, \
              core/err.c core/buf.c core/files.c core/isotime.c core/interrupt.c \
-             lua/embed.c lua/luahost.c \
+             lua/embed.c lua/pool.c lua/state.c lua/error.c lua/require.c lua/chunk.c \
+             lua/guard.c lua/sandbox.c lua/convert.c lua/luahost.c \
              template/template.c template/path.c template/yaml_scalar.c \
              template/load.c template/load_yaml.c template/references.c template/diff.c \
              template/emit_json.c template/emit_yaml.c \
