@@ -42,7 +42,7 @@ LIB_SRCS = $(addprefix generator/, \
              template/template.c template/path.c template/yaml_scalar.c \
              template/load.c template/load_yaml.c template/references.c template/diff.c \
              template/emit_json.c template/emit_yaml.c \
-             template/config.c template/render.c \
+             template/config.c template/scope.c template/render.c \
              aws/http.c aws/sigv4.c aws/xml.c aws/secret.c aws/ini.c aws/profile.c \
              aws/region.c aws/endpoints.c aws/process.c aws/web_identity.c \
              aws/chain.c aws/credentials.c aws/fault.c aws/aws.c \
