@@ -37,12 +37,14 @@ B ?= build
 # Library sources: everything but main.c, so unit tests can link them.
 LIB_SRCS = $(addprefix generator/, \
              core/err.c core/buf.c core/files.c core/isotime.c core/interrupt.c \
-             lua/embed.c lua/luahost.c \
+             lua/embed.c lua/pool.c lua/state.c lua/error.c lua/require.c lua/chunk.c \
+             lua/guard.c lua/sandbox.c lua/convert.c lua/luahost.c \
              template/template.c template/path.c template/yaml_scalar.c \
              template/load.c template/load_yaml.c template/references.c template/diff.c \
              template/emit_json.c template/emit_yaml.c \
-             template/config.c template/render.c \
-             aws/http.c aws/http_response.c aws/retry.c aws/redact.c aws/trace.c aws/sigv4.c aws/xml.c aws/secret.c aws/ini.c aws/profile.c \
+             template/config.c template/scope.c template/render.c \
+             aws/http.c aws/http_response.c aws/retry.c aws/redact.c aws/trace.c \
+             aws/sigv4.c aws/xml.c aws/secret.c aws/ini.c aws/profile.c \
              aws/region.c aws/endpoints.c aws/process.c aws/web_identity.c \
              aws/chain.c aws/credentials.c aws/fault.c aws/aws.c \
              aws/query.c aws/sts.c aws/cloudformation.c aws/s3.c aws/lambda.c \

@@ -202,11 +202,116 @@ static void note(struct walk *w, const char *path, yaml_node_t *n)
     json_object_set_new(w->meta, path, m);
 }
 
+static json_t *walk_scalar(struct walk *w, yaml_node_t *n, int line)
+{
+    const char *s = (const char *)n->data.scalar.value;
+    int range = 0;
+    json_t *out;
+
+    if (strlen(s) != n->data.scalar.length) {
+        err_set(w->e, GEN_EINPUT, w->file, line, "NUL byte in a value");
+        return NULL;
+    }
+    if (is_tagged(w->tags, n))
+        return tagged_scalar(w, (const char *)n->tag, s, n->data.scalar.length, line);
+    if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+        out = json_stringn(s, n->data.scalar.length);
+    else
+        out = plain_value(s, &range);
+    if (!out)
+        err_set(w->e, GEN_EINPUT, w->file, line, range ? "number out of range" :
+                "value is not valid UTF-8");
+    return out;
+}
+
+static json_t *walk_sequence(struct walk *w, yaml_node_t *n, const char *path, int depth)
+{
+    yaml_node_item_t *it;
+    char sub[512];
+    int i = 0;
+    json_t *out = json_array();
+
+    for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+        json_t *v;
+
+        snprintf(sub, sizeof sub, "%s%s%d", path, *path ? "." : "", ++i);
+        v = walk_node(w, yaml_document_get_node(w->doc, *it), sub, depth + 1);
+        if (!v) {
+            json_decref(out);
+            return NULL;
+        }
+        json_array_append_new(out, v);
+    }
+    return out;
+}
+
+/* The key k of a mapping, or NULL (an error) when it cannot be one:
+ * not a plain untagged string, a duplicate, empty or with a dot. */
+static const char *map_key(struct walk *w, yaml_node_t *k, const json_t *out)
+{
+    int line = (int)k->start_mark.line + 1;
+    const char *key;
+
+    if (k->type != YAML_SCALAR_NODE) {
+        err_set(w->e, GEN_EINPUT, w->file, line, "a key must be a plain string");
+        return NULL;
+    }
+    key = (const char *)k->data.scalar.value;
+    if (strlen(key) != k->data.scalar.length || is_tagged(w->tags, k)) {
+        err_set(w->e, GEN_EINPUT, w->file, line,
+                strlen(key) != k->data.scalar.length ? "NUL byte in a key" :
+                "a key cannot have a YAML tag");
+        return NULL;
+    }
+    if (json_object_get(out, key)) {
+        err_set(w->e, GEN_EINPUT, w->file, line, "duplicate key '%s'", key);
+        return NULL;
+    }
+    if (strchr(key, '.') || !*key) {
+        err_set(w->e, GEN_EINPUT, w->file, line, "bad key '%s'", key);
+        return NULL;
+    }
+    return key;
+}
+
+static json_t *walk_mapping(struct walk *w, yaml_node_t *n, const char *path, int depth)
+{
+    yaml_node_pair_t *p;
+    char sub[512];
+    json_t *out = json_object();
+
+    for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = yaml_document_get_node(w->doc, p->key);
+        const char *key = map_key(w, k, out);
+        json_t *v;
+
+        if (!key) {
+            json_decref(out);
+            return NULL;
+        }
+        snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", key);
+        v = walk_node(w, yaml_document_get_node(w->doc, p->value), sub, depth + 1);
+        if (!v) {
+            json_decref(out);
+            return NULL;
+        }
+        if (json_is_null(v)) {
+            err_set(w->e, GEN_EINPUT, w->file, (int)k->start_mark.line + 1,
+                    "'%s' has no value", sub);
+            json_decref(out);
+            return NULL;
+        }
+        /* the key's own line is the one to blame */
+        json_object_set_new(json_object_get(w->meta, sub), "line",
+                            json_integer((json_int_t)k->start_mark.line + 1));
+        json_object_set_new(out, key, v);
+    }
+    return out;
+}
+
 static json_t *walk_node(struct walk *w, yaml_node_t *n, const char *path, int depth)
 {
     int line = (int)n->start_mark.line + 1;
-    char sub[512];
-    json_t *out;
 
     if (depth > 32) {
         err_set(w->e, GEN_EINPUT, w->file, line, "nested too deeply");
@@ -227,98 +332,12 @@ static json_t *walk_node(struct walk *w, yaml_node_t *n, const char *path, int d
         return NULL;
     }
     switch (n->type) {
-    case YAML_SCALAR_NODE: {
-        const char *s = (const char *)n->data.scalar.value;
-
-        int range = 0;
-
-        if (strlen(s) != n->data.scalar.length) {
-            err_set(w->e, GEN_EINPUT, w->file, line, "NUL byte in a value");
-            return NULL;
-        }
-        if (is_tagged(w->tags, n))
-            return tagged_scalar(w, (const char *)n->tag, s, n->data.scalar.length, line);
-        if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-            out = json_stringn(s, n->data.scalar.length);
-        else
-            out = plain_value(s, &range);
-        if (!out)
-            err_set(w->e, GEN_EINPUT, w->file, line, range ? "number out of range" :
-                    "value is not valid UTF-8");
-        return out;
-    }
-    case YAML_SEQUENCE_NODE: {
-        yaml_node_item_t *it;
-        int i = 0;
-
-        out = json_array();
-        for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
-            json_t *v;
-
-            snprintf(sub, sizeof sub, "%s%s%d", path, *path ? "." : "", ++i);
-            v = walk_node(w, yaml_document_get_node(w->doc, *it), sub, depth + 1);
-            if (!v) {
-                json_decref(out);
-                return NULL;
-            }
-            json_array_append_new(out, v);
-        }
-        return out;
-    }
-    case YAML_MAPPING_NODE: {
-        yaml_node_pair_t *p;
-
-        out = json_object();
-        for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-            yaml_node_t *k = yaml_document_get_node(w->doc, p->key);
-            const char *key;
-            json_t *v;
-
-            if (k->type != YAML_SCALAR_NODE) {
-                err_set(w->e, GEN_EINPUT, w->file, (int)k->start_mark.line + 1,
-                        "a key must be a plain string");
-                json_decref(out);
-                return NULL;
-            }
-            key = (const char *)k->data.scalar.value;
-            if (strlen(key) != k->data.scalar.length || is_tagged(w->tags, k)) {
-                err_set(w->e, GEN_EINPUT, w->file, (int)k->start_mark.line + 1,
-                        strlen(key) != k->data.scalar.length ? "NUL byte in a key" :
-                        "a key cannot have a YAML tag");
-                json_decref(out);
-                return NULL;
-            }
-            if (json_object_get(out, key)) {
-                err_set(w->e, GEN_EINPUT, w->file, (int)k->start_mark.line + 1,
-                        "duplicate key '%s'", key);
-                json_decref(out);
-                return NULL;
-            }
-            if (strchr(key, '.') || !*key) {
-                err_set(w->e, GEN_EINPUT, w->file, (int)k->start_mark.line + 1,
-                        "bad key '%s'", key);
-                json_decref(out);
-                return NULL;
-            }
-            snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", key);
-            v = walk_node(w, yaml_document_get_node(w->doc, p->value), sub, depth + 1);
-            if (!v) {
-                json_decref(out);
-                return NULL;
-            }
-            if (json_is_null(v)) {
-                err_set(w->e, GEN_EINPUT, w->file, (int)k->start_mark.line + 1,
-                        "'%s' has no value", sub);
-                json_decref(out);
-                return NULL;
-            }
-            /* the key's own line is the one to blame */
-            json_object_set_new(json_object_get(w->meta, sub), "line",
-                                json_integer((json_int_t)k->start_mark.line + 1));
-            json_object_set_new(out, key, v);
-        }
-        return out;
-    }
+    case YAML_SCALAR_NODE:
+        return walk_scalar(w, n, line);
+    case YAML_SEQUENCE_NODE:
+        return walk_sequence(w, n, path, depth);
+    case YAML_MAPPING_NODE:
+        return walk_mapping(w, n, path, depth);
     default:
         err_set(w->e, GEN_EINPUT, w->file, line, "empty node");
         return NULL;
