@@ -503,8 +503,9 @@ static int on_event(struct loader *ld, const yaml_event_t *ev)
     }
 }
 
-/* libyaml's own error, at its line. */
-static int parse_error(struct loader *ld, const yaml_parser_t *p, const char *text)
+/* libyaml's own error, at its line (within the text: see load_clamp_line). */
+static int parse_error(struct loader *ld, const yaml_parser_t *p, const char *text,
+                       size_t len)
 {
     size_t line = p->problem_mark.line + 1, i;
     char ctx[160] = "";
@@ -513,9 +514,9 @@ static int parse_error(struct loader *ld, const yaml_parser_t *p, const char *te
         for (line = 1, i = 0; i < p->problem_offset && text[i]; i++)
             line += text[i] == '\n';
     if (p->context)
-        snprintf(ctx, sizeof ctx, " (%s at line %zu)", p->context,
-                 (size_t)p->context_mark.line + 1);
-    return fail(ld, (int)line, "%s%s", p->problem ? p->problem : "cannot read the YAML", ctx);
+        snprintf(ctx, sizeof ctx, " (%s at line %d)", p->context,
+                 load_clamp_line(text, len, (int)p->context_mark.line + 1));
+    return fail(ld, load_clamp_line(text, len, (int)line), "%s%s", p->problem ? p->problem : "cannot read the YAML", ctx);
 }
 
 static void loader_free(struct loader *ld)
@@ -560,7 +561,7 @@ int load_yaml(const char *name, const char *text, size_t len, struct template_do
     yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
     while (!done && rc == 0) {
         if (!yaml_parser_parse(&p, &ev)) {
-            rc = parse_error(ld, &p, text);
+            rc = parse_error(ld, &p, text, len);
             break;
         }
         done = ev.type == YAML_STREAM_END_EVENT;

@@ -557,6 +557,15 @@ static void test_yaml_fidelity(void)
     }
 }
 
+/* Inputs fuzz_template found (tests/fuzz/seeds/template/fixed-*). */
+static void test_fuzz_findings(void)
+{
+    /* libyaml ends a last line without a newline with a line of its own:
+     * the error named line 3 of a 2-line file */
+    T(fails_at("a.yaml", "- 1Fn:n:ioJ_000rces\n-Fn::FindInMap", 2, "expected ':'"));
+    T(fails_at("a.yaml", "a: [1,\n", 1, ""));
+}
+
 int main(void)
 {
     test_short_forms();
@@ -571,5 +580,6 @@ int main(void)
     test_capabilities();
     test_retained();
     test_yaml_fidelity();
+    test_fuzz_findings();
     return t_report();
 }
