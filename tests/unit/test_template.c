@@ -564,6 +564,15 @@ static void test_fuzz_findings(void)
      * the error named line 3 of a 2-line file */
     T(fails_at("a.yaml", "- 1Fn:n:ioJ_000rces\n-Fn::FindInMap", 2, "expected ':'"));
     T(fails_at("a.yaml", "a: [1,\n", 1, ""));
+    {   /* template_canonical emptied a section that is not a mapping */
+        json_t *in = json_loads("{\"Resources\": \"x\", \"Outputs\": [1], "
+                                "\"Parameters\": null}", 0, NULL);
+        json_t *c = template_canonical(in);
+
+        T(in && c && json_equal(in, c));
+        json_decref(in);
+        json_decref(c);
+    }
 }
 
 int main(void)
