@@ -8,6 +8,7 @@
  *   - template_canonical is the same data (it only orders keys);
  *   - what emit_json and emit_yaml write loads back (LOAD_JSON, LOAD_YAML)
  *     as the same data (json_equal), and the emitters never fail;
+ *   - every line recorded is a line of the input;
  *   - the diff of the template with itself and with each copy read back
  *     is empty. */
 #include "core/buf.h"
@@ -75,8 +76,15 @@ static void check_loaded(const struct template_doc *doc)
     json_t *canon;
     int rc;
 
+    const char *path;
+    json_t *line;
+
     FZ_CHECK(json_is_object(doc->data) && json_is_object(doc->lines),
              "no object after success");
+    json_object_foreach(doc->lines, path, line)
+        FZ_CHECK(json_is_integer(line) && json_integer_value(line) >= 0 &&
+                 json_integer_value(line) <= nlines, "'%s' at line %lld of %d",
+                 path, (long long)json_integer_value(line), nlines);
     err_clear(&e);
     rc = references_check(doc, NAME, &e);
     if (rc < 0)

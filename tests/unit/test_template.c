@@ -564,6 +564,8 @@ static void test_fuzz_findings(void)
      * the error named line 3 of a 2-line file */
     T(fails_at("a.yaml", "- 1Fn:n:ioJ_000rces\n-Fn::FindInMap", 2, "expected ':'"));
     T(fails_at("a.yaml", "a: [1,\n", 1, ""));
+    /* ... and the empty value at the end of such a text was on line 4 of 3 */
+    T(fails_at("a.yaml", "%YAML 1.1\n---\n# only a comment", 3, "not a scalar"));
     {   /* template_canonical emptied a section that is not a mapping */
         json_t *in = json_loads("{\"Resources\": \"x\", \"Outputs\": [1], "
                                 "\"Parameters\": null}", 0, NULL);
