@@ -31,9 +31,7 @@ enum load_format load_format_of(const char *name, const char *text, size_t len)
     return i < len && text[i] == '{' ? LOAD_JSON : LOAD_YAML;
 }
 
-/* jansson's line, but never past the text's last line (it counts the
- * end of the file after a final newline as a line of its own). */
-static int last_line(const char *text, size_t len, int line)
+int load_clamp_line(const char *text, size_t len, int line)
 {
     int lines = len > 0 && text[len - 1] != '\n';
     size_t i;
@@ -51,7 +49,7 @@ int load_json(const char *name, const char *text, size_t len, struct template_do
     json_t *v = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 
     if (!v)
-        return err_set(e, GEN_EINPUT, name, last_line(text, len, je.line), "%s", je.text);
+        return err_set(e, GEN_EINPUT, name, load_clamp_line(text, len, je.line), "%s", je.text);
     if (!json_is_object(v)) {
         json_decref(v);
         return err_set(e, GEN_EINPUT, name, 1, "a template is an object of sections "

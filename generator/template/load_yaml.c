@@ -10,6 +10,7 @@
 #include "template/path.h"
 #include "template/yaml_scalar.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +55,7 @@ struct loader {
     json_t *lines, *root;
     size_t values;
     int docs;
+    int last_line;          /* the text's (load_clamp_line) */
     int failed;             /* the code of the error reported, or 0 */
 };
 
@@ -477,9 +479,17 @@ static int on_end(struct loader *ld, int line)
     return put(ld, v, line);
 }
 
+/* A mark's 1-based line, never past the text's last (libyaml ends a last
+ * line without a newline with a line break of its own, and marks what
+ * comes at the end of the text, an empty value included, there). */
+static int mark_line(const struct loader *ld, size_t line0)
+{
+    return line0 + 1 > (size_t)ld->last_line ? ld->last_line : (int)line0 + 1;
+}
+
 static int on_event(struct loader *ld, const yaml_event_t *ev)
 {
-    int line = (int)ev->start_mark.line + 1;
+    int line = mark_line(ld, ev->start_mark.line);
 
     switch (ev->type) {
     case YAML_DOCUMENT_START_EVENT:
@@ -506,15 +516,15 @@ static int on_event(struct loader *ld, const yaml_event_t *ev)
 /* libyaml's own error, at its line. */
 static int parse_error(struct loader *ld, const yaml_parser_t *p, const char *text)
 {
-    size_t line = p->problem_mark.line + 1, i;
+    size_t line = (size_t)mark_line(ld, p->problem_mark.line), i;
     char ctx[160] = "";
 
     if (p->error == YAML_READER_ERROR)
         for (line = 1, i = 0; i < p->problem_offset && text[i]; i++)
             line += text[i] == '\n';
     if (p->context)
-        snprintf(ctx, sizeof ctx, " (%s at line %zu)", p->context,
-                 (size_t)p->context_mark.line + 1);
+        snprintf(ctx, sizeof ctx, " (%s at line %d)", p->context,
+                 mark_line(ld, p->context_mark.line));
     return fail(ld, (int)line, "%s%s", p->problem ? p->problem : "cannot read the YAML", ctx);
 }
 
@@ -550,6 +560,7 @@ int load_yaml(const char *name, const char *text, size_t len, struct template_do
         return err_set(e, GEN_ENOMEM, name, 0, "out of memory");
     ld->name = name;
     ld->e = e;
+    ld->last_line = load_clamp_line(text, len, INT_MAX);
     buf_init(&ld->path);
     ld->lines = json_object();
     if (!ld->lines || !yaml_parser_initialize(&p)) {

@@ -65,8 +65,10 @@ static int cmp_keys(const void *a, const void *b)
 static enum ctx child_ctx(enum ctx c, const char *k, const json_t *v)
 {
     if (c == C_TOP) {
-        if (!strcmp(k, "Resources") || !strcmp(k, "Parameters") ||
-            !strcmp(k, "Outputs"))
+        /* a section that is not a mapping (a mistake CloudFormation
+         * reports) is kept as it is, not emptied */
+        if (json_is_object(v) && (!strcmp(k, "Resources") || !strcmp(k, "Parameters") ||
+                                  !strcmp(k, "Outputs")))
             return C_SECTION;
         return C_ANY;
     }

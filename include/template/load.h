@@ -52,4 +52,9 @@ int load_json(const char *name, const char *text, size_t len, struct template_do
 
 void load_free(struct template_doc *doc);
 
+/* line, but never past the text's last line and never below 0: jansson
+ * counts the end of the file after a final newline as a line of its own,
+ * and libyaml ends a last line that has no newline with one of its own. */
+int load_clamp_line(const char *text, size_t len, int line);
+
 #endif

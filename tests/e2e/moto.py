@@ -38,23 +38,51 @@ class Moto:
     SERVER = ["moto_server"]    # the command; a subclass may run another
 
     def __init__(self):
-        self.port = free_port()
-        self.url = f"http://{HOST}:{self.port}"
+        self.log = None
+        for _ in range(5):
+            if self._start(free_port()):
+                break
+        else:
+            raise RuntimeError("moto_server: no free port in 5 tries: " + self._log_text())
+        self.key_id, self.secret = self.make_user("ci", [{"Effect": "Allow", "Action": "*", "Resource": "*"}])
+
+    def _log_text(self):
+        with open(self.log.name, errors="replace") as f:
+            return f.read()[-2000:]
+
+    def _start(self, port):
+        """Start moto_server on port; False when another process took the
+        port first (free_port only picks one: a test script running in
+        parallel may bind it before moto does, and moto_server then exits
+        saying so). Ready once its own log says it runs on that port, so
+        that an answer from another server on it is never taken for ours."""
+        if self.log:
+            os.unlink(self.log.name)
+        self.port = port
+        self.url = f"http://{HOST}:{port}"
         self.log = tempfile.NamedTemporaryFile(prefix="moto-", suffix=".log", delete=False)
         env = dict(os.environ, INITIAL_NO_AUTH_ACTION_COUNT="0")
-        self.proc = subprocess.Popen([*self.SERVER, "-H", HOST, "-p", str(self.port)],
+        self.proc = subprocess.Popen([*self.SERVER, "-H", HOST, "-p", str(port)],
                                      stdout=self.log, stderr=subprocess.STDOUT, env=env,
                                      start_new_session=True)
         deadline = time.time() + 60
         while True:
-            try:
-                urllib.request.urlopen(self.url + "/moto-api/", timeout=2).read()
-                break
-            except Exception:
-                if self.proc.poll() is not None or time.time() > deadline:
-                    raise RuntimeError("moto_server did not start: " + open(self.log.name).read()[-2000:])
-                time.sleep(0.2)
-        self.key_id, self.secret = self.make_user("ci", [{"Effect": "Allow", "Action": "*", "Resource": "*"}])
+            if self.proc.poll() is not None:
+                text = self._log_text()
+                if "in use" in text:
+                    return False
+                raise RuntimeError("moto_server did not start: " + text)
+            if f"Running on {self.url}" in self._log_text():
+                try:
+                    urllib.request.urlopen(self.url + "/moto-api/", timeout=2).read()
+                    return True
+                except Exception:
+                    pass
+            if time.time() > deadline:
+                text = self._log_text()
+                self.stop()
+                raise RuntimeError("moto_server did not start in 60 s: " + text)
+            time.sleep(0.2)
 
     def auth(self, on):
         """Signature checking on, or off (to bootstrap)."""
@@ -100,11 +128,18 @@ class Moto:
         return k["AccessKeyId"], k["SecretAccessKey"]
 
     def stack(self, name):
-        """The stack as describe-stacks shows it, or None."""
+        """The stack as describe-stacks shows it, or None when moto answers
+        that there is no such stack (ValidationError "Stack with id NAME
+        does not exist"). Any other failure (moto unreachable, refused
+        credentials, another error) raises: a check that a stack is absent
+        must not pass because the lookup failed."""
+        from botocore.exceptions import ClientError
         try:
             return self.client("cloudformation").describe_stacks(StackName=name)["Stacks"][0]
-        except Exception as x:     # botocore's ClientError: no such stack
-            if "does not exist" in str(x):
+        except ClientError as x:
+            err = x.response.get("Error", {})
+            if (err.get("Code") == "ValidationError" and
+                    err.get("Message") == f"Stack with id {name} does not exist"):
                 return None
             raise
 

@@ -128,7 +128,12 @@ try:
         st = p.stats()
         check(rc == 1 and one_error_line(se) and "ExecuteChangeSet: unexpected answer (HTTP 200" in se,
               "a portal's page to ExecuteChangeSet is an error", so[-800:] + se)
-        check(secs < 20, "at once, not after polling a stack that never moves", f"{secs:.1f} s")
+        # at once: no poll of the stack's events after the ExecuteChangeSet
+        # (a stack that never moves would be polled to luaform's timeout)
+        t_exec = min(st["times"].get("ExecuteChangeSet", [float("inf")]))
+        polls = [t for t in st["times"].get("DescribeStackEvents", []) if t > t_exec]
+        check(t_exec != float("inf") and polls == [], "at once, not after polling a stack that never moves",
+              str(st["times"]))
         check(st["forwarded"].get("ExecuteChangeSet", 0) == 0 and
               st["forwarded"].get("DescribeChangeSet", 0) >= 2, "looked before deciding", str(st["forwarded"]))
         s = stack("f-junk-exec")
@@ -243,16 +248,22 @@ try:
         while p.stats()["injected"]["pages"].get("DescribeStackEvents", 0) < 25 and time.time() < deadline:
             time.sleep(0.05)    # well into the second poll's paging
         proc.send_signal(signal.SIGINT)
+        pages = p.stats()["injected"]["pages"].get("DescribeStackEvents", 0)
         t0 = time.time()
         try:
-            so, se = proc.communicate(timeout=10)
+            so, se = proc.communicate(timeout=30)
             took = time.time() - t0
         except subprocess.TimeoutExpired:
             proc.kill()
             so, se = proc.communicate()
             took = None
-        check(took is not None and took < 3 and proc.returncode == 1, "one Ctrl-C during endless paging "
-              "exits 1 promptly", f"{took} s, rc {proc.returncode}: " + se[-500:])
+        # promptly: at most the page in flight and one more after the
+        # signal (endless pages come every few ms); the time bound is wide,
+        # for a loaded machine
+        more = p.stats()["injected"]["pages"].get("DescribeStackEvents", 0) - pages
+        check(took is not None and took < 20 and more <= 2 and proc.returncode == 1,
+              "one Ctrl-C during endless paging exits 1 promptly",
+              f"{took} s, {more} pages after it, rc {proc.returncode}: " + se[-500:])
         check("CloudFormation goes on" in se and "luaform wait --stack-name f-sigint" in se,
               "and says how to reattach", se[-500:])
     finally:
@@ -264,14 +275,15 @@ try:
         """Ctrl-C once the proxy holds the answer to action (stdout is a
         pipe, so luaform's own lines cannot tell when that is)."""
         deadline = time.time() + 30
-        while not proxy.stats()["injected"]["stall"].get(action) and time.time() < deadline:
+        while (not proxy.stats()["injected"]["stall"].get(action) and proc.poll() is None and
+               time.time() < deadline):
             time.sleep(0.1)
         time.sleep(after)
         proc.send_signal(signal.SIGINT)
         buf = ""
         t0 = time.time()
         try:
-            so, se = proc.communicate(timeout=10)
+            so, se = proc.communicate(timeout=40)
             return buf + so, se, time.time() - t0
         except subprocess.TimeoutExpired:
             proc.kill()
@@ -283,7 +295,9 @@ try:
         proc = subprocess.Popen([BIN, "deploy", DESC, "--yes", "--stack-name", "f-stall", *ep], env=m.env(),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         so, se, took = sigint_when(proc, p, "DescribeStackEvents")
-        check(took is not None and took < 3 and proc.returncode == 1,
+        # the request would otherwise end at its 60 s timeout; 20 s is a
+        # wide bound for a loaded machine
+        check(took is not None and took < 20 and proc.returncode == 1,
               "one Ctrl-C ends a request the service never answers", f"{took} s, rc {proc.returncode}: " + se[-500:])
         check("luaform wait --stack-name f-stall" in se, "and says how to reattach", se[-500:])
     finally:
@@ -295,7 +309,7 @@ try:
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         so, se, took = sigint_when(proc, p, "DescribeStackEvents")
         st = p.stats()
-        check(took is not None and took < 3 and proc.returncode == 1 and "was not executed" in se,
+        check(took is not None and took < 20 and proc.returncode == 1 and "was not executed" in se,
               "Ctrl-C before the change set is executed: it is not", f"{took} s: {se[-500:]}")
         check(st["requests"].get("ExecuteChangeSet", 0) == 0, "no ExecuteChangeSet was sent", str(st["requests"]))
     finally:
@@ -346,19 +360,28 @@ try:
                        AWS_ENDPOINT_URL_CLOUDFORMATION=m.url), timeout=20)
     check(rc == 1 and "no stack named nonesuch" in se, "an empty AWS_ENDPOINT_URL counts as unset", se)
 
-    # a password in an endpoint URL: refused, never sent or printed
+    # a password in an endpoint URL: refused, never sent or printed; the
+    # URL names a proxy, whose counters show that no request reached it
     secret = "SECRETPASS"
-    userinfo = m.url.replace("http://", f"http://user:{secret}@")
-    cfg = write(os.path.join(D, "config"), f"[default]\nendpoint_url = {userinfo}\n")
-    for how, args, env in (("--endpoint-url", ["--endpoint-url", userinfo], m.env()),
-                           ("--endpoint-url without a scheme", ["--endpoint-url", f"user:{secret}@{host}"], m.env()),
-                           ("AWS_ENDPOINT_URL", [], m.env(AWS_ENDPOINT_URL=userinfo)),
-                           ("endpoint_url", [], m.env(AWS_CONFIG_FILE=cfg))):
-        rc, so, se, _ = lf("plan", DESC, "--stack-name", "f-userinfo", *args, "--debug", env=env, timeout=20)
-        check(rc == 1 and secret not in so + se, f"{how}: the password is not printed", so + se)
-        check("user info" in se and se.strip().splitlines()[-1].startswith(f"luaform: {how.split()[0]}"),
-              f"{how}: refused, saying where it came from", se)
-    check(stack("f-userinfo") is None, "nothing was sent with the password")
+    p, ep = with_proxy()
+    try:
+        phost = p.url[len("http://"):]
+        userinfo = f"http://user:{secret}@{phost}"
+        cfg = write(os.path.join(D, "config"), f"[default]\nendpoint_url = {userinfo}\n")
+        for how, args, env in (("--endpoint-url", ["--endpoint-url", userinfo], m.env()),
+                               ("--endpoint-url without a scheme", ["--endpoint-url", f"user:{secret}@{phost}"],
+                                m.env()),
+                               ("AWS_ENDPOINT_URL", [], m.env(AWS_ENDPOINT_URL=userinfo)),
+                               ("endpoint_url", [], m.env(AWS_CONFIG_FILE=cfg))):
+            rc, so, se, _ = lf("plan", DESC, "--stack-name", "f-userinfo", *args, "--debug", env=env, timeout=20)
+            check(rc == 1 and secret not in so + se, f"{how}: the password is not printed", so + se)
+            check("user info" in se and se.strip().splitlines()[-1].startswith(f"luaform: {how.split()[0]}"),
+                  f"{how}: refused, saying where it came from", se)
+        st = p.stats()
+        check(st["requests"] == {}, "nothing was sent with the password", str(st["requests"]))
+    finally:
+        p.stop()
+    check(stack("f-userinfo") is None, "no stack was made with the password")
 finally:
     m.stop()
 report()

@@ -22,7 +22,7 @@ WATCHDOG_EXIT=86        # fuzz_render.c: an input abandoned at 3 s
 max_len() {
     case $1 in
     isotime) echo 64 ;; sigv4) echo 4096 ;; config) echo 8192 ;;
-    xml|credentials) echo 16384 ;; render) echo 32768 ;; *) echo 4096 ;;
+    xml|credentials) echo 16384 ;; render|template) echo 32768 ;; *) echo 4096 ;;
     esac
 }
 unit_timeout() {
@@ -62,6 +62,25 @@ seed_cred_fixtures() {
     } >"$out/fixture-token"
 }
 
+# Each template of the good and bad corpus, with the first byte that picks
+# its format (fuzz_template.c): 'j' .json, 'y' .yaml/.yml, 'a' (by the
+# text) .template; JSON and .template also by the text.
+seed_templates() {
+    out=$1
+    for f in tests/templates/* tests/templates/bad/*; do
+        [ -f "$f" ] || continue
+        n=$(basename "$(dirname "$f")")-$(basename "$f")
+        case $f in
+        *.json) { printf j; cat "$f"; } >"$out/$n"
+                { printf a; cat "$f"; } >"$out/auto-$n" ;;
+        *.yaml|*.yml) { printf y; cat "$f"; } >"$out/$n" ;;
+        *) { printf a; cat "$f"; } >"$out/$n" ;;
+        esac
+    done
+    [ -d tests/fuzz/seeds/template ] && cp tests/fuzz/seeds/template/* "$out/"
+    return 0
+}
+
 make_seeds() {
     t=$1
     d=$B/seeds/$t
@@ -85,6 +104,7 @@ make_seeds() {
             { printf -- '--@ltbase\n'; cat "$f"; } >"$d/ltbase-$n"
         done
         cp tests/fuzz/seeds/render/* "$d/" ;;
+    template) seed_templates "$d" ;;
     esac
 }
 

@@ -557,6 +557,26 @@ static void test_yaml_fidelity(void)
     }
 }
 
+/* Inputs fuzz_template found (tests/fuzz/seeds/template/fixed-*). */
+static void test_fuzz_findings(void)
+{
+    /* libyaml ends a last line without a newline with a line of its own:
+     * the error named line 3 of a 2-line file */
+    T(fails_at("a.yaml", "- 1Fn:n:ioJ_000rces\n-Fn::FindInMap", 2, "expected ':'"));
+    T(fails_at("a.yaml", "a: [1,\n", 1, ""));
+    /* ... and the empty value at the end of such a text was on line 4 of 3 */
+    T(fails_at("a.yaml", "%YAML 1.1\n---\n# only a comment", 3, "not a scalar"));
+    {   /* template_canonical emptied a section that is not a mapping */
+        json_t *in = json_loads("{\"Resources\": \"x\", \"Outputs\": [1], "
+                                "\"Parameters\": null}", 0, NULL);
+        json_t *c = template_canonical(in);
+
+        T(in && c && json_equal(in, c));
+        json_decref(in);
+        json_decref(c);
+    }
+}
+
 int main(void)
 {
     test_short_forms();
@@ -571,5 +591,6 @@ int main(void)
     test_capabilities();
     test_retained();
     test_yaml_fidelity();
+    test_fuzz_findings();
     return t_report();
 }
