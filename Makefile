@@ -50,6 +50,7 @@ LIB_SRCS = $(addprefix generator/, \
              aws/query.c aws/sts.c aws/cloudformation.c aws/s3.c aws/lambda.c \
              deploy/poll.c deploy/event.c deploy/wait.c deploy/target.c deploy/plan.c \
              deploy/execute.c deploy/attach.c deploy/delete.c \
+             review/readable.c review/extract.c \
              review/rules.c review/rules_iam.c review/rules_principal.c review/rules_oidc.c \
              review/rules_escalation.c review/rules_resources.c)
 CLI_SRCS = $(addprefix generator/cli/, cli.c cmd_render.c print_deploy.c deploy_args.c \
@@ -66,7 +67,7 @@ EMBED_FILES = $(sort $(shell find lua templates -type f \( -name '*.lua' -o -nam
 # Unit tests are listed, not globbed, so a test for a module not yet in
 # LIB_SRCS cannot break the build.
 UNIT_NAMES = test_model test_template test_sigv4 test_http test_retry test_redact test_credentials \
-             test_xml test_aws test_fault test_poll test_target
+             test_xml test_aws test_fault test_poll test_target test_review
 UNIT_TESTS = $(UNIT_NAMES:%=$(B)/tests/%)
 # Programs the e2e tests drive (not tests themselves: tests/run.sh runs test_*).
 TEST_PROGS = $(B)/tests/awscall
