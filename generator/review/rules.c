@@ -354,3 +354,52 @@ const char *rules_path(const json_t *stmt)
 {
     return json_string_value(json_object_get(stmt, "path"));
 }
+
+int rules_has_cond(const json_t *stmt)
+{
+    return json_object_size(json_object_get(stmt, "condition")) > 0;
+}
+
+/* The end of the ARN field at p: the next ':' outside ${...}. */
+static const char *field_end(const char *p)
+{
+    int depth = 0;
+
+    for (; *p; p++) {
+        if (p[0] == '$' && p[1] == '{')
+            depth++;
+        else if (*p == '}' && depth)
+            depth--;
+        else if (*p == ':' && !depth)
+            break;
+    }
+    return p;
+}
+
+/* The service of an ARN ("arn:PARTITION:SERVICE:..."), length in *n. */
+static const char *arn_service(const char *arn, size_t *n)
+{
+    const char *p;
+
+    if (strncmp(arn, "arn:", 4) != 0 || !*(p = field_end(arn + 4)))
+        return NULL;
+    p++;
+    *n = (size_t)(field_end(p) - p);
+    return p;
+}
+
+int rules_reaches(const json_t *stmt, const char *action)
+{
+    const char *r, *svc;
+    size_t n, an = strcspn(action, ":");
+
+    if (rules_any_resource(stmt) || !rules_str(stmt, "resource", 0))
+        return 1;
+    for (size_t i = 0; (r = rules_str(stmt, "resource", i)) != NULL; i++) {
+        svc = arn_service(r, &n);
+        if (!svc || strchr(r, '$') == r || (n == an && strncasecmp(svc, action, n) == 0) ||
+            memchr(svc, '*', n) || memchr(svc, '$', n))
+            return 1;
+    }
+    return 0;
+}

@@ -78,7 +78,7 @@ static int denied(const json_t *perms, const char *action)
     size_t i;
 
     json_array_foreach(perms, i, s)
-        if (!rules_allow(s) && !json_object_get(s, "condition") && rules_any_resource(s) &&
+        if (!rules_allow(s) && !rules_has_cond(s) && rules_any_resource(s) &&
             rules_stmt_has_action(s, action))
             return 1;
     return 0;
@@ -93,7 +93,7 @@ static const json_t *granted(const json_t *perms, const char *action)
     if (denied(perms, action))
         return NULL;
     json_array_foreach(perms, i, s)
-        if (rules_allow(s) && rules_stmt_has_action(s, action))
+        if (rules_allow(s) && rules_stmt_has_action(s, action) && rules_reaches(s, action))
             return s;
     return NULL;
 }
@@ -270,7 +270,7 @@ static void report_pass(struct rule_ctx *c, const json_t *p, const json_t *perms
         int level = pass_level(c, s, 0);
         rules_emit(c, LEVEL_RULE[level], id, rules_path(s), "iam:PassRole",
                    rules_str(s, "resource", 0), "'%s' can escalate: %s (%s: %s)", id, chain,
-                   q->how, level == 1 ? "a role with more rights than its own"
+                   q->how, level == 1 ? "roles up to administrator"
                            : level == 2 ? "roles this template does not define"
                                         : "roles of this template, review their rights");
     }

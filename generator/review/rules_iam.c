@@ -72,7 +72,7 @@ int rules_stmt_admin(const json_t *stmt)
 {
     const char *a;
 
-    if (!rules_allow(stmt) || rules_flag(stmt, "not_action") || json_object_get(stmt, "condition") ||
+    if (!rules_allow(stmt) || rules_flag(stmt, "not_action") || rules_has_cond(stmt) ||
         !rules_any_resource(stmt))
         return 0;
     for (size_t i = 0; (a = rules_str(stmt, "action", i)) != NULL; i++)
@@ -104,7 +104,8 @@ static void check_wildcards(struct rule_ctx *c, const json_t *owner, const json_
         if (wild_action(a))
             rules_emit(c, "LF-IAM-001", id, path, a, NULL, "'%s' allows every action of '%s'",
                        id, strcmp(a, "*") == 0 ? "all services" : a);
-        else if (any_res && !rules_flag(stmt, "not_resource") && !only_star(a))
+        else if (any_res && !rules_flag(stmt, "not_resource") && !only_star(a) &&
+                 strcasecmp(a, "iam:PassRole") != 0)   /* LF-IAM-005 says it */
             rules_emit(c, "LF-IAM-002", id, path, a, "*", "'%s' allows %s on every resource",
                        id, a);
     }

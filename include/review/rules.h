@@ -76,6 +76,13 @@ const json_t *rules_cond(const json_t *stmt, const char *key, const char **op);
 /* Does stmt have any of the NULL-terminated condition keys? */
 int rules_cond_any(const json_t *stmt, const char *const *keys);
 
+/* Has stmt a (non-empty) condition? */
+int rules_has_cond(const json_t *stmt);
+
+/* Can stmt's resources be ones action acts on? False only when every
+ * resource is an ARN of another service (iam:* on an S3 object ARN). */
+int rules_reaches(const json_t *stmt, const char *action);
+
 /* The template resource with this logical id, or NULL. */
 const json_t *rules_resource(const json_t *tpl, const char *id);
 
