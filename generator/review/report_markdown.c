@@ -75,19 +75,25 @@ static void statements(struct buf *b, const char *title, const json_t *list, int
     }
 }
 
+/* <details><summary>ID (TYPE, STACK)</summary> */
+static void summary(struct buf *b, const json_t *p, const json_t *stack)
+{
+    buf_adds(b, "<details><summary>");
+    md(b, str(p, "id"));
+    buf_adds(b, " (");
+    md(b, str(p, "type"));
+    buf_adds(b, ", ");
+    md(b, str(stack, "name"));
+    buf_adds(b, ")</summary>\n");
+}
+
 static void details(struct buf *b, const json_t *stack)
 {
     const json_t *p, *x;
     size_t i, j;
 
     json_array_foreach(json_object_get(stack, "principals"), i, p) {
-        buf_adds(b, "<details><summary>");
-        md(b, str(p, "id"));
-        buf_adds(b, " (");
-        md(b, str(p, "type"));
-        buf_adds(b, ", ");
-        md(b, str(stack, "name"));
-        buf_adds(b, ")</summary>\n");
+        summary(b, p, stack);
         statements(b, "May be assumed by", json_object_get(p, "who"), 1);
         statements(b, "Permissions", json_object_get(p, "permissions"), 0);
         if (json_is_string(json_object_get(p, "boundary"))) {
@@ -102,13 +108,7 @@ static void details(struct buf *b, const json_t *stack)
         buf_adds(b, "\n\n</details>\n");
     }
     json_array_foreach(json_object_get(stack, "resource_policies"), i, p) {
-        buf_adds(b, "<details><summary>");
-        md(b, str(p, "id"));
-        buf_adds(b, " (");
-        md(b, str(p, "type"));
-        buf_adds(b, ", ");
-        md(b, str(stack, "name"));
-        buf_adds(b, ")</summary>\n");
+        summary(b, p, stack);
         statements(b, "Statements", json_object_get(p, "statements"), 0);
         buf_adds(b, "\n</details>\n");
     }

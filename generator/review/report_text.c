@@ -178,31 +178,30 @@ static void finding(struct out *o, const json_t *f, int suppressed)
         buf_printf(o->b, "         fix: %s\n", str(f, "fix"));
 }
 
+static void heading(struct out *o, const char *title)
+{
+    on(o, BOLD);
+    buf_adds(o->b, title);
+    off(o);
+    buf_addc(o->b, '\n');
+}
+
 static void findings(struct out *o, const json_t *report)
 {
     const json_t *f, *x;
     size_t i;
 
-    on(o, BOLD);
-    buf_adds(o->b, "== Findings");
-    off(o);
-    buf_addc(o->b, '\n');
+    heading(o, "== Findings");
     json_array_foreach(json_object_get(report, "findings"), i, f)
         finding(o, f, 0);
     if (!json_array_size(json_object_get(report, "findings")))
         buf_adds(o->b, "none\n");
     if (json_array_size(json_object_get(report, "suppressed"))) {
-        on(o, BOLD);
-        buf_adds(o->b, "\n== Suppressed");
-        off(o);
-        buf_addc(o->b, '\n');
+        heading(o, "\n== Suppressed");
         json_array_foreach(json_object_get(report, "suppressed"), i, f)
             finding(o, f, 1);
     }
-    on(o, BOLD);
-    buf_adds(o->b, "\n== Invariants");
-    off(o);
-    buf_addc(o->b, '\n');
+    heading(o, "\n== Invariants");
     json_array_foreach(json_object_get(report, "invariants"), i, x) {
         on(o, GREEN);
         buf_adds(o->b, "holds");
