@@ -50,10 +50,12 @@ LIB_SRCS = $(addprefix generator/, \
              aws/query.c aws/sts.c aws/cloudformation.c aws/s3.c aws/lambda.c \
              deploy/poll.c deploy/event.c deploy/wait.c deploy/target.c deploy/plan.c \
              deploy/execute.c deploy/attach.c deploy/delete.c \
-             review/readable.c review/extract.c \
+             review/readable.c review/extract.c review/describe.c \
+             review/suppress.c review/review.c review/report_text.c review/report_json.c \
+             review/report_markdown.c review/report_sarif.c \
              review/rules.c review/rules_iam.c review/rules_principal.c review/rules_oidc.c \
              review/rules_escalation.c review/rules_resources.c)
-CLI_SRCS = $(addprefix generator/cli/, cli.c cmd_render.c print_deploy.c deploy_args.c \
+CLI_SRCS = $(addprefix generator/cli/, cli.c cmd_render.c cmd_review.c print_deploy.c deploy_args.c \
              cmd_plan.c cmd_deploy.c cmd_delete.c cmd_wait.c main.c)
 GEN_SRC  = $(B)/lua_embed.c
 

@@ -22,6 +22,8 @@ struct cli_cmd {
 
 static const struct cli_cmd commands[] = {
     { "render", cmd_render, "render stacks into CloudFormation templates", render_usage },
+    { "review", cmd_review, "render stacks and review who may do what, with findings",
+      review_usage },
     { "plan", cmd_plan, "create a change set and show what it would change", plan_usage },
     { "deploy", cmd_deploy, "plan, confirm, execute and wait until the stack settles",
       deploy_usage },

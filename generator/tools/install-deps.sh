@@ -26,4 +26,15 @@ for t in moto_server cfn-lint aws; do
     command -v "$t" >/dev/null 2>&1 ||
         echo "warning: '$t' is not on PATH; the tests that need it will fail" >&2
 done
+# Test-only npm packages (the SARIF 2.1.0 schema and its validator),
+# exactly as tests/package-lock.json pins them, when missing or stale.
+if [ ! -f tests/node_modules/.package-lock.json ] ||
+   [ tests/package-lock.json -nt tests/node_modules/.package-lock.json ]; then
+    if command -v npm >/dev/null 2>&1; then
+        echo "installing: tests/node_modules (npm ci)"
+        npm ci --prefix tests --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null
+    else
+        echo "warning: 'npm' is not on PATH; the SARIF schema test will fail" >&2
+    fi
+fi
 exit 0

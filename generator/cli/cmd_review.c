@@ -1,0 +1,203 @@
+/* cmd_review.c: luaform review. */
+#include "cli/cli.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/files.h"
+#include "review/report.h"
+#include "review/review.h"
+#include "template/render.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char review_usage[] =
+    "usage: luaform review [STACK...] [--format text|json|markdown|sarif] [-o FILE]\n"
+    "                      [--fail-on SEVERITY] [-c CONFIG.yaml] [-p KEY=VALUE]... [-v]\n"
+    "\n"
+    "Render each STACK (anything 'render' takes: a built-in stack, a system\n"
+    "such as ltbase, a description file, a template file; none: every\n"
+    "built-in stack) and review it as one report: for every IAM role, user\n"
+    "and group who may assume it and what it may do, every resource policy,\n"
+    "then the findings by severity. A finding's line is in the rendered file\n"
+    "(out/NAME.json) or in the template file given.\n"
+    "\n"
+    "      --format FMT     text (default), json, markdown (a pull-request\n"
+    "                       comment) or sarif (GitHub code scanning)\n"
+    "  -o, --out FILE       write the report to FILE (atomically), not stdout\n"
+    "      --fail-on SEV    exit 1 if a finding at or above SEV (low, medium,\n"
+    "                       high, critical) is not suppressed\n"
+    "  -c, --config FILE    YAML config (default: the system's example config)\n"
+    "  -p KEY=VALUE         override one config value (a.b=c for nested keys)\n"
+    "  -v, --verbose        add a Lua traceback to errors\n"
+    "\n"
+    "Suppress a finding in the resource's Metadata (a reason is required):\n"
+    "  \"Metadata\": {\"luaform\": {\"suppress\": [{\"rule\": \"LF-IAM-001\",\n"
+    "      \"action\": \"s3:*\", \"reason\": \"why it is accepted\"}]}}\n"
+    "\n"
+    "Exit status: 0 done, 1 error or --fail-on met.\n";
+
+enum { O_OUT = 1, O_FORMAT, O_FAIL_ON, O_CONFIG, O_PARAM, O_VERBOSE, O_HELP };
+
+static const struct cli_opt review_options[] = {
+    { "out", 'o', 1, O_OUT }, { "format", 0, 1, O_FORMAT }, { "fail-on", 0, 1, O_FAIL_ON },
+    { "config", 'c', 1, O_CONFIG }, { "param", 'p', 1, O_PARAM },
+    { "verbose", 'v', 0, O_VERBOSE }, { "help", 'h', 0, O_HELP },
+    { NULL, 0, 0, 0 }
+};
+
+enum review_format { FMT_TEXT, FMT_JSON, FMT_MARKDOWN, FMT_SARIF };
+
+static const char *const format_names[] = { "text", "json", "markdown", "sarif" };
+
+struct review_args {
+    enum review_format fmt;
+    const char *out;
+    const char *fail_on;
+    struct render_opts ro;
+    char **params, **stacks;
+    int np, ns;
+};
+
+static int parse(struct review_args *a, int argc, char **argv)
+{
+    struct cli_parse p;
+    int id;
+    size_t i;
+
+    cli_parse_init(&p, argc, argv);
+    while ((id = cli_next(&p, review_options, "review")) != CLI_END) {
+        switch (id) {
+        case CLI_BAD: return EXIT_ERROR;
+        case CLI_POSITIONAL: a->stacks[a->ns++] = (char *)p.arg; break;
+        case O_OUT: a->out = p.arg; break;
+        case O_FORMAT:
+            for (i = 0; i < 4 && strcmp(p.arg, format_names[i]); i++)
+                ;
+            if (i == 4)
+                return cli_errorf("review: --format must be text, json, markdown or sarif, "
+                                  "not '%s'", p.arg);
+            a->fmt = (enum review_format)i;
+            break;
+        case O_FAIL_ON:
+            if (!review_rank(p.arg))
+                return cli_errorf("review: --fail-on must be low, medium, high or critical, "
+                                  "not '%s'", p.arg);
+            a->fail_on = p.arg;
+            break;
+        case O_CONFIG: a->ro.config_path = p.arg; break;
+        case O_PARAM: a->params[a->np++] = (char *)p.arg; break;
+        case O_VERBOSE: a->ro.verbose = 1; break;
+        case O_HELP: cli_usage("review", EXIT_DONE); return CLI_HELP_SHOWN;
+        }
+    }
+    a->ro.overrides = a->params;
+    a->ro.noverrides = a->np;
+    a->ro.fmt = RENDER_JSON;
+    return 0;
+}
+
+/* Render target t and add its review to report. A description is shown
+ * as the file render writes (out/NAME.json), a template file as itself. */
+static int review_one(json_t *report, const struct render_target *t,
+                      const struct render_opts *o, struct gen_err *e)
+{
+    struct buf out;
+    json_t *tpl = NULL;
+    char file[RENDER_MAX_NAME + 16];
+    int rc;
+
+    buf_init(&out);
+    cli_watchdog(t->desc.name, CLI_WATCHDOG_SECONDS);
+    rc = render_render(t, o, &out, &tpl, NULL, e);
+    cli_watchdog(NULL, 0);
+    if (rc == 0 && t->kind == RENDER_TEMPLATE_FILE) {
+        rc = review_add_stack(report, t->name, t->desc.name, t->desc.data, t->desc.len, tpl, e);
+    } else if (rc == 0) {
+        snprintf(file, sizeof file, "out/%s.json", t->name);
+        rc = review_add_stack(report, t->name, file, out.data, out.len, tpl, e);
+    }
+    json_decref(tpl);
+    buf_free(&out);
+    return rc;
+}
+
+static int format(const json_t *report, enum review_format fmt, int color, struct buf *out,
+                  struct gen_err *e)
+{
+    switch (fmt) {
+    case FMT_JSON: return report_json(report, out, e);
+    case FMT_MARKDOWN: return report_markdown(report, out, e);
+    case FMT_SARIF: return report_sarif(report, out, e);
+    default: return report_text(report, color, out, e);
+    }
+}
+
+/* Colour for text on a terminal, unless NO_COLOR is set (no-color.org). */
+static int want_color(const struct review_args *a)
+{
+    const char *nc = getenv("NO_COLOR");
+
+    return a->fmt == FMT_TEXT && !a->out && isatty(1) && !(nc && *nc);
+}
+
+static int review_all(struct review_args *a)
+{
+    struct render_set set = { 0 };
+    struct gen_err e;
+    struct buf out;
+    json_t *report = review_new(LUAFORM_VERSION);
+    size_t i;
+    int rc = 0, id;
+
+    buf_init(&out);
+    if (!report)
+        rc = err_set(&e, GEN_ENOMEM, NULL, 0, "out of memory");
+    if (rc == 0 && a->ns == 0)
+        rc = render_all(&set, &e);
+    for (id = 0; rc == 0 && id < a->ns; id++)
+        rc = render_resolve(&set, a->stacks[id], &e);
+    if (rc == 0)
+        rc = render_scope(&set, a->ns > 0, &a->ro, &e);
+    for (i = 0; rc == 0 && i < set.n; i++)
+        rc = review_one(report, &set.v[i], &a->ro, &e);
+    if (rc == 0) {
+        review_finish(report);
+        rc = format(report, a->fmt, want_color(a), &out, &e);
+    }
+    if (rc == 0 && a->out)
+        rc = files_write_atomic(a->out, out.data ? out.data : "", out.len, &e);
+    else if (rc == 0)
+        fwrite(out.data ? out.data : "", 1, out.len, stdout);
+    if (rc < 0)
+        cli_error(&e);
+    else if (a->fail_on && review_fails(report, a->fail_on))
+        rc = -1;
+    buf_free(&out);
+    json_decref(report);
+    render_set_free(&set);
+    return rc < 0 ? EXIT_ERROR : EXIT_DONE;
+}
+
+int cmd_review(int argc, char **argv)
+{
+    struct review_args a;
+    int code = EXIT_ERROR;
+
+    memset(&a, 0, sizeof a);
+    a.params = calloc((size_t)argc, sizeof *a.params);
+    a.stacks = calloc((size_t)argc, sizeof *a.stacks);
+    if (!a.params || !a.stacks) {
+        code = cli_errorf("out of memory");
+    } else {
+        code = parse(&a, argc, argv);
+        if (code == CLI_HELP_SHOWN)
+            code = EXIT_DONE;
+        else if (code == 0)
+            code = review_all(&a);
+    }
+    free(a.params);
+    free(a.stacks);
+    return code;
+}

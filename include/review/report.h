@@ -1,0 +1,30 @@
+/* report.h: the review report (review.h) in each output format, built
+ * into a buffer; cli/ prints or writes it. Each returns 0, or GEN_ENOMEM. */
+#ifndef LUAFORM_REPORT_H
+#define LUAFORM_REPORT_H
+
+#include <jansson.h>
+#include "core/buf.h"
+
+struct gen_err;
+
+/* For a person, top to bottom: the summary, each stack's principals (who
+ * may assume them, what they may do) and resource policies, the findings
+ * by severity, the suppressed ones, the invariants. color: ANSI colours. */
+int report_text(const json_t *report, int color, struct buf *out, struct gen_err *e);
+
+/* The report object itself. */
+int report_json(const json_t *report, struct buf *out, struct gen_err *e);
+
+/* A pull-request comment: the summary, a findings table, the details of
+ * each principal in a collapsed section. */
+int report_markdown(const json_t *report, struct buf *out, struct gen_err *e);
+
+/* SARIF 2.1.0 for GitHub code scanning: one run, every rule of rules.h,
+ * one result per finding (suppressed ones with an inSource suppression). */
+int report_sarif(const json_t *report, struct buf *out, struct gen_err *e);
+
+/* The summary as one line: "3 stacks, 5 principals, ...". */
+void report_summary(struct buf *b, const json_t *report);
+
+#endif
