@@ -16,7 +16,8 @@
  *   - low (003): a PassRole path to roles of this template that hold no
  *     high path of their own, or IAM policy writes allowed only under an
  *     iam:PermissionsBoundary condition.
- * IAM writes scoped to ${aws:username} (self-service) are not paths.
+ * IAM writes scoped to ${aws:username} (self-service; ${!aws:username} in
+ * Fn::Sub) are not paths.
  * Administrators (LF-IAM-007/008) are not repeated here. */
 #include "review/rules.h"
 
@@ -117,7 +118,7 @@ static int self_service(const json_t *stmt)
     const char *r;
 
     for (size_t i = 0; (r = rules_str(stmt, "resource", i)) != NULL; i++)
-        if (!strstr(r, "${aws:username}"))
+        if (!strstr(r, "${aws:username}") && !strstr(r, "${!aws:username}"))
             return 0;
     return rules_str(stmt, "resource", 0) != NULL;
 }
