@@ -151,7 +151,26 @@ def test_ltbase_altered():
         check(rc == 1, f"{what}: --fail-on {sev} exits 1", str(rc))
 
 
+def test_readme_table():
+    """README's ### Rules table lists every rule of the binary, with its severity."""
+    rc, out, err, _ = run("review", "tests/review/least-privilege.yaml", "--format", "sarif")
+    if not check(rc == 0, "sarif of the rules", err):
+        return
+    rules = json.loads(out)["runs"][0]["tool"]["driver"]["rules"]
+    text = open(os.path.join(ROOT, "README.md")).read()
+    section = text.split("### Rules", 1)[-1].split("\n## ", 1)[0]
+    rows = {line.split("|")[1].strip(): line.split("|")[2].strip()
+            for line in section.splitlines() if line.startswith("| LF-")}
+    for r in rules:
+        s = float(r["properties"]["security-severity"])
+        sev = "critical" if s >= 9 else "high" if s >= 7 else "medium" if s >= 4 else "low"
+        check(rows.get(r["id"], "").startswith(sev), f"README lists {r['id']} as {sev}",
+              rows.get(r["id"], "missing"))
+    check(len(rows) == len(rules), "README lists no rule the binary lacks", str(len(rows)))
+
+
 if __name__ == "__main__":
+    test_readme_table()
     test_corpus()
     test_ltbase_shipped()
     test_ltbase_altered()
