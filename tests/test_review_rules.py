@@ -11,17 +11,10 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lftest import ROOT, check, report, run, tmpdir  # noqa: E402
+from test_review import review_json as review  # noqa: E402
 
 CORPUS = os.path.join(ROOT, "tests", "review")
 ABOVE_LOW = 4.0
-
-
-def review(*args):
-    rc, out, err, _ = run("review", *args, "--format", "json")
-    try:
-        return rc, json.loads(out), err
-    except ValueError:
-        return rc, None, err
 
 
 def pairs(doc):
