@@ -184,12 +184,13 @@ void rules_emit(struct rule_ctx *c, const char *rule, const char *id, const char
         json_object_set_new(f, "message", json_string(msg)) ||
         json_object_set_new(f, "fix", json_string(r->help)) ||
         json_object_set_new(f, "action", str_or_null(action)) ||
-        json_object_set_new(f, "resource", str_or_null(resource)) ||
-        json_array_append_new(c->findings, f)) {
-        if (f && json_array_size(c->findings) == 0)
-            json_decref(f);
+        json_object_set_new(f, "resource", str_or_null(resource))) {
+        json_decref(f);
         c->failed = 1;
+        return;
     }
+    if (json_array_append_new(c->findings, f))   /* steals f, even on failure */
+        c->failed = 1;
 }
 
 int review_check(const json_t *tpl, const json_t *model, json_t *findings, struct gen_err *e)
