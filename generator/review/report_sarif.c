@@ -9,11 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The project's home, shown by code scanning next to each rule (the build
- * may name another with -DLUAFORM_URL=...). */
-#ifndef LUAFORM_URL
-#define LUAFORM_URL "https://github.com/luaform/luaform"
-#endif
+/* The project's home, shown by code scanning next to each rule: only when
+ * the build names one (-DLUAFORM_URL=...); SARIF makes it optional, and an
+ * address that is not the project's would mislead. */
 
 static const char *str(const json_t *o, const char *k)
 {
@@ -131,7 +129,7 @@ static json_t *sarif(const json_t *report)
 {
     size_t nrules, i;
     const struct review_rule *rules = review_rules(&nrules);
-    json_t *jrules = json_array(), *results = json_array(), *f;
+    json_t *jrules = json_array(), *results = json_array(), *f, *driver;
 
     for (i = 0; i < nrules; i++)
         json_array_append_new(jrules, rule(&rules[i]));
@@ -139,12 +137,17 @@ static json_t *sarif(const json_t *report)
         json_array_append_new(results, result(f, rules, nrules, 0));
     json_array_foreach(json_object_get(report, "suppressed"), i, f)
         json_array_append_new(results, result(f, rules, nrules, 1));
-    return json_pack("{s:s, s:s, s:[{s:{s:{s:s, s:s, s:s, s:o}}, s:o}]}",
+    driver = json_pack("{s:s, s:s, s:o}", "name", "luaform",
+                       "version", str(json_object_get(report, "tool"), "version"),
+                       "rules", jrules);
+#ifdef LUAFORM_URL
+    if (driver)
+        json_object_set_new(driver, "informationUri", json_string(LUAFORM_URL));
+#endif
+    return json_pack("{s:s, s:s, s:[{s:{s:o}, s:o}]}",
                      "$schema", "https://json.schemastore.org/sarif-2.1.0.json",
                      "version", "2.1.0",
-                     "runs", "tool", "driver", "name", "luaform",
-                     "version", str(json_object_get(report, "tool"), "version"),
-                     "informationUri", LUAFORM_URL, "rules", jrules,
+                     "runs", "tool", "driver", driver,
                      "results", results);
 }
 
