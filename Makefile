@@ -49,7 +49,9 @@ LIB_SRCS = $(addprefix generator/, \
              aws/chain.c aws/credentials.c aws/fault.c aws/aws.c \
              aws/query.c aws/sts.c aws/cloudformation.c aws/s3.c aws/lambda.c \
              deploy/poll.c deploy/event.c deploy/wait.c deploy/target.c deploy/plan.c \
-             deploy/execute.c deploy/attach.c deploy/delete.c deploy/iam_diff.c)
+             deploy/execute.c deploy/attach.c deploy/delete.c \
+             review/readable.c review/extract.c review/rules.c \
+             deploy/iam_diff.c)
 CLI_SRCS = $(addprefix generator/cli/, cli.c cmd_render.c print_deploy.c deploy_args.c \
              cmd_plan.c cmd_deploy.c cmd_delete.c cmd_wait.c main.c)
 GEN_SRC  = $(B)/lua_embed.c
@@ -64,7 +66,8 @@ EMBED_FILES = $(sort $(shell find lua templates -type f \( -name '*.lua' -o -nam
 # Unit tests are listed, not globbed, so a test for a module not yet in
 # LIB_SRCS cannot break the build.
 UNIT_NAMES = test_model test_template test_sigv4 test_http test_retry test_redact test_credentials \
-             test_xml test_aws test_fault test_poll test_target test_iam_diff
+             test_xml test_aws test_fault test_poll test_target test_review \
+             test_iam_diff
 UNIT_TESTS = $(UNIT_NAMES:%=$(B)/tests/%)
 # Programs the e2e tests drive (not tests themselves: tests/run.sh runs test_*).
 TEST_PROGS = $(B)/tests/awscall
