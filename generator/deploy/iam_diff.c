@@ -3,6 +3,7 @@
  * sets (IAM wildcards) and conditions; see iam_diff.h. */
 #include "deploy/iam_diff.h"
 #include "core/err.h"
+#include "review/extract.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -683,4 +684,21 @@ int iam_diff_models(const json_t *old_model, const json_t *new_model, json_t **o
     if (!*out)
         return err_set(e, GEN_ENOMEM, NULL, 0, "out of memory comparing IAM policies");
     return 0;
+}
+
+int iam_diff_templates(const json_t *old_tpl, const json_t *new_tpl, json_t **out,
+                       struct gen_err *e)
+{
+    json_t *om = NULL, *nm = NULL;
+    int rc;
+
+    if ((old_tpl && (rc = extract_policies(old_tpl, &om, e)) < 0) ||
+        (rc = extract_policies(new_tpl, &nm, e)) < 0) {
+        json_decref(om);
+        return rc;
+    }
+    rc = iam_diff_models(om, nm, out, e);
+    json_decref(om);
+    json_decref(nm);
+    return rc;
 }
