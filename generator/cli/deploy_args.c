@@ -65,6 +65,7 @@ static int take_any(void *ctx, int id, const char *arg)
 
     if (id > 0 && id < STACK_OPT_NAME) {
         p->set[id] = 1;
+        p->d->flag_arg[id] = arg;
         return 0;
     }
     return take(p->d, id, arg);

@@ -79,25 +79,9 @@ static void changes_json(const struct deploy_event *ev)
             "physical_id", ch->changes[i].physical_id, "type", ch->changes[i].type,
             "replacement", ch->changes[i].replacement,
             "properties", ch->changes[i].properties));
-    print_json(json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "stack", ev->stack,
+    print_json(json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:O?}", "stack", ev->stack,
                          "change_set", ev->change_set, "id", ch->id, "type", ev->change_type,
-                         "status", ch->status, "changes", arr));
-}
-
-static void iam_changes(const struct cfn_changeset *ch)
-{
-    size_t i, n = 0;
-
-    for (i = 0; i < ch->n; i++) {
-        const struct cfn_change *x = &ch->changes[i];
-
-        if (strncmp(x->type, "AWS::IAM::", 10))
-            continue;
-        if (!n++)
-            printf("IAM changes (review them):\n");
-        printf("  %s %s (%s)%s%s\n", print_text(x->action), print_text(x->logical_id),
-               print_text(x->type), x->properties[0] ? ": " : "", print_text(x->properties));
-    }
+                         "status", ch->status, "changes", arr, "iam_diff", ev->iam));
 }
 
 static void changes_table(const struct deploy_event *ev)
@@ -122,7 +106,179 @@ static void changes_table(const struct deploy_event *ev)
                print_text(x->logical_id), (int)wt, print_text(x->type),
                x->replacement[0] ? print_text(x->replacement) : "-", print_text(x->properties));
     }
-    iam_changes(ch);
+}
+
+/* ------------------------------------------------------------ IAM changes */
+
+enum { IAM_COLS = 8 };      /* sign, principal, kind, effect, action, resource, who, condition */
+
+struct iam_rows {
+    char *(*cell)[IAM_COLS + 1];    /* the last: the note ("broadens: why") */
+    size_t n, cap;
+};
+
+/* A list of strings joined with ", " ("-" when empty); prefix before it. */
+static char *joined(const json_t *list, const char *prefix)
+{
+    size_t i, len = strlen(prefix) + 2;
+    json_t *v;
+    char *s;
+
+    json_array_foreach(list, i, v)
+        len += strlen(print_text(json_string_value(v))) + 2;
+    if (!(s = malloc(len)))
+        return NULL;
+    strcpy(s, json_array_size(list) ? prefix : "-");
+    json_array_foreach(list, i, v) {
+        if (i)
+            strcat(s, ", ");
+        strcat(s, print_text(json_string_value(v)));
+    }
+    return s;
+}
+
+/* A statement's principal and condition as lists of "K:v" / "Op k=v". */
+static json_t *pairs(const json_t *obj, const char *sep)
+{
+    json_t *out = json_array(), *inner, *vals, *v;
+    const char *k, *k2;
+    size_t i;
+    char buf[2048];
+
+    if (json_is_string(obj))
+        json_array_append_new(out, json_string(json_string_value(obj)));
+    json_object_foreach((json_t *)obj, k, inner) {
+        if (!json_is_object(inner)) {
+            json_t *one = json_is_array(inner) ? json_incref(inner) : json_pack("[O]", inner);
+
+            json_array_foreach(one, i, v) {
+                snprintf(buf, sizeof buf, "%s:%s", k, json_string_value(v) ? json_string_value(v) : "?");
+                json_array_append_new(out, json_string(buf));
+            }
+            json_decref(one);
+            continue;
+        }
+        json_object_foreach(inner, k2, vals) {
+            char *j = json_dumps(vals, JSON_ENCODE_ANY | JSON_COMPACT);
+
+            snprintf(buf, sizeof buf, "%s %s%s%s", k, k2, sep, j ? j : "?");
+            json_array_append_new(out, json_string(buf));
+            free(j);
+        }
+    }
+    return out;
+}
+
+static char *xstrdup(const char *s)
+{
+    return strdup(s ? s : "-");
+}
+
+static void iam_row(struct iam_rows *r, const char *sign, const json_t *c, const json_t *stmt,
+                    const char *note)
+{
+    const char *kind = json_string_value(json_object_get(c, "kind"));
+    char **cell;
+    json_t *who, *cond;
+
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? 2 * r->cap : 16;
+        void *p = realloc(r->cell, cap * sizeof *r->cell);
+
+        if (!p)
+            return;
+        r->cell = p;
+        r->cap = cap;
+    }
+    cell = r->cell[r->n++];
+    cell[0] = xstrdup(sign);
+    cell[1] = xstrdup(print_text(json_string_value(json_object_get(c, "principal"))));
+    cell[2] = xstrdup(kind);
+    if (json_is_string(stmt)) {             /* managed policy ARN, boundary */
+        cell[3] = xstrdup("-");
+        cell[4] = xstrdup(!strcmp(kind, "boundary") ? "(permissions boundary)" : "(managed policy)");
+        cell[5] = xstrdup(print_text(json_string_value(stmt)));
+        cell[6] = xstrdup("-");
+        cell[7] = xstrdup("-");
+    } else {
+        int not_a = json_is_true(json_object_get(stmt, "not_action"));
+        int not_r = json_is_true(json_object_get(stmt, "not_resource"));
+
+        who = pairs(json_object_get(stmt, "principal"), "=");
+        cond = pairs(json_object_get(stmt, "condition"), "=");
+        cell[3] = xstrdup(print_text(json_string_value(json_object_get(stmt, "effect"))));
+        cell[4] = joined(json_object_get(stmt, "action"), not_a ? "NotAction " : "");
+        cell[5] = joined(json_object_get(stmt, "resource"), not_r ? "NotResource " : "");
+        cell[6] = joined(who, json_is_true(json_object_get(stmt, "not_principal")) ?
+                         "NotPrincipal " : "");
+        cell[7] = joined(cond, "");
+        json_decref(who);
+        json_decref(cond);
+    }
+    cell[IAM_COLS] = xstrdup(note);
+}
+
+static void iam_print(struct print_deploy *p, struct iam_rows *r)
+{
+    static const char *const head[IAM_COLS] = { "", "PRINCIPAL", "KIND", "EFFECT", "ACTION",
+                                                "RESOURCE", "WHO", "CONDITION" };
+    size_t w[IAM_COLS], i, c;
+
+    for (c = 0; c < IAM_COLS; c++)
+        w[c] = strlen(head[c]);
+    for (i = 0; i < r->n; i++)
+        for (c = 0; c < IAM_COLS; c++)
+            if (r->cell[i][c] && strlen(r->cell[i][c]) > w[c])
+                w[c] = strlen(r->cell[i][c]);
+    for (c = 0; c < IAM_COLS; c++)
+        printf("%s%-*s", c ? "  " : "  ", (int)w[c], head[c]);
+    printf("\n");
+    for (i = 0; i < r->n; i++) {
+        const char *col = !p->color ? "" : r->cell[i][0][0] == '+' ? "\033[32m" : "\033[31m";
+
+        printf("  %s", col);
+        for (c = 0; c < IAM_COLS; c++)
+            printf("%s%-*s", c ? "  " : "", (int)w[c], r->cell[i][c] ? r->cell[i][c] : "?");
+        printf("%s  %s\n", p->color ? "\033[0m" : "", r->cell[i][IAM_COLS]);
+    }
+    for (i = 0; i < r->n; i++)
+        for (c = 0; c <= IAM_COLS; c++)
+            free(r->cell[i][c]);
+    free(r->cell);
+}
+
+/* The IAM changes as cdk diff's security table: a changed statement as its
+ * old row (-) and its new one (+), each change marked broadens or narrows. */
+static void iam_table(struct print_deploy *p, const struct deploy_event *ev)
+{
+    const json_t *changes = json_object_get(ev->iam, "changes");
+    struct iam_rows r = { NULL, 0, 0 };
+    size_t i;
+    json_t *c;
+    char note[2048];
+
+    if (!ev->iam) {
+        printf("IAM statement changes: unknown (see the warning): approval is required\n");
+        return;
+    }
+    if (!json_array_size(changes)) {
+        printf("%s: no IAM changes\n", print_text(ev->stack));
+        return;
+    }
+    printf("IAM statement changes of %s%s:\n", print_text(ev->stack),
+           json_is_true(json_object_get(ev->iam, "broadening")) ? " (broadening)" : "");
+    json_array_foreach(changes, i, c) {
+        const char *change = json_string_value(json_object_get(c, "change"));
+        int broadens = json_is_true(json_object_get(c, "broadens"));
+
+        snprintf(note, sizeof note, "%s: %s", broadens ? "BROADENS" : "narrows",
+                 print_text(json_string_value(json_object_get(c, "why"))));
+        if (json_object_get(c, "old") && !json_is_null(json_object_get(c, "old")))
+            iam_row(&r, "-", c, json_object_get(c, "old"), "");
+        iam_row(&r, !strcmp(change, "removed") ? "-" : "+", c, json_object_get(c, "statement"),
+                note);
+    }
+    iam_print(p, &r);
 }
 
 /* ------------------------------------------------------------ stack events */
@@ -190,6 +346,7 @@ static void human(struct print_deploy *p, const struct deploy_event *ev)
 
     switch (ev->type) {
     case DEPLOY_EV_CHANGES: changes_table(ev); break;
+    case DEPLOY_EV_IAM_DIFF: iam_table(p, ev); break;
     case DEPLOY_EV_NO_CHANGES: printf("%s: no changes; the stack is up to date\n", st); break;
     case DEPLOY_EV_DISCARDED: printf("change set %s discarded\n", print_text(ev->change_set)); break;
     case DEPLOY_EV_EXECUTING: printf("executing %s on %s\n", print_text(ev->change_set), st); break;

@@ -27,6 +27,7 @@ const char *deploy_event_name(enum deploy_event_type t)
     static const char *const names[] = {
         [DEPLOY_EV_CHANGE_SET_CREATED] = "change_set_created",
         [DEPLOY_EV_CHANGES] = "changes",
+        [DEPLOY_EV_IAM_DIFF] = "iam_diff",
         [DEPLOY_EV_NO_CHANGES] = "no_changes",
         [DEPLOY_EV_DISCARDED] = "discarded",
         [DEPLOY_EV_EXECUTING] = "executing",

@@ -7,7 +7,9 @@
 #include "aws/sigv4.h"
 #include "core/err.h"
 #include "core/interrupt.h"
+#include "deploy/iam_diff.h"
 #include "deploy/poll.h"
+#include "template/load.h"
 #include "template/template.h"
 
 #include <stdio.h>
@@ -191,7 +193,48 @@ static void report(const struct deploy_target *t, const struct deploy_plan *p,
     ev.change_set = p->change_set;
     ev.change_type = p->change_type;
     ev.changes = type == DEPLOY_EV_CHANGES ? &p->changes : NULL;
+    ev.iam = type == DEPLOY_EV_CHANGES || type == DEPLOY_EV_IAM_DIFF ? p->iam : NULL;
     deploy_emit(s, &ev);
+}
+
+/* p->iam: the deployed template's IAM against t's (none deployed: all of
+ * t's is new). When the deployed one cannot be read or understood, NULL
+ * and a warning: the approval then treats the diff as broadening. */
+static void diff_iam(struct aws *a, const struct deploy_target *t, struct deploy_plan *p,
+                     const struct deploy_sink *s)
+{
+    int deployed = p->before.exists && strcmp(p->before.status, "REVIEW_IN_PROGRESS");
+    struct template_doc doc = { NULL, NULL };
+    struct gen_err e;
+    char *body = NULL, msg[sizeof e.msg + 96];
+    int rc = 0;
+
+    if (deployed && (rc = cfn_get_template(a, t->stack, &body, &e)) == 0)
+        rc = load_template("the deployed template", body, strlen(body), LOAD_AUTO, &doc, &e);
+    if (rc == 0)
+        rc = iam_diff_templates(deployed ? doc.data : NULL, t->tpl, &p->iam, &e);
+    if (rc < 0) {
+        struct deploy_event ev = { .type = DEPLOY_EV_WARNING };
+
+        snprintf(msg, sizeof msg, "cannot compare IAM with the deployed template (taken as "
+                 "broadening): %s", e.msg);
+        ev.stack = t->stack;
+        ev.message = msg;
+        deploy_emit(s, &ev);
+    }
+    free(body);
+    load_free(&doc);
+}
+
+int deploy_needs_approval(const struct deploy_plan *p, enum deploy_approval mode)
+{
+    if (p->no_changes || mode == DEPLOY_APPROVE_NEVER)
+        return 0;
+    if (!p->iam)
+        return 1;
+    if (mode == DEPLOY_APPROVE_ANY_CHANGE)
+        return json_array_size(json_object_get(p->iam, "changes")) > 0;
+    return json_is_true(json_object_get(p->iam, "broadening"));
 }
 
 int deploy_plan(struct aws *a, const struct deploy_target *t, const struct deploy_sink *s,
@@ -219,9 +262,14 @@ int deploy_plan(struct aws *a, const struct deploy_target *t, const struct deplo
     }
     if (rc == 1)
         p->no_changes = 1;
-    if (p->no_changes)
+    if (p->no_changes) {
         deploy_drop_shell(a, t->stack, p);
-    report(t, p, p->no_changes ? DEPLOY_EV_NO_CHANGES : DEPLOY_EV_CHANGES, s);
+        report(t, p, DEPLOY_EV_NO_CHANGES, s);
+        return 0;
+    }
+    diff_iam(a, t, p, s);
+    report(t, p, DEPLOY_EV_CHANGES, s);
+    report(t, p, DEPLOY_EV_IAM_DIFF, s);
     return 0;
 fail:
     deploy_plan_free(p);
@@ -232,6 +280,8 @@ void deploy_plan_free(struct deploy_plan *p)
 {
     cfn_changeset_free(&p->changes);
     cfn_stack_free(&p->before);
+    json_decref(p->iam);
+    p->iam = NULL;
 }
 
 int deploy_discard(struct aws *a, const struct deploy_target *t, const struct deploy_plan *p,

@@ -30,7 +30,7 @@ PY
 echo "moto_server on 127.0.0.1:$port (pid $moto)"
 AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo AWS_REGION=us-east-1 \
 AWS_PROFILE= AWS_CONFIG_FILE="$log.none" AWS_SHARED_CREDENTIALS_FILE="$log.none" \
-    ./luaform deploy ltbase --yes --endpoint-url "http://127.0.0.1:$port" -p account=123456789012
+    ./luaform deploy ltbase --yes --require-approval never --endpoint-url "http://127.0.0.1:$port" -p account=123456789012
 cat <<MSG
 
 Deployed the LTBase stacks to a local moto_server (now stopped). moto does not

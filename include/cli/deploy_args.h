@@ -42,6 +42,7 @@ struct deploy_args {
     struct render_opts ro;
     struct deploy_overrides over;
     struct aws_opts ao;
+    const char *flag_arg[STACK_OPT_NAME];  /* the argument of a command flag that takes one */
     /* after deploy_args_prepare */
     struct render_set set;
     struct deploy_target *targets;
@@ -52,7 +53,8 @@ struct deploy_args {
 };
 
 /* Parse plan's or deploy's arguments: the command's own flags (ids 1 to
- * STACK_OPT_NAME - 1; set[id] = 1 for each given), the stack options, the
+ * STACK_OPT_NAME - 1; set[id] = 1 for each given, its argument in
+ * d->flag_arg[id]), the stack options, the
  * AWS options and --help. Returns 0, CLI_HELP_SHOWN or EXIT_ERROR (message
  * printed); deploy_args_free in every case. */
 int deploy_args_parse(struct deploy_args *d, const char *cmd, int argc, char **argv,

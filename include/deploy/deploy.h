@@ -84,12 +84,21 @@ struct deploy_plan {
     int no_changes;             /* nothing to do; no change set is left */
     struct cfn_changeset changes;
     struct cfn_stack before;    /* the stack before (exists = 0: new) */
+    json_t *iam;                /* the IAM diff (iam_diff.h) of the deployed template and
+                                   the new one; NULL when it could not be made */
 };
+
+/* Does executing p need a person's approval under mode? An unknown IAM
+ * diff needs it whenever mode is not DEPLOY_APPROVE_NEVER. */
+enum deploy_approval { DEPLOY_APPROVE_NEVER, DEPLOY_APPROVE_ANY_CHANGE,
+                       DEPLOY_APPROVE_BROADENING };
+int deploy_needs_approval(const struct deploy_plan *p, enum deploy_approval mode);
 
 /* Check the account, refuse a stack that is busy or ROLLBACK_COMPLETE,
  * upload a big template to S3, create a change set, wait until it is ready
- * (DEPLOY_EV_CHANGE_SET_CREATED, then DEPLOY_EV_CHANGES or
- * DEPLOY_EV_NO_CHANGES). Returns 0 with *p filled (deploy_plan_free), or
+ * (DEPLOY_EV_CHANGE_SET_CREATED, then DEPLOY_EV_CHANGES and
+ * DEPLOY_EV_IAM_DIFF, or DEPLOY_EV_NO_CHANGES). The IAM diff compares the
+ * deployed template (GetTemplate, stage Original) with the new one. Returns 0 with *p filled (deploy_plan_free), or
  * a negative code (an empty stack a CREATE left is removed, unless after
  * Ctrl-C, which leaves things as they are and says so). */
 int deploy_plan(struct aws *a, const struct deploy_target *t, const struct deploy_sink *s,

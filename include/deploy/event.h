@@ -5,6 +5,7 @@
 #ifndef LUAFORM_DEPLOY_EVENT_H
 #define LUAFORM_DEPLOY_EVENT_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 struct cfn_changeset;
@@ -13,7 +14,9 @@ struct cfn_stack;
 
 enum deploy_event_type {
     DEPLOY_EV_CHANGE_SET_CREATED,   /* change_set, change_type: CreateChangeSet answered */
-    DEPLOY_EV_CHANGES,          /* change_set, change_type, changes: ready, all of them */
+    DEPLOY_EV_CHANGES,          /* change_set, change_type, changes, iam: ready, all of them */
+    DEPLOY_EV_IAM_DIFF,         /* change_set, iam: the IAM changes (iam_diff.h), after
+                                   CHANGES; iam NULL: unknown (a WARNING said why) */
     DEPLOY_EV_NO_CHANGES,       /* the stack is up to date; the change set is gone */
     DEPLOY_EV_DISCARDED,        /* change_set: deleted without executing it */
     DEPLOY_EV_EXECUTING,        /* change_set: ExecuteChangeSet answered */
@@ -41,6 +44,7 @@ struct deploy_event {
     const char *stack;          /* always set */
     const char *change_set, *change_type;   /* "CREATE" or "UPDATE" */
     const struct cfn_changeset *changes;
+    const json_t *iam;          /* {"changes": [...], "broadening": bool} or NULL */
     const struct cfn_event *event;
     const struct cfn_stack *stack_info;
     const char *status, *reason, *message;

@@ -75,13 +75,13 @@ try:
               ("--config" in so) == (cmd in ("plan", "deploy")), f"help {cmd}: only its own options", so)
 
     # ------------------------------------------------------------ create all
-    rc, so, se, _ = lf("deploy", "ltbase", "--yes", *ep(), *ACCT, timeout=300)
+    rc, so, se, _ = lf("deploy", "ltbase", "--yes", "--require-approval", "never", *ep(), *ACCT, timeout=300)
     check(rc == 0, "deploy ltbase (3 stacks)", so[-2000:] + se)
     for s in ("ltbase-foundation", "ltbase-beta", "ltbase-prod"):
         st = stack(s)
         check(st is not None and st["StackStatus"] == "CREATE_COMPLETE", f"{s} created", str(st))
     check("CREATE_COMPLETE" in so and "AWS::CloudFormation::Stack" in so, "events streamed", so[-1000:])
-    check("Change set luaform-" in so and "IAM changes" in so, "the plan is shown before executing")
+    check("Change set luaform-" in so and "IAM statement changes of ltbase-foundation" in so, "the plan is shown before executing")
     st = stack("ltbase-beta")
     check(st and st.get("RoleARN", "").endswith(":role/ltbase-cfn-exec"),
           "the app stack runs as the CloudFormation service role", str(st and st.get("RoleARN")))
@@ -89,7 +89,7 @@ try:
     check(tags.get("luaform:stage") == "beta", "stack tags", str(tags))
 
     # ------------------------------------------------------------ update
-    rc, so, se, _ = lf("deploy", "ltbase-prod", "--yes", *ep(), *ACCT, "-p", "prod.object_version=v2",
+    rc, so, se, _ = lf("deploy", "ltbase-prod", "--yes", "--require-approval", "never", *ep(), *ACCT, "-p", "prod.object_version=v2",
                        "-p", "prod.stable_version=1")
     check(rc == 0 and "UPDATE_COMPLETE" in so, "update ltbase-prod", so[-1500:] + se)
     tpl = m.client("cloudformation").get_template(StackName="ltbase-prod")["TemplateBody"]
@@ -101,7 +101,7 @@ try:
           "a new artifact adds a version and the old one leaves the template", so[:1500])
 
     # ------------------------------------------------------------ no change
-    rc, so, se, _ = lf("deploy", "ltbase-prod", "--yes", *ep(), *ACCT, "-p", "prod.object_version=v2",
+    rc, so, se, _ = lf("deploy", "ltbase-prod", "--yes", "--require-approval", "never", *ep(), *ACCT, "-p", "prod.object_version=v2",
                        "-p", "prod.stable_version=1")
     check(rc == 0 and "no changes" in so, "no-change deploy exits 0 and says so", so + se)
     check(change_sets("ltbase-prod") == [], "no change set left behind", str(change_sets("ltbase-prod")))
@@ -125,7 +125,7 @@ try:
     bad = write(os.path.join(tmpdir(), "rejected.lua"), '''
 resource "Q" { Type = "AWS::SQS::Queue", Properties = { QueueName = "not a valid queue name!" } }
 ''')
-    rc, so, se, _ = lf("deploy", bad, "--yes", *ep())
+    rc, so, se, _ = lf("deploy", bad, "--yes", "--require-approval", "never", *ep())
     check(rc == 1 and one_error_line(se) and "InvalidParameterValue" in se and "alphanumeric" in se,
           "a rejected deploy: exit 1 with the reason",
           so[-800:] + se)
@@ -133,7 +133,7 @@ resource "Q" { Type = "AWS::SQS::Queue", Properties = { QueueName = "not a valid
     check(stack("rejected") is None, "a rejected create leaves no empty stack behind", str(stack("rejected")))
     # stdout and stderr in one pipe (a CI log): the change table, then the
     # error that ends it, last
-    rc, out = one_pipe("deploy", bad, "--yes", *ep())
+    rc, out = one_pipe("deploy", bad, "--yes", "--require-approval", "never", *ep())
     lines = out.strip().splitlines()
     table = next((i for i, x in enumerate(lines) if x.startswith("Change set luaform-")), None)
     err = next((i for i, x in enumerate(lines) if x.startswith("luaform: ")), None)
@@ -248,7 +248,7 @@ resource "Q" { Type = "AWS::SQS::Queue", Properties = { QueueName = "not a valid
     creds = m.client("sts").assume_role(RoleArn=role, RoleSessionName="dbg")["Credentials"]
     env = m.env(AWS_ACCESS_KEY_ID=creds["AccessKeyId"], AWS_SECRET_ACCESS_KEY=creds["SecretAccessKey"],
                 AWS_SESSION_TOKEN=creds["SessionToken"])
-    rc, so, se, _ = lf("deploy", "ltbase-beta", "--yes", *ep(), *ACCT, "-p", "beta.object_version=dbg", "--debug",
+    rc, so, se, _ = lf("deploy", "ltbase-beta", "--yes", "--require-approval", "never", *ep(), *ACCT, "-p", "beta.object_version=dbg", "--debug",
                        env=env)
     out = so + se
     check(rc == 0 and "UPDATE_COMPLETE" in so, "deploy with a session token", out[-1500:])
@@ -268,7 +268,7 @@ resource "Q" { Type = "AWS::SQS::Queue", Properties = { QueueName = Sub("q-${Env
 deploy { stack_name = "params-" .. config.env, parameters = { Env = config.env },
          tags = { team = "platform" } }
 ''')
-    rc, so, se, _ = lf("deploy", pdesc, "-c", f"{pdir}/params.yaml", "--yes", *ep())
+    rc, so, se, _ = lf("deploy", pdesc, "-c", f"{pdir}/params.yaml", "--yes", "--require-approval", "never", *ep())
     st = stack("params-staging") or {}
     check(rc == 0 and {p["ParameterKey"]: p["ParameterValue"] for p in st.get("Parameters", [])} == {"Env": "staging"}
           and {t["Key"]: t["Value"] for t in st.get("Tags", [])} == {"team": "platform"},
@@ -276,12 +276,12 @@ deploy { stack_name = "params-" .. config.env, parameters = { Env = config.env }
 
     # ------------------------------------------------------------ --parameter and --tags
     # over the description's deploy{} (a key of its own is kept)
-    rc, so, se, _ = lf("deploy", pdesc, "-c", f"{pdir}/params.yaml", "--yes", *ep(), "--stack-name", "params-cli",
+    rc, so, se, _ = lf("deploy", pdesc, "-c", f"{pdir}/params.yaml", "--yes", "--require-approval", "never", *ep(), "--stack-name", "params-cli",
                        "--parameter", "Env=prod", "--tags", "team=infra", "--tags", "cost=42")
     check(rc == 0 and stack_params("params-cli") == ({"Env": "prod"}, {"team": "infra", "cost": "42"}),
           "--parameter and --tags reach CloudFormation, over deploy{}'s", so[-500:] + se + str(stack("params-cli")))
     # an update through them: a parameter changed, nothing else
-    rc, so, se, _ = lf("deploy", pdesc, "-c", f"{pdir}/params.yaml", "--yes", *ep(), "--stack-name", "params-cli",
+    rc, so, se, _ = lf("deploy", pdesc, "-c", f"{pdir}/params.yaml", "--yes", "--require-approval", "never", *ep(), "--stack-name", "params-cli",
                        "--parameter", "Env=staging", "--tags", "team=infra", "--tags", "cost=42")
     check(rc == 0 and "UPDATE_COMPLETE" in so and stack_params("params-cli")[0] == {"Env": "staging"},
           "--parameter updates a stack", so[-500:] + se)
@@ -290,7 +290,7 @@ deploy { stack_name = "params-" .. config.env, parameters = { Env = config.env }
 local env = parameter "Env" { Type = "String" }
 resource "Q" { Type = "AWS::SQS::Queue", Properties = { QueueName = Sub("bare-${Env}") } }
 ''')
-    rc, so, se, _ = lf("deploy", bare, "--yes", *ep(), "--parameter", "Env=x", "--tags", "owner=me")
+    rc, so, se, _ = lf("deploy", bare, "--yes", "--require-approval", "never", *ep(), "--parameter", "Env=x", "--tags", "owner=me")
     check(rc == 0 and stack_params("bare") == ({"Env": "x"}, {"owner": "me"}),
           "--parameter and --tags without deploy{}", so[-500:] + se)
     for args, why in ((["--parameter", "Env=a", "--parameter", "Env=b"], "--parameter 'Env' is given twice"),
@@ -309,9 +309,9 @@ for i = 1, 90 do
 end
 ''')
     m.client("s3").create_bucket(Bucket="lf-templates")
-    rc, so, se, _ = lf("deploy", big, "--yes", *ep(), "--stack-name", "big")
+    rc, so, se, _ = lf("deploy", big, "--yes", "--require-approval", "never", *ep(), "--stack-name", "big")
     check(rc == 1 and "--s3-bucket" in se and "51200" in se, "a template over 51,200 bytes needs --s3-bucket", se)
-    rc, so, se, _ = lf("deploy", big, "--yes", *ep(), "--stack-name", "big", "--s3-bucket", "lf-templates")
+    rc, so, se, _ = lf("deploy", big, "--yes", "--require-approval", "never", *ep(), "--stack-name", "big", "--s3-bucket", "lf-templates")
     check(rc == 0 and "CREATE_COMPLETE" in so, "a template over 51,200 bytes goes through S3", so[-600:] + se)
     keys = [o["Key"] for o in m.client("s3").list_objects_v2(Bucket="lf-templates").get("Contents", [])]
     check(len(keys) == 1 and keys[0].startswith("luaform/big/"), "the template was put in the bucket", str(keys))
@@ -320,7 +320,7 @@ for i = 1, 200 do
   resource("Topic" .. i) { Type = "AWS::SNS::Topic", Properties = { DisplayName = string.rep("x", 6000) } }
 end
 ''')
-    rc, so, se, _ = lf("deploy", huge, "--yes", "--endpoint-url", "http://127.0.0.1:9", "--stack-name", "huge",
+    rc, so, se, _ = lf("deploy", huge, "--yes", "--require-approval", "never", "--endpoint-url", "http://127.0.0.1:9", "--stack-name", "huge",
                        "--s3-bucket", "lf-templates")
     check(rc == 1 and one_error_line(se) and "at most 1000000" in se, "over 1 MB is refused before any call", se)
 

@@ -99,7 +99,7 @@ def one_error(se):
 
 try:
     # ------------------------------------------------------------ deploy a YAML template
-    rc, so, se, _ = lf("deploy", app, "--stack-name", "tf-app", "--yes", *ep(), timeout=300)
+    rc, so, se, _ = lf("deploy", app, "--stack-name", "tf-app", "--yes", "--require-approval", "never", *ep(), timeout=300)
     check(rc == 0, "deploy FILE.yaml --stack-name creates the stack", so[-2000:] + se)
     st = m.stack("tf-app")
     check(st is not None and st["StackStatus"] == "CREATE_COMPLETE", "tf-app is CREATE_COMPLETE", str(st))
@@ -123,7 +123,7 @@ try:
           "CloudFormation got the long forms, anchors and merge keys expanded", json.dumps(sent)[:1500])
 
     # ------------------------------------------------------------ again: no changes
-    rc, so, se, _ = lf("deploy", app, "--stack-name", "tf-app", "--yes", *ep())
+    rc, so, se, _ = lf("deploy", app, "--stack-name", "tf-app", "--yes", "--require-approval", "never", *ep())
     check(rc == 0 and "no changes" in so, "the same template again: no changes", so + se)
 
     # ------------------------------------------------------------ plan from JSON, from the rendered file
@@ -135,16 +135,16 @@ try:
     check(len(m.change_sets("tf-plan", waiting=True)) == 1, "the change set waits for review")
 
     # ------------------------------------------------------------ refused before any call
-    rc, so, se, _ = lf("deploy", app, "--yes", *ep())
+    rc, so, se, _ = lf("deploy", app, "--yes", "--require-approval", "never", *ep())
     check(rc == 1 and one_error(se) and "template file" in se and "--stack-name" in se,
           "a template file needs --stack-name", se)
     check(m.stack("app") is None, "no stack named after the file")
-    rc, so, se, _ = lf("deploy", app, "--stack-name", "tf-p", "-p", "a=b", "--yes", *ep())
+    rc, so, se, _ = lf("deploy", app, "--stack-name", "tf-p", "-p", "a=b", "--yes", "--require-approval", "never", *ep())
     check(rc == 1 and one_error(se) and f"luaform: {app}: -c and -p" in se, "-p with a template file", se)
     bad = write(os.path.join(d, "bad.yaml"), APP.replace("Resource: !GetAtt [Table, Arn]",
                                                          "Resource: !GetAtt [Tabel, Arn]"))
     line = APP.splitlines().index("                Resource: !GetAtt [Table, Arn]") + 1
-    rc, so, se, _ = lf("deploy", bad, "--stack-name", "tf-bad", "--yes", "--endpoint-url", "http://127.0.0.1:9")
+    rc, so, se, _ = lf("deploy", bad, "--stack-name", "tf-bad", "--yes", "--require-approval", "never", "--endpoint-url", "http://127.0.0.1:9")
     check(rc == 1 and one_error(se) and f"luaform: {bad}:{line}: 'Tabel' in Fn::GetAtt names no resource" in se,
           "a GetAtt to nothing is refused at its line, before any call (the endpoint is closed)", se)
     rc, so, se, _ = lf("plan", bad, "--stack-name", "tf-bad", *ep())

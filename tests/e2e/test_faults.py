@@ -63,7 +63,7 @@ def with_proxy(*args):
 
 
 def deploy(name, ep, *more, timeout=60):
-    return lf("deploy", DESC, "--yes", "--stack-name", name, *ep, *more, timeout=timeout)
+    return lf("deploy", DESC, "--yes", "--require-approval", "never", "--stack-name", name, *ep, *more, timeout=timeout)
 
 
 try:
@@ -192,7 +192,7 @@ try:
     m.client("s3").create_bucket(Bucket="lf-faults")
     p, ep = with_proxy("--junk", "PutObject")
     try:
-        rc, so, se, secs = lf("deploy", BIG, "--yes", "--stack-name", "f-big", *ep, "--s3-bucket", "lf-faults",
+        rc, so, se, secs = lf("deploy", BIG, "--yes", "--require-approval", "never", "--stack-name", "f-big", *ep, "--s3-bucket", "lf-faults",
                               timeout=30)
         st = p.stats()
         check(rc == 1 and one_error_line(se) and "PutObject s3://lf-faults/" in se and "without an ETag" in se,
@@ -236,7 +236,7 @@ try:
     # Ctrl-C inside endless paging: one SIGINT, out at once, how to reattach
     p, ep = with_proxy("--endless", "DescribeStackEvents", "--stack-pending", "500")
     try:
-        proc = subprocess.Popen([BIN, "deploy", DESC, "--yes", "--stack-name", "f-sigint", *ep], env=m.env(**FAST),
+        proc = subprocess.Popen([BIN, "deploy", DESC, "--yes", "--require-approval", "never", "--stack-name", "f-sigint", *ep], env=m.env(**FAST),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         buf = ""
         deadline = time.time() + 30
@@ -292,7 +292,7 @@ try:
 
     p, ep = with_proxy("--stall", "DescribeStackEvents:2", "--stack-pending", "50")
     try:
-        proc = subprocess.Popen([BIN, "deploy", DESC, "--yes", "--stack-name", "f-stall", *ep], env=m.env(),
+        proc = subprocess.Popen([BIN, "deploy", DESC, "--yes", "--require-approval", "never", "--stack-name", "f-stall", *ep], env=m.env(),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         so, se, took = sigint_when(proc, p, "DescribeStackEvents")
         # the request would otherwise end at its 60 s timeout; 20 s is a
@@ -305,7 +305,7 @@ try:
     # ... and before the change set is executed: it is never executed
     p, ep = with_proxy("--stall", "DescribeStackEvents:1")
     try:
-        proc = subprocess.Popen([BIN, "deploy", DESC, "--yes", "--stack-name", "f-stall2", *ep], env=m.env(),
+        proc = subprocess.Popen([BIN, "deploy", DESC, "--yes", "--require-approval", "never", "--stack-name", "f-stall2", *ep], env=m.env(),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         so, se, took = sigint_when(proc, p, "DescribeStackEvents")
         st = p.stats()

@@ -46,7 +46,7 @@ try:
     # ------------------------------------------------------------ pending + resource events
     p, ep = with_proxy("--pending", "3", "--resource-events")
     try:
-        rc, so, se, secs = lf("deploy", "ltbase-foundation", "--yes", *ep, *ACCT)
+        rc, so, se, secs = lf("deploy", "ltbase-foundation", "--yes", "--require-approval", "never", *ep, *ACCT)
         check(rc == 0 and "CREATE_COMPLETE" in so, "deploy through pending states", so[-1500:] + se)
         for res in ("ArtifactBucket", "DeploymentRole", "ArtifactReceiverRole"):
             check(re.search(rf"CREATE_IN_PROGRESS\s+\S+\s+{res}\b", so) and
@@ -71,7 +71,7 @@ try:
     try:
         pid, fd = pty.fork()
         if pid == 0:
-            os.execve(BIN, [BIN, "deploy", "ltbase-foundation", "--yes", *ep, *ACCT],
+            os.execve(BIN, [BIN, "deploy", "ltbase-foundation", "--yes", "--require-approval", "never", *ep, *ACCT],
                       {k: v for k, v in m.env(**FAST).items() if k != "NO_COLOR"})
         out = b""
         deadline = time.time() + 120
@@ -115,7 +115,7 @@ try:
             f.write(f"[profile proc]\nregion = us-east-1\ncredential_process = {script}\n")
         env = m.env(AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None, AWS_CONFIG_FILE=os.path.join(d, "config"),
                     LUAFORM_POLL_MS="300")
-        rc, so, se, _ = run("deploy", "ltbase-foundation", "--yes", *ep, *ACCT, "--profile", "proc", env=env,
+        rc, so, se, _ = run("deploy", "ltbase-foundation", "--yes", "--require-approval", "never", *ep, *ACCT, "--profile", "proc", env=env,
                             timeout=300)
         runs = len(open(count).read().split()) if os.path.exists(count) else 0
         check(rc == 0 and "CREATE_COMPLETE" in so, "deploy with expiring credential_process credentials",
@@ -131,7 +131,7 @@ try:
     m.reset()
     p, ep = with_proxy("--pending", "60", "--resource-events")
     try:
-        proc = subprocess.Popen([BIN, "deploy", "ltbase-foundation", "--yes", *ep, *ACCT], env=m.env(**FAST),
+        proc = subprocess.Popen([BIN, "deploy", "ltbase-foundation", "--yes", "--require-approval", "never", *ep, *ACCT], env=m.env(**FAST),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         buf = ""
         deadline = time.time() + 60
@@ -174,7 +174,7 @@ try:
     p, ep = with_proxy("--stack-pending", "12", "--throttle", "DescribeStackEvents:4",
                        "--throttle", "DescribeChangeSet:2")
     try:
-        rc, so, se, _ = run("deploy", os.path.join(d, "slow.lua"), "--yes", *ep, "--max-attempts", "1",
+        rc, so, se, _ = run("deploy", os.path.join(d, "slow.lua"), "--yes", "--require-approval", "never", *ep, "--max-attempts", "1",
                             env=m.env(LUAFORM_POLL_MS="50"), timeout=60)
         st = p.stats()
         check(rc == 0 and "CREATE_COMPLETE" in so, "a deploy through throttled polls", so[-1000:] + se)
@@ -200,7 +200,7 @@ try:
     # ------------------------------------------------------------ no events at all: a look after quiet polls
     p, ep = with_proxy("--drop-events")
     try:
-        rc, so, se, _ = run("deploy", os.path.join(d, "slow.lua"), "--yes", *ep, "--stack-name", "quiet",
+        rc, so, se, _ = run("deploy", os.path.join(d, "slow.lua"), "--yes", "--require-approval", "never", *ep, "--stack-name", "quiet",
                             env=m.env(LUAFORM_POLL_MS="10"), timeout=60)
         st = p.stats()["requests"]
         check(rc == 0 and "quiet: CREATE_COMPLETE" in so, "no stack events: the end is still seen", so[-800:] + se)
@@ -213,7 +213,7 @@ try:
     m.reset()
     p, ep = with_proxy("--resource-events", "--fail-resource", "DeploymentRole")
     try:
-        rc, so, se, _ = lf("deploy", "ltbase-foundation", "--yes", *ep, *ACCT)
+        rc, so, se, _ = lf("deploy", "ltbase-foundation", "--yes", "--require-approval", "never", *ep, *ACCT)
         check(rc == 1, "a failed deploy exits 1", so[-1500:] + se)
         check("ROLLBACK_COMPLETE" in so and "failed: ROLLBACK_COMPLETE" in se, "the final status", so[-800:] + se)
         cause = so[so.find("root cause:"):] if "root cause:" in so else ""
@@ -226,11 +226,11 @@ try:
 
     # ------------------------------------------------------------ a failed update, rolled back
     m.reset()
-    rc, so, se, _ = lf("deploy", "ltbase-foundation", "ltbase-beta", "--yes", "--endpoint-url", m.url, *ACCT)
+    rc, so, se, _ = lf("deploy", "ltbase-foundation", "ltbase-beta", "--yes", "--require-approval", "never", "--endpoint-url", m.url, *ACCT)
     check(rc == 0, "create foundation and beta directly", se)
     p, ep = with_proxy("--resource-events", "--fail-resource", "Function")
     try:
-        rc, so, se, _ = lf("deploy", "ltbase-beta", "--yes", *ep, *ACCT, "-p", "beta.object_version=v9")
+        rc, so, se, _ = lf("deploy", "ltbase-beta", "--yes", "--require-approval", "never", *ep, *ACCT, "-p", "beta.object_version=v9")
         check(rc == 1 and "UPDATE_ROLLBACK_COMPLETE" in so and "root cause:" in so and "Function" in
               so[so.find("root cause:"):], "a failed update: rolled back, root cause shown", so[-1500:] + se)
     finally:
@@ -241,11 +241,11 @@ try:
     p, ep = with_proxy("--fault-rate", "0.2", "--seed", "11", "--resource-events")
     try:
         att = []   # the default: 3 attempts per request, as the SDKs' standard mode
-        rc, so, se, _ = lf("deploy", "ltbase", "--yes", *ep, *ACCT, *att)
+        rc, so, se, _ = lf("deploy", "ltbase", "--yes", "--require-approval", "never", *ep, *ACCT, *att)
         check(rc == 0, "create the LTBase stacks through 20% faults", so[-1500:] + se)
-        rc, so, se, _ = lf("deploy", "ltbase-prod", "--yes", *ep, *ACCT, *att, "-p", "prod.object_version=f2")
+        rc, so, se, _ = lf("deploy", "ltbase-prod", "--yes", "--require-approval", "never", *ep, *ACCT, *att, "-p", "prod.object_version=f2")
         check(rc == 0 and "UPDATE_COMPLETE" in so, "update through 20% faults", so[-1500:] + se)
-        rc, so, se, _ = lf("deploy", "ltbase-prod", "--yes", *ep, *ACCT, *att, "-p", "prod.object_version=f2")
+        rc, so, se, _ = lf("deploy", "ltbase-prod", "--yes", "--require-approval", "never", *ep, *ACCT, *att, "-p", "prod.object_version=f2")
         check(rc == 0 and "no changes" in so, "no-change deploy through 20% faults", so[-800:] + se)
         st = p.stats()
         f = st["faults"]
