@@ -48,7 +48,24 @@ function M.render(desc, opts)
   local t = template.new({ name = opts.stack, system = system and system.name or nil })
   host.setenv(desc, description_env(t, cfg))
   desc()
+  M.invariants = t.invariants
   return t:finish()
+end
+
+-- Check the invariants the description declared against tpl (the final
+-- rendered template, or one given for review): a broken one raises at the
+-- line that declared it. Returns { name, file, line } for each.
+function M.check_invariants(tpl)
+  local policy = require("luaform.policy")
+  local view = policy.view(tpl)
+  local out = {}
+  for i, inv in ipairs(M.invariants or {}) do
+    policy.current = inv
+    inv.check(view)
+    policy.current = nil
+    out[i] = { name = inv.name, file = inv.loc.file, line = inv.loc.line }
+  end
+  return out
 end
 
 return M

@@ -79,6 +79,17 @@ function M.function_stack(env, stage)
     },
   }
 
+  -- The app stacks' half of the foundation's invariant of that name: every
+  -- identity they create is a role that carries the boundary.
+  local boundary_arn = "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/" .. n.boundary
+  env.invariant("no role the app stacks create escapes the permissions boundary", function(t)
+    for _, r in ipairs(env.policy.identities(t)) do
+      env.policy.check(r.type == "AWS::IAM::Role", r.path, "is a %s, not a role", r.type)
+      env.policy.check(r.boundary == boundary_arn, r.path .. ".Properties.PermissionsBoundary",
+                       "is %s, not the app boundary %s", r.boundary or "missing", boundary_arn)
+    end
+  end)
+
   env.output "FunctionName" { Value = fn }
   env.output "FunctionArn" { Value = fn:arn() }
   env.output "ArtifactKey" { Value = code.artifact_key }
