@@ -184,12 +184,12 @@ static int render_finish(struct lh *s, int base, const struct luahost_job *job,
 }
 
 /* protected: (job, tpl) -> check the description's invariants against
- * tpl (the job's `against`, or the rendered template) and, when the job
- * asks, leave their list in *job->invariants */
+ * the job's `against` or else tpl, the rendered template as the Lua
+ * tables that were converted to JSON (the same data; not converted back),
+ * and, when the job asks, leave their list in *job->invariants */
 static int invariants_body(lua_State *L)
 {
     const struct luahost_job *job = lua_touserdata(L, 1);
-    const json_t *tpl = lua_touserdata(L, 2);
     json_t *list;
     lua_Integer i, n;
     int list_mt;
@@ -203,7 +203,10 @@ static int invariants_body(lua_State *L)
     lua_getfield(L, -1, "LIST");
     list_mt = lua_gettop(L);
     lua_getfield(L, -3, "check_invariants");
-    convert_push_json(L, job->against ? job->against : tpl, list_mt);
+    if (job->against)
+        convert_push_json(L, job->against, list_mt);
+    else
+        lua_pushvalue(L, 2);
     lua_call(L, 1, 1);
     if (!job->invariants)
         return 0;
@@ -230,7 +233,7 @@ static int invariants_body(lua_State *L)
 
 /* Check the invariants (under pcall, with the message handler at base). */
 static int render_invariants(struct lh *s, int base, const struct luahost_job *job,
-                             const json_t *tpl, struct gen_err *e)
+                             struct gen_err *e)
 {
     int status;
 
@@ -238,7 +241,7 @@ static int render_invariants(struct lh *s, int base, const struct luahost_job *j
         *job->invariants = NULL;
     lua_pushcfunction(s->L, invariants_body);
     lua_pushlightuserdata(s->L, (void *)job);
-    lua_pushlightuserdata(s->L, (void *)tpl);
+    lua_pushvalue(s->L, base + 1);          /* render's template */
     status = lua_pcall(s->L, 2, 0, base);
     if (status == LUA_OK)
         return 0;
@@ -267,7 +270,7 @@ int luahost_render(const struct luahost_job *job, json_t **tpl, json_t **deploy,
         rc = error_report(&s, status, job->desc.name, e);
     else
         rc = render_finish(&s, base, job, tpl, deploy, e);
-    if (rc == 0 && (rc = render_invariants(&s, base, job, *tpl, e)) < 0) {
+    if (rc == 0 && (rc = render_invariants(&s, base, job, e)) < 0) {
         json_decref(*tpl);
         *tpl = NULL;
         if (deploy) {

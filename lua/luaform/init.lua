@@ -17,6 +17,7 @@ local function description_env(t, cfg)
   local env = t:env(cfg)
   return setmetatable(env, {
     __index = function(_, k)
+      if k == "policy" then return require("luaform.policy") end   -- loaded when used
       local v = public[k]
       if v == nil then core.fail("undefined global '%s'", tostring(k)) end
       return v
@@ -55,14 +56,18 @@ end
 -- Check the invariants the description declared against tpl (the final
 -- rendered template, or one given for review): a broken one raises at the
 -- line that declared it. Returns { name, file, line } for each.
+-- A check may also return false, PATH, WHY.
 function M.check_invariants(tpl)
-  local policy = require("luaform.policy")
-  local view = policy.view(tpl)
+  local view = core.view(tpl)
   local out = {}
   for i, inv in ipairs(M.invariants or {}) do
-    policy.current = inv
-    inv.check(view)
-    policy.current = nil
+    core.current_invariant = inv
+    local ok, path, why = inv.check(view)
+    core.current_invariant = nil
+    if ok == false then
+      core.fail_at(inv.loc, "invariant '%s' broken: %s: %s", inv.name, tostring(path or "?"),
+                   tostring(why or "the check returned false"))
+    end
     out[i] = { name = inv.name, file = inv.loc.file, line = inv.loc.line }
   end
   return out

@@ -21,9 +21,6 @@ local core = require("luaform.core")
 
 local M = {}
 
--- The invariant being checked (set by the runner in luaform.init).
-M.current = nil
-
 ---------------------------------------------------------------- reporting
 
 local function path_of(s)
@@ -33,7 +30,7 @@ end
 
 -- Report the invariant being checked as broken at statement (or path) s.
 function M.fail(s, why, ...)
-  local inv = M.current
+  local inv = core.current_invariant
   if inv == nil then core.fail("policy.fail is for invariant checks") end
   if select("#", ...) > 0 then why = string.format(why, ...) end
   core.fail_at(inv.loc, "invariant '%s' broken: %s: %s", inv.name, path_of(s), why)
@@ -50,9 +47,55 @@ end
 -- IAM wildcards: '*' any run of characters, '?' one. Actions compare
 -- without regard to case, resources and condition values with it.
 
+-- Most pairs differ before their first wildcard (another service, another
+-- bucket): each test compares those literal prefixes first, and only
+-- walks the patterns (memoised) when they agree.
+local WILD = "[*?]"
+local lowered = {}
+local function lower(s)
+  local r = lowered[s]
+  if r == nil then r = s:lower(); lowered[s] = r end
+  return r
+end
+
+-- Where s's first wildcard is (false: none), remembered per string.
+local wildpos = {}
+local function wild(s)
+  local w = wildpos[s]
+  if w == nil then w = s:find(WILD) or false; wildpos[s] = w end
+  return w
+end
+
+-- s without its final '*' when that is its only wildcard (most patterns:
+-- "iam:Put*", "bucket/releases/*"), else false; remembered per string.
+local trailing = {}
+local function trail(s)
+  local t = trailing[s]
+  if t == nil then
+    local w = wild(s)
+    t = w == #s and s:sub(-1) == "*" and s:sub(1, -2) or false
+    trailing[s] = t
+  end
+  return t
+end
+
+local function starts(s, prefix)
+  return s:sub(1, #prefix) == prefix
+end
+
+-- Do p and q differ in the first n characters?
+local function differ(p, q, n)
+  return n > 0 and p:sub(1, n) ~= q:sub(1, n)
+end
+
 -- Does glob p match the plain string s?
 local function match(p, s, nocase)
-  if nocase then p, s = p:lower(), s:lower() end
+  if nocase then p, s = lower(p), lower(s) end
+  local w = wild(p)
+  if not w then return p == s end
+  local tp = trail(p)
+  if tp then return starts(s, tp) end
+  if differ(p, s, w - 1) then return false end
   local memo = {}
   local m, n = #p, #s
   local function go(i, j)
@@ -73,7 +116,16 @@ end
 
 -- Is there a string both globs match?
 local function overlap(p, q, nocase)
-  if nocase then p, q = p:lower(), q:lower() end
+  if nocase then p, q = lower(p), lower(q) end
+  local wp, wq = wild(p), wild(q)
+  if not wp and not wq then return p == q end
+  local tp, tq = trail(p), trail(q)
+  if (tp or not wp) and (tq or not wq) then     -- literal or prefix*, each
+    if tp and tq then return starts(tp, tq) or starts(tq, tp) end
+    if tp then return starts(q, tp) end
+    return starts(p, tq)
+  end
+  if differ(p, q, math.min(wp or #p + 1, wq or #q + 1) - 1) then return false end
   local memo = {}
   local m, n = #p, #q
   local function go(i, j)
@@ -95,7 +147,12 @@ end
 -- Does glob p match every string glob q matches? (Sound, not complete:
 -- q's '*' must meet a '*' of p, q's '?' a '?' or '*'.)
 local function covers(p, q, nocase)
-  if nocase then p, q = p:lower(), q:lower() end
+  if nocase then p, q = lower(p), lower(q) end
+  local wp, wq = wild(p), wild(q)
+  if not wp then return p == q and not wq end
+  local tp = trail(p)
+  if tp then return starts(q, tp) and (not wq or wq > #tp) end
+  if differ(p, q, math.min(wp, wq or #q + 1) - 1) then return false end
   local memo = {}
   local m, n = #p, #q
   local function go(i, j)
@@ -125,32 +182,6 @@ function M.action_matches(p, a) return match(p, a, true) end
 -- The table behind a read-only view (M.view, a config view).
 local function raw(v)
   return core.frozen[v] or v
-end
-
--- A read-only view of the rendered template tpl (plain tables): what a
--- check gets. Writing to it is an error.
-function M.view(tpl)
-  local cache = {}
-  local function wrap(_, x)
-    if type(x) ~= "table" then return x end
-    local c = cache[x]
-    if c == nil then c = M.view(x); cache[x] = c end
-    return c
-  end
-  local v = setmetatable({}, {
-    __index = function(_, k) return wrap(k, tpl[k]) end,
-    __newindex = function() core.fail("the rendered template is read-only") end,
-    __len = function() return #tpl end,
-    __pairs = function()
-      return function(_, k)
-        local nk, nv = next(tpl, k)
-        return nk, wrap(nk, nv)
-      end, nil, nil
-    end,
-    __metatable = false,
-  })
-  core.frozen[v] = tpl
-  return v
 end
 
 local function is_list(v) return type(v) == "table" and (v[1] ~= nil or next(v) == nil) end
@@ -220,6 +251,7 @@ end
 -- Readable, with ${X.Arn} (and ${X} of a managed policy, whose Ref is its
 -- ARN) replaced by the ARN the template gives X: the form matching uses.
 function M.resolve(t, v)
+  if type(v) == "string" and not v:find("${", 1, true) then return v end
   t, v = raw(t), raw(v)
   return (readable(v):gsub("%${(%w+)%.?(%w*)}", function(id, attr)
     local r = t.Resources and t.Resources[id]
@@ -310,8 +342,23 @@ local IDENTITY_NAME = { ["AWS::IAM::Role"] = "RoleName", ["AWS::IAM::User"] = "U
 
 -- The identity (role, user or group) id of t: { id, type, path, boundary,
 -- managed, trust, permissions } with the methods below.
+local cache = setmetatable({}, { __mode = "k" })   -- template -> { roles, resources }
+
+local function cached(t)
+  local c = cache[t]
+  if c == nil then c = { roles = {}, resources = {} }; cache[t] = c end
+  return c
+end
+
 function M.role(t, id)
   t = raw(t)
+  local c = cached(t)
+  if c.roles[id] == nil then c.roles[id] = M.new_role(t, id) end
+  return c.roles[id]
+end
+
+-- (M.role, uncached)
+function M.new_role(t, id)
   local r = t.Resources and t.Resources[id]
   local path = path_key("Resources", id)
   if r == nil or IDENTITY_NAME[r.Type] == nil then
@@ -359,10 +406,17 @@ end
 -- in logical-id order.
 function M.resources(t, ...)
   t = raw(t)
+  local c = cached(t)
+  local all = c.all
+  if all == nil then
+    all = {}
+    for id, r in pairs(t.Resources or {}) do all[#all + 1] = { id = id, resource = r } end
+    c.all = all
+  end
   local want = select("#", ...) > 0 and core.set{ ... } or nil
   local out = {}
-  for id, r in pairs(t.Resources or {}) do
-    if want == nil or want[r.Type] then out[#out + 1] = { id = id, resource = r } end
+  for _, x in ipairs(all) do
+    if want == nil or want[x.resource.Type] then out[#out + 1] = { id = x.id, resource = x.resource } end
   end
   return out
 end
@@ -384,12 +438,52 @@ local function any(list, f)
   return nil
 end
 
--- Can statement s's actions include (some of) action pattern a?
-local function stmt_actions_overlap(s, a)
+-- A statement's actions by service (lowercase, "" for a pattern whose
+-- service part has a wildcard): a query for iam:Put* looks only at the
+-- statement's iam: actions and its wildcards.
+local by_service = setmetatable({}, { __mode = "k" })
+
+local services = {}
+local function service_of(a)
+  local svc = services[a]
+  if svc == nil then svc = lower(a):match("^([^:*?]*):") or ""; services[a] = svc end
+  return svc
+end
+
+local function actions_for(s, svc)
+  local idx = by_service[s]
+  if idx == nil then
+    -- built once per statement
+    idx = {}
+    for _, x in ipairs(s.action) do
+      local k = service_of(x)
+      local l = idx[k]
+      if l == nil then l = {}; idx[k] = l end
+      l[#l + 1] = x
+    end
+    by_service[s] = idx
+  end
+  return idx[svc], idx[""]
+end
+
+local function overlaps_any(l, a)
+  if l == nil then return false end
+  for i = 1, #l do
+    if overlap(l[i], a, true) then return true end
+  end
+  return false
+end
+
+-- Can statement s's actions include (some of) action pattern a (whose
+-- service is svc, service_of(a), when the caller has it)?
+local function stmt_actions_overlap(s, a, svc)
   if s.not_action then
     return not any(s.action, function(x) return covers(x, a, true) end)
   end
-  return any(s.action, function(x) return overlap(x, a, true) end) ~= nil
+  svc = svc or service_of(a)
+  if svc == "" then return overlaps_any(s.action, a) end
+  local same, wild = actions_for(s, svc)
+  return overlaps_any(same, a) or overlaps_any(wild, a)
 end
 
 local function stmt_resources_overlap(s, r)
@@ -413,18 +507,63 @@ end
 -- action pattern a (on resource r, any when nil) and that no
 -- unconditional Deny takes away; nil when there is none. An AWS managed
 -- policy it cannot see counts as allowing everything.
+-- Is any unconditional Deny of perms for all of a on r?
+local function denied(perms, a, r)
+  for i = 1, #perms do
+    if denies_all(perms[i], a, r) then return true end
+  end
+  return false
+end
+
+-- The entry of list ({ index, stmt, action }) that grants a on r and is
+-- earlier than best, else best.
+local function consider(self, list, a, r, svc, best)
+  if list == nil then return best end
+  for j = 1, #list do
+    local e = list[j]
+    local s, x = e[2], e[3]
+    if (best == nil or e[1] < best[1]) and
+       ((x and overlap(x, a, true)) or (not x and stmt_actions_overlap(s, a, svc)))
+       and stmt_resources_overlap(s, r) and not denied(self.permissions, a, r) then
+      best = e
+    end
+  end
+  return best
+end
+
 function ROLE:allows(a, r)
   if #self.managed > 0 then
     return { path = self.managed[1].path, effect = "Allow", action = { "*" }, resource = { "*" },
              condition = {}, managed = self.managed[1].arn }
   end
-  for _, s in ipairs(self.permissions) do
-    if s.effect == "Allow" and stmt_actions_overlap(s, a) and stmt_resources_overlap(s, r)
-       and not any(self.permissions, function(d) return denies_all(d, a, r) end) then
-      return s
+  -- the Allow statements' actions by service, built once per identity:
+  -- { stmt index, stmt, action (nil for NotAction) }
+  local idx = self.by_service
+  if idx == nil then
+    idx = { [""] = {} }
+    for i, s in ipairs(self.permissions) do
+      if s.effect == "Allow" then
+        if s.not_action then table.insert(idx[""], { i, s })
+        else
+          for _, x in ipairs(s.action) do
+            local k = service_of(x)
+            idx[k] = idx[k] or {}
+            table.insert(idx[k], { i, s, x })
+          end
+        end
+      end
     end
+    self.by_service = idx
   end
-  return nil
+  local svc = service_of(a)
+  local best
+  if svc == "" then
+    for _, list in pairs(idx) do best = consider(self, list, a, r, svc, best) end
+  else
+    best = consider(self, idx[svc], a, r, svc, best)
+    best = consider(self, idx[""], a, r, svc, best)
+  end
+  return best and best[2] or nil
 end
 
 -- What an allowing statement grants, for the message.
@@ -438,10 +577,14 @@ end
 -- Fail at the first statement that lets the identity do any of actions on
 -- any of resources (nil: any resource).
 function ROLE:never(actions, resources)
-  local rs = resources and aslist(resources) or { false }
+  local rs = { false }
+  if resources ~= nil then
+    rs = {}
+    for i, r in ipairs(aslist(resources)) do rs[i] = type(r) == "string" and r or M.resolve(self.t, r) end
+  end
   for _, a in ipairs(aslist(actions)) do
-    for _, r in ipairs(rs) do
-      local rr = r and (type(r) == "string" and r or M.resolve(self.t, r)) or nil
+    for _, rr in ipairs(rs) do
+      rr = rr or nil
       local s = self:allows(a, rr)
       if s then M.fail(s, "%s%s", granted(s, a), rr and (" on " .. rr) or "") end
     end

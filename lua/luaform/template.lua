@@ -162,7 +162,6 @@ function M:env(config)
   end
   env.iam = require("luaform.iam")
   env.github = require("luaform.github")
-  env.policy = require("luaform.policy")
   return env
 end
 

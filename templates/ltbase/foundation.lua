@@ -253,11 +253,12 @@ invariant("role B holds no IAM write", policy.never{
 invariant("role B cannot change role A, itself, the bucket policy or the foundation stack",
   function(t)
     local b = policy.role(t, "DeploymentRole")
-    b:never(policy.IAM_WRITE, { role_a:arn(), role_b:arn() })
-    b:never({ "iam:PassRole", "sts:AssumeRole" }, role_a:arn())
+    -- no IAM action at all on role A or itself (writes anywhere: the invariant above)
+    b:never({ "iam:*", "sts:AssumeRole*" }, { role_a:arn(), role_b:arn() })
     b:never({ "s3:PutBucket*", "s3:DeleteBucket*", "s3:PutEncryptionConfiguration",
               "s3:PutLifecycleConfiguration" }, bucket_arn)
-    b:never(policy.CFN_WRITE, partition_arn .. "cloudformation:${AWS::Region}:${AWS::AccountId}:stack/"
+    -- no CloudFormation action at all on the foundation stack
+    b:never("cloudformation:*", partition_arn .. "cloudformation:${AWS::Region}:${AWS::AccountId}:stack/"
             .. config.name_prefix .. "-foundation/*")
   end)
 
@@ -278,8 +279,8 @@ invariant("no role the app stacks create escapes the permissions boundary", func
       end
     end
     r:never("iam:DeleteRolePermissionsBoundary")
-    r:never({ "iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeletePolicy",
-              "iam:DeletePolicyVersion" }, boundary_arn)
+    r:never({ "iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeletePolicy*" },
+            boundary_arn)
   end
   for _, s in ipairs(policy.statements(t, "AppPermissionsBoundary")) do
     local why = policy.outside(s, { "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents" })

@@ -146,7 +146,7 @@ static void test_foundation(void)
     T(json_array_append_new(v, json_pack("{s:s}", "Fn::Sub", "arn:${AWS::Partition}:cloudformation:"
         "${AWS::Region}:${AWS::AccountId}:stack/ltbase-foundation/*")) == 0);
     breaks("ltbase-foundation", copy, inv, file, names[3],
-           "Statement[0]: allows cloudformation:DeleteChangeSet on arn:${AWS::Partition}:"
+           "Statement[0]: allows cloudformation:DescribeChangeSet on arn:${AWS::Partition}:"
            "cloudformation:${AWS::Region}:${AWS::AccountId}:stack/ltbase-foundation/*");
     json_decref(copy);
 
