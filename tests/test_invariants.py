@@ -202,50 +202,43 @@ def broken(name, se, stmt, why, file=FOUNDATION):
 
 ROLE_A = "Resources.ArtifactReceiverRole.Properties."
 ROLE_B = "Resources.DeploymentRole.Properties.Policies[0].PolicyDocument.Statement"
-rc, se = ltx(FOUNDATION, FOUNDATION_TEXT, 'sid = "PutArtifacts", actions = "s3:PutObject",',
-             'sid = "PutArtifacts", actions = { "s3:PutObject", "s3:GetObject" },')
-broken("role A only puts artifacts under the vendor prefix", se,
-       ROLE_A + "Policies[0].PolicyDocument.Statement[0]", "allows s3:GetObject")
-
-rc, se = ltx(FOUNDATION, FOUNDATION_TEXT, 'bucket_name .. "/" .. config.bucket.vendor_prefix .. "*")) },',
-             'bucket_name .. "/*")) },')
-broken("role A only puts artifacts under the vendor prefix", se,
-       ROLE_A + "Policies[0].PolicyDocument.Statement[0]",
-       "allows it on arn:${AWS::Partition}:s3:::ltbase-artifacts-111111111111/*")
-
-rc, se = ltx(FOUNDATION, FOUNDATION_TEXT, "subjects = { config.github.vendor_subject },",
-             'subjects = { config.github.vendor_subject, "repo:someone/fork:*" },')
-broken("only the vendor repository may assume role A", se,
-       ROLE_A + "AssumeRolePolicyDocument.Statement[0]", "lets subject repo:someone/fork:* assume it")
-
-rc, se = ltx(FOUNDATION, FOUNDATION_TEXT, 'resources = stage_objects, actions = "s3:PutObject" },',
-             'resources = stage_objects, actions = "s3:PutObject" },\n'
-             '        iam.allow{ resources = "*", actions = "iam:UploadSSHPublicKey" },')
-broken("role B holds no IAM write", se, ROLE_B + "[7]", "allows iam:UploadSSHPublicKey")
-
-rc, se = ltx(FOUNDATION, FOUNDATION_TEXT, '"s3:ListBucket", "s3:ListBucketVersions",',
-             '"s3:ListBucket", "s3:PutBucketPolicy", "s3:ListBucketVersions",')
-broken("role B cannot change role A, itself, the bucket policy or the foundation stack", se,
-       ROLE_B + "[4]", "allows s3:PutBucketPolicy on arn:${AWS::Partition}:s3:::ltbase-artifacts-111111111111")
-
-rc, se = ltx(FOUNDATION, FOUNDATION_TEXT, 'resources = cfn_role:arn(), actions = "iam:PassRole",',
-             'resources = { cfn_role:arn(), role_a:arn() }, actions = "iam:PassRole",')
-broken("role B cannot change role A, itself, the bucket policy or the foundation stack", se,
-       ROLE_B + "[2]", "allows iam:PassRole on "
-       "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/ltbase-artifact-receiver")
-
-rc, se = ltx(FOUNDATION, FOUNDATION_TEXT,
-             'condition = { StringEquals = { ["iam:PermissionsBoundary"] = boundary } } },',
-             '},')
-broken("no role the app stacks create escapes the permissions boundary", se,
-       "Resources.CloudFormationServiceRole.Properties.Policies[0].PolicyDocument.Statement[1]",
-       "allows iam:CreateRole without requiring the boundary "
-       "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/ltbase-app-boundary")
-
-rc, se = ltx(FOUNDATION, FOUNDATION_TEXT, 'actions = { "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents" },\n                 resources = { Sub(arn("logs"',
-             'actions = { "logs:*" },\n                 resources = { Sub(arn("logs"')
-broken("no role the app stacks create escapes the permissions boundary", se,
-       "Resources.AppPermissionsBoundary.Properties.PolicyDocument.Statement[0]", "the boundary allows logs:*")
+ROLE_B_CHANGES = "role B cannot change role A, itself, the bucket policy or the foundation stack"
+BOUNDARY = "no role the app stacks create escapes the permissions boundary"
+CASES = [  # (text of foundation.lua, its replacement, invariant, statement, why)
+    ('sid = "PutArtifacts", actions = "s3:PutObject",',
+     'sid = "PutArtifacts", actions = { "s3:PutObject", "s3:GetObject" },',
+     "role A only puts artifacts under the vendor prefix",
+     ROLE_A + "Policies[0].PolicyDocument.Statement[0]", "allows s3:GetObject"),
+    ('bucket_name .. "/" .. config.bucket.vendor_prefix .. "*")) },', 'bucket_name .. "/*")) },',
+     "role A only puts artifacts under the vendor prefix", ROLE_A + "Policies[0].PolicyDocument.Statement[0]",
+     "allows it on arn:${AWS::Partition}:s3:::ltbase-artifacts-111111111111/*"),
+    ("subjects = { config.github.vendor_subject },",
+     'subjects = { config.github.vendor_subject, "repo:someone/fork:*" },',
+     "only the vendor repository may assume role A", ROLE_A + "AssumeRolePolicyDocument.Statement[0]",
+     "lets subject repo:someone/fork:* assume it"),
+    ('resources = stage_objects, actions = "s3:PutObject" },',
+     'resources = stage_objects, actions = "s3:PutObject" },\n'
+     '        iam.allow{ resources = "*", actions = "iam:UploadSSHPublicKey" },',
+     "role B holds no IAM write", ROLE_B + "[7]", "allows iam:UploadSSHPublicKey"),
+    ('"s3:ListBucket", "s3:ListBucketVersions",', '"s3:ListBucket", "s3:PutBucketPolicy", "s3:ListBucketVersions",',
+     ROLE_B_CHANGES, ROLE_B + "[4]",
+     "allows s3:PutBucketPolicy on arn:${AWS::Partition}:s3:::ltbase-artifacts-111111111111"),
+    ('resources = cfn_role:arn(), actions = "iam:PassRole",',
+     'resources = { cfn_role:arn(), role_a:arn() }, actions = "iam:PassRole",',
+     ROLE_B_CHANGES, ROLE_B + "[2]",
+     "allows iam:PassRole on arn:${AWS::Partition}:iam::${AWS::AccountId}:role/ltbase-artifact-receiver"),
+    ('condition = { StringEquals = { ["iam:PermissionsBoundary"] = boundary } } },', '},', BOUNDARY,
+     "Resources.CloudFormationServiceRole.Properties.Policies[0].PolicyDocument.Statement[1]",
+     "allows iam:CreateRole without requiring the boundary "
+     "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/ltbase-app-boundary"),
+    ('actions = { "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents" },\n'
+     '                 resources = { Sub(arn("logs"',
+     'actions = { "logs:*" },\n                 resources = { Sub(arn("logs"', BOUNDARY,
+     "Resources.AppPermissionsBoundary.Properties.PolicyDocument.Statement[0]", "the boundary allows logs:*"),
+]
+for old, new, name, stmt, why in CASES:
+    rc, se = ltx(FOUNDATION, FOUNDATION_TEXT, old, new)
+    broken(name, se, stmt, why)
 
 # the app stacks: a role without the boundary; the invariant is declared in app.lua
 rc, se = ltx(BETA, BETA_TEXT, 'local alias = resource "BetaAlias" {',

@@ -88,6 +88,19 @@ local function differ(p, q, n)
   return n > 0 and p:sub(1, n) ~= q:sub(1, n)
 end
 
+-- Walk positions i of p and j of q from (1, 1), memoised: step(go, i, j)
+-- decides, calling go for the positions it depends on.
+local function walk(n, step)
+  local memo = {}
+  local function go(i, j)
+    local k = i * (n + 2) + j
+    local r = memo[k]
+    if r == nil then r = step(go, i, j); memo[k] = r end
+    return r
+  end
+  return go(1, 1)
+end
+
 -- Does glob p match the plain string s?
 local function match(p, s, nocase)
   if nocase then p, s = lower(p), lower(s) end
@@ -96,22 +109,13 @@ local function match(p, s, nocase)
   local tp = trail(p)
   if tp then return starts(s, tp) end
   if differ(p, s, w - 1) then return false end
-  local memo = {}
   local m, n = #p, #s
-  local function go(i, j)
-    local k = i * (n + 2) + j
-    local r = memo[k]
-    if r ~= nil then return r end
-    if i > m then r = j > n
-    else
-      local c = p:sub(i, i)
-      if c == "*" then r = go(i + 1, j) or (j <= n and go(i, j + 1))
-      else r = j <= n and (c == "?" or c == s:sub(j, j)) and go(i + 1, j + 1) end
-    end
-    memo[k] = r
-    return r
-  end
-  return go(1, 1)
+  return walk(n, function(go, i, j)
+    if i > m then return j > n end
+    local c = p:sub(i, i)
+    if c == "*" then return go(i + 1, j) or (j <= n and go(i, j + 1)) end
+    return j <= n and (c == "?" or c == s:sub(j, j)) and go(i + 1, j + 1)
+  end)
 end
 
 -- Is there a string both globs match?
@@ -126,22 +130,15 @@ local function overlap(p, q, nocase)
     return starts(p, tq)
   end
   if differ(p, q, math.min(wp or #p + 1, wq or #q + 1) - 1) then return false end
-  local memo = {}
   local m, n = #p, #q
-  local function go(i, j)
-    local k = i * (n + 2) + j
-    local r = memo[k]
-    if r ~= nil then return r end
+  return walk(n, function(go, i, j)
     local a, b = p:sub(i, i), q:sub(j, j)
-    if i > m and j > n then r = true
-    elseif a == "*" then r = go(i + 1, j) or (j <= n and go(i, j + 1))
-    elseif b == "*" then r = go(i, j + 1) or (i <= m and go(i + 1, j))
-    elseif i > m or j > n then r = false
-    else r = (a == "?" or b == "?" or a == b) and go(i + 1, j + 1) end
-    memo[k] = r
-    return r
-  end
-  return go(1, 1)
+    if i > m and j > n then return true end
+    if a == "*" then return go(i + 1, j) or (j <= n and go(i, j + 1)) end
+    if b == "*" then return go(i, j + 1) or (i <= m and go(i + 1, j)) end
+    if i > m or j > n then return false end
+    return (a == "?" or b == "?" or a == b) and go(i + 1, j + 1)
+  end)
 end
 
 -- Does glob p match every string glob q matches? (Sound, not complete:
@@ -153,22 +150,15 @@ local function covers(p, q, nocase)
   local tp = trail(p)
   if tp then return starts(q, tp) and (not wq or wq > #tp) end
   if differ(p, q, math.min(wp, wq or #q + 1) - 1) then return false end
-  local memo = {}
   local m, n = #p, #q
-  local function go(i, j)
-    local k = i * (n + 2) + j
-    local r = memo[k]
-    if r ~= nil then return r end
+  return walk(n, function(go, i, j)
     local a, b = p:sub(i, i), q:sub(j, j)
-    if i > m then r = j > n
-    elseif a == "*" then r = go(i + 1, j) or (j <= n and go(i, j + 1))
-    elseif j > n or b == "*" then r = false
-    elseif a == "?" then r = go(i + 1, j + 1)
-    else r = b ~= "?" and a == b and go(i + 1, j + 1) end
-    memo[k] = r
-    return r
-  end
-  return go(1, 1)
+    if i > m then return j > n end
+    if a == "*" then return go(i + 1, j) or (j <= n and go(i, j + 1)) end
+    if j > n or b == "*" then return false end
+    if a == "?" then return go(i + 1, j + 1) end
+    return b ~= "?" and a == b and go(i + 1, j + 1)
+  end)
 end
 
 M.match, M.overlap, M.covers = match, overlap, covers

@@ -56,8 +56,8 @@ static int line_of(const json_t *inv, const char *name)
     return 0;
 }
 
-/* Check altered tpl against stack's invariants: it must break name at
- * the line inv gives, with msg containing want. */
+/* Check altered tpl (freed here) against stack's invariants: it must
+ * break name at the line inv gives, with msg containing want. */
 static void breaks(const char *stack, json_t *tpl, const json_t *inv, const char *file,
                    const char *name, const char *want)
 {
@@ -77,6 +77,7 @@ static void breaks(const char *stack, json_t *tpl, const json_t *inv, const char
     TMSG(!strcmp(e.file, file) && e.line == line_of(inv, name) && e.line > 0, "%s:%d", e.file,
          e.line);
     render_set_free(&s);
+    json_decref(tpl);
 }
 
 static void test_foundation(void)
@@ -118,7 +119,6 @@ static void test_foundation(void)
     breaks("ltbase-foundation", copy, inv, file, names[0],
            "Resources.ArtifactReceiverRole.Properties.Policies[0].PolicyDocument.Statement[0]: "
            "allows s3:GetObject");
-    json_decref(copy);
 
     /* role A's trust loses its audience */
     copy = json_deep_copy(tpl);
@@ -128,7 +128,6 @@ static void test_foundation(void)
     breaks("ltbase-foundation", copy, inv, file, names[1],
            "Resources.ArtifactReceiverRole.Properties.AssumeRolePolicyDocument.Statement[0]: "
            "does not require token.actions.githubusercontent.com:aud = sts.amazonaws.com");
-    json_decref(copy);
 
     /* role B gets iam:* (its Deny covers Put*, not Change*) */
     copy = json_deep_copy(tpl);
@@ -138,7 +137,6 @@ static void test_foundation(void)
     breaks("ltbase-foundation", copy, inv, file, names[2],
            "Resources.DeploymentRole.Properties.Policies[0].PolicyDocument.Statement[9]: "
            "allows iam:*");
-    json_decref(copy);
 
     /* role B may execute change sets on the foundation stack */
     copy = json_deep_copy(tpl);
@@ -148,7 +146,6 @@ static void test_foundation(void)
     breaks("ltbase-foundation", copy, inv, file, names[3],
            "Statement[0]: allows cloudformation:DescribeChangeSet on arn:${AWS::Partition}:"
            "cloudformation:${AWS::Region}:${AWS::AccountId}:stack/ltbase-foundation/*");
-    json_decref(copy);
 
     /* the service role may create roles without the boundary */
     copy = json_deep_copy(tpl);
@@ -157,7 +154,6 @@ static void test_foundation(void)
     breaks("ltbase-foundation", copy, inv, file, names[4],
            "Resources.CloudFormationServiceRole.Properties.Policies[0].PolicyDocument.Statement[1]: "
            "allows iam:CreateRole without requiring the boundary");
-    json_decref(copy);
 
     json_decref(tpl);
     json_decref(inv);
@@ -181,7 +177,6 @@ static void test_app(void)
     T(json_object_del(at(copy, "Resources.ExecutionRole.Properties"), "PermissionsBoundary") == 0);
     breaks("ltbase-beta", copy, inv, "templates/ltbase/app.lua", name,
            "Resources.ExecutionRole.Properties.PermissionsBoundary: is missing, not the app boundary");
-    json_decref(copy);
     json_decref(tpl);
     json_decref(inv);
     render_set_free(&s);
