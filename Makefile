@@ -71,7 +71,7 @@ EMBED_FILES = $(sort $(shell find lua templates -type f \( -name '*.lua' -o -nam
 # LIB_SRCS cannot break the build.
 UNIT_NAMES = test_model test_template test_sigv4 test_http test_retry test_redact test_credentials \
              test_xml test_aws test_fault test_poll test_target test_review test_rules \
-             test_iam_diff
+             test_iam_diff test_invariants
 UNIT_TESTS = $(UNIT_NAMES:%=$(B)/tests/%)
 # Programs the e2e tests drive (not tests themselves: tests/run.sh runs test_*).
 TEST_PROGS = $(B)/tests/awscall

@@ -1,5 +1,14 @@
 """The security properties of the rendered LTBase stacks, read off the JSON
-that a reviewer reads: for the example config and a second customer's."""
+that a reviewer reads: for the example config and a second customer's.
+
+What the descriptions declare as invariants (templates/ltbase/*.lua,
+checked on every render; broken on purpose in tests/test_invariants.py)
+is not repeated here: Role A's only action and prefix and who may assume
+it, Role B's lack of IAM writes and of rights over Role A, itself, the
+bucket policy and the foundation stack, and the app boundary (every app
+role carries it, whatever creates roles requires it, the boundary allows
+logs only). What stays is the exact shape: the bucket's settings, the
+trust conditions as written, what Role B must be able to do, names."""
 import json
 import os
 import sys
@@ -9,9 +18,6 @@ from lftest import ROOT, check, report, run, tmpdir  # noqa: E402
 
 AUD = "token.actions.githubusercontent.com:aud"
 SUB = "token.actions.githubusercontent.com:sub"
-IAM_WRITE_PREFIXES = ("iam:Add", "iam:Attach", "iam:Create", "iam:Delete", "iam:Detach",
-                      "iam:Put", "iam:Remove", "iam:Set", "iam:Tag", "iam:Untag",
-                      "iam:Update", "iam:*", "*")
 
 
 def render(*args):
@@ -104,17 +110,9 @@ def check_stacks(t, cfg, label):
         check(s.get("Condition") == want, f"{label}: {name} trust is exactly aud + sub",
               json.dumps(s.get("Condition")))
 
-    # -- Role A
+    # -- Role A (its actions, resources and trust are invariants; here the exact form)
     a = R["ArtifactReceiverRole"]
     check_trust(a, cfg["vendor_sub"], "StringLike" if "*" in cfg["vendor_sub"] else "StringEquals", "Role A")
-    acts = allowed(a)
-    check([x for x, _ in acts] == ["s3:PutObject"], f"{label}: Role A's only action is s3:PutObject",
-          str(acts))
-    res = [sub_text(r) for s in statements(a) for r in aslist(s["Resource"])]
-    check(res == [f"arn:${{AWS::Partition}}:s3:::{bucket}/{cfg['vendor_prefix']}*"],
-          f"{label}: Role A puts only under the vendor prefix of the bucket", str(res))
-    check(not a["Properties"].get("ManagedPolicyArns"), f"{label}: Role A has no managed policy")
-    check(all(s["Effect"] == "Allow" for s in statements(a)), f"{label}: Role A: no other statements")
 
     # -- the CloudFormation service role
     c = R["CloudFormationServiceRole"]
@@ -124,25 +122,12 @@ def check_stacks(t, cfg, label):
     app_roles = f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{prefix}-app/*"
     iam_statements = [s for s in statements(c) if s["Effect"] == "Allow" and
                       any(x.startswith("iam:") for x in aslist(s["Action"]))]
-    check(any("iam:CreateRole" in aslist(s["Action"]) for s in iam_statements) and
-          any("iam:PassRole" in aslist(s["Action"]) for s in iam_statements),
-          f"{label}: the service role creates and passes app roles (so the checks below see them)")
-    for s in statements(c):
-        iam_acts = [x for x in aslist(s["Action"]) if x.startswith("iam:")]
-        if s["Effect"] != "Allow" or not iam_acts:
-            continue
+    for s in iam_statements:
         check([sub_text(r) for r in aslist(s["Resource"])] == [app_roles],
               f"{label}: service role's IAM rights only on app roles ({s.get('Sid')})")
-        if any(x in ("iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy") for x in iam_acts):
-            check(s.get("Condition") == {"StringEquals": {"iam:PermissionsBoundary": {"Ref": "AppPermissionsBoundary"}}},
-                  f"{label}: roles it creates carry the boundary ({s.get('Sid')})")
-        if "iam:PassRole" in iam_acts:
+        if "iam:PassRole" in aslist(s["Action"]):
             check(s.get("Condition") == {"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}},
                   f"{label}: service role passes app roles only to Lambda")
-    bnd = R["AppPermissionsBoundary"]["Properties"]["PolicyDocument"]["Statement"]
-    check({x for s in bnd for x in aslist(s["Action"])} <=
-          {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"},
-          f"{label}: the app boundary allows only logs")
 
     # -- Role B
     b = R["DeploymentRole"]
@@ -150,20 +135,12 @@ def check_stacks(t, cfg, label):
     acts = allowed(b)
     names = [x for x, _ in acts]
     check(not any(x == "*" or x.endswith(":*") for x in names), f"{label}: Role B has no wildcard action")
-    check(not any(x.startswith(IAM_WRITE_PREFIXES) for x in names),
-          f"{label}: Role B has no IAM write action", str(names))
     iam_allowed = [(x, s) for x, s in acts if x.startswith("iam:")]
     check([x for x, _ in iam_allowed] == ["iam:PassRole"], f"{label}: Role B's only IAM action is PassRole")
     for _, s in iam_allowed:
         check(aslist(s["Resource"]) == [{"Fn::GetAtt": ["CloudFormationServiceRole", "Arn"]}]
               and s.get("Condition") == {"StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}},
               f"{label}: Role B passes only the service role, only to CloudFormation")
-    denied = {x for s in statements(b) if s["Effect"] == "Deny" for x in aslist(s["Action"])}
-    check({"iam:Put*", "iam:Attach*", "iam:Update*", "iam:Delete*", "iam:Create*"} <= denied,
-          f"{label}: Role B explicitly denies IAM writes (own role, Role A)")
-    check({"s3:PutBucketPolicy", "s3:DeleteBucketPolicy"} <= denied
-          and not {"s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutBucketAcl"} & set(names),
-          f"{label}: Role B cannot change the bucket policy")
     puts = [s for x, s in acts if x == "s3:PutObject"]
     check(len(puts) == 1 and sorted(sub_text(r) for r in aslist(puts[0]["Resource"])) ==
           [f"arn:${{AWS::Partition}}:s3:::{bucket}/beta/*", f"arn:${{AWS::Partition}}:s3:::{bucket}/prod/*"],
@@ -200,9 +177,7 @@ def check_stacks(t, cfg, label):
         role = R2["ExecutionRole"]
         check({x for x, _ in allowed(role)} <= {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"},
               f"{label}: {stage} execution role: logs only")
-        check(role["Properties"]["Path"] == f"/{prefix}-app/" and
-              sub_text(role["Properties"]["PermissionsBoundary"]).endswith(f":policy/{prefix}-app-boundary"),
-              f"{label}: {stage} execution role under the app path with the boundary")
+        check(role["Properties"]["Path"] == f"/{prefix}-app/", f"{label}: {stage} execution role under the app path")
         fn = R2["Function"]["Properties"]
         check(fn["FunctionName"] == f"{prefix}-{stage}", f"{label}: {stage} function name")
         check(fn["Code"] == {"S3Bucket": bucket, "S3Key": f"{stage}/current.zip",

@@ -183,6 +183,75 @@ static int render_finish(struct lh *s, int base, const struct luahost_job *job,
     return rc;
 }
 
+/* protected: (job, tpl) -> check the description's invariants against
+ * the job's `against` or else tpl, the rendered template as the Lua
+ * tables that were converted to JSON (the same data; not converted back),
+ * and, when the job asks, leave their list in *job->invariants */
+static int invariants_body(lua_State *L)
+{
+    const struct luahost_job *job = lua_touserdata(L, 1);
+    json_t *list;
+    lua_Integer i, n;
+    int list_mt;
+
+    push_module(L, "luaform");
+    if (lua_getfield(L, -1, "invariants") != LUA_TTABLE ||
+        ((n = luaL_len(L, -1)) == 0 && !job->invariants))
+        return 0;
+    lua_pop(L, 1);
+    push_module(L, "luaform.core");
+    lua_getfield(L, -1, "LIST");
+    list_mt = lua_gettop(L);
+    lua_getfield(L, -3, "check_invariants");
+    if (job->against)
+        convert_push_json(L, job->against, list_mt);
+    else
+        lua_pushvalue(L, 2);
+    lua_call(L, 1, 1);
+    if (!job->invariants)
+        return 0;
+    if (!(list = json_array()))
+        return luaL_error(L, "out of memory");
+    *job->invariants = list;        /* the caller frees it on error too */
+    n = luaL_len(L, -1);
+    for (i = 1; i <= n; i++) {
+        json_t *o;
+
+        lua_geti(L, -1, i);
+        lua_getfield(L, -1, "name");
+        lua_getfield(L, -2, "file");
+        lua_getfield(L, -3, "line");
+        o = json_pack("{s:s, s:s, s:s, s:I, s:b}", "name", lua_tostring(L, -3),
+                      "stack", job->stack_name, "file", lua_tostring(L, -2),
+                      "line", (json_int_t)lua_tointeger(L, -1), "holds", 1);
+        if (!o || json_array_append_new(list, o) < 0)
+            return luaL_error(L, "out of memory");
+        lua_pop(L, 4);
+    }
+    return 0;
+}
+
+/* Check the invariants (under pcall, with the message handler at base). */
+static int render_invariants(struct lh *s, int base, const struct luahost_job *job,
+                             struct gen_err *e)
+{
+    int status;
+
+    if (job->invariants)
+        *job->invariants = NULL;
+    lua_pushcfunction(s->L, invariants_body);
+    lua_pushlightuserdata(s->L, (void *)job);
+    lua_pushvalue(s->L, base + 1);          /* render's template */
+    status = lua_pcall(s->L, 2, 0, base);
+    if (status == LUA_OK)
+        return 0;
+    if (job->invariants) {
+        json_decref(*job->invariants);
+        *job->invariants = NULL;
+    }
+    return error_report(s, status, job->desc.name, e);
+}
+
 int luahost_render(const struct luahost_job *job, json_t **tpl, json_t **deploy,
               struct gen_err *e)
 {
@@ -201,6 +270,14 @@ int luahost_render(const struct luahost_job *job, json_t **tpl, json_t **deploy,
         rc = error_report(&s, status, job->desc.name, e);
     else
         rc = render_finish(&s, base, job, tpl, deploy, e);
+    if (rc == 0 && (rc = render_invariants(&s, base, job, e)) < 0) {
+        json_decref(*tpl);
+        *tpl = NULL;
+        if (deploy) {
+            json_decref(*deploy);
+            *deploy = NULL;
+        }
+    }
     state_close(&s);
     return rc;
 }

@@ -87,7 +87,7 @@ int require_module(lua_State *L)
 int require_public(lua_State *L)
 {
     static const char *const open[] = { "luaform.util", "luaform.iam",
-        "luaform.github", "luaform.intrinsics", NULL };
+        "luaform.github", "luaform.intrinsics", "luaform.policy", NULL };
     const char *name = luaL_checkstring(L, 1);
     int i;
 
@@ -97,7 +97,7 @@ int require_public(lua_State *L)
         if (!open[i])
             return luaL_error(L, "module '%s' is internal to luaform (descriptions may "
                               "require luaform.util, luaform.iam, luaform.github, "
-                              "luaform.intrinsics)", name);
+                              "luaform.intrinsics, luaform.policy)", name);
     }
     return require_module(L);
 }

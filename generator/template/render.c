@@ -405,17 +405,18 @@ static int render_template_file(const struct render_target *t, const struct rend
 
 /* ------------------------------------------------------------ render */
 
-int render_render(const struct render_target *t, const struct render_opts *o,
-              struct buf *out, json_t **tpl_out, json_t **deploy,
-              struct gen_err *e)
+/* Run t's description: emit into out (when not NULL) the template, hand
+ * back tpl, deploy and invariants as asked; check the invariants against
+ * `against` when not NULL. */
+static int render_run(const struct render_target *t, const struct render_opts *o,
+                      const json_t *against, struct buf *out, json_t **tpl_out,
+                      json_t **deploy, json_t **invariants, struct gen_err *e)
 {
     struct luahost_job job;
     struct config c;
     json_t *tpl = NULL;
     int rc;
 
-    if (t->kind == RENDER_TEMPLATE_FILE)
-        return render_template_file(t, o, out, tpl_out, deploy, e);
     memset(&job, 0, sizeof job);
     config_init(&c);
     if ((rc = scope_config(t, o, &c, e)) < 0)
@@ -428,10 +429,13 @@ int render_render(const struct render_target *t, const struct render_opts *o,
     job.config = c.values;
     job.config_meta = c.meta;
     job.overrides = c.overrides;
+    job.against = against;
+    job.invariants = invariants;
     rc = luahost_render(&job, &tpl, deploy, e);
     if (rc < 0)
         goto out;
-    rc = o->fmt == RENDER_YAML ? emit_yaml(tpl, out, e) : emit_json(tpl, out, e);
+    if (out)
+        rc = o->fmt == RENDER_YAML ? emit_yaml(tpl, out, e) : emit_json(tpl, out, e);
     if (rc == 0 && tpl_out) {
         *tpl_out = tpl;
         tpl = NULL;
@@ -439,5 +443,45 @@ int render_render(const struct render_target *t, const struct render_opts *o,
 out:
     json_decref(tpl);
     config_free(&c);
+    return rc;
+}
+
+int render_checked(const struct render_target *t, const struct render_opts *o,
+                   struct buf *out, json_t **tpl_out, json_t **deploy,
+                   json_t **invariants, struct gen_err *e)
+{
+    int rc;
+
+    if (invariants)
+        *invariants = NULL;
+    if (t->kind != RENDER_TEMPLATE_FILE)
+        return render_run(t, o, NULL, out, tpl_out, deploy, invariants, e);
+    rc = render_template_file(t, o, out, tpl_out, deploy, e);
+    if (rc == 0 && invariants && !(*invariants = json_array()))
+        rc = err_set(e, GEN_ENOMEM, NULL, 0, "out of memory");
+    return rc;
+}
+
+int render_render(const struct render_target *t, const struct render_opts *o,
+              struct buf *out, json_t **tpl_out, json_t **deploy,
+              struct gen_err *e)
+{
+    return render_checked(t, o, out, tpl_out, deploy, NULL, e);
+}
+
+int render_invariants(const struct render_target *t, const struct render_opts *o,
+                      const json_t *tpl, json_t **results, struct gen_err *e)
+{
+    json_t *list = NULL;
+    int rc;
+
+    if (t->kind == RENDER_TEMPLATE_FILE)
+        return err_set(e, GEN_EINPUT, t->desc.name, 0, "'%s' is a template file, which "
+                       "declares no invariants (name a stack or a description)", t->name);
+    rc = render_run(t, o, tpl, NULL, NULL, NULL, results ? &list : NULL, e);
+    if (rc == 0 && results)
+        *results = list;
+    else
+        json_decref(list);
     return rc;
 }

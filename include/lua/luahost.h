@@ -23,6 +23,14 @@ struct luahost_job {
     const json_t *config_meta;   /* "a.b" -> {line, raw, plain} or NULL */
     const json_t *overrides;     /* [{key, value}] or NULL */
     int verbose;                 /* add a Lua traceback to errors */
+    /* Invariants (`invariant` in a description) are checked against the
+     * rendered template, or against `against` when it is not NULL (a
+     * template given for review); a broken one is an error. When
+     * `invariants` is not NULL, *invariants is set (on success) to the
+     * invariants checked, owned by the caller:
+     * [{"name", "stack", "file", "line", "holds": true}]. */
+    const json_t *against;
+    json_t **invariants;
 };
 
 /* Limits: a runaway description fails well under a second. */

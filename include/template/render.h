@@ -78,6 +78,24 @@ int render_render(const struct render_target *t, const struct render_opts *o,
               struct buf *out, json_t **tpl, json_t **deploy,
               struct gen_err *e);
 
+/* render_render, also handing back (when invariants is not NULL) the
+ * invariants the description declared, all checked against the rendered
+ * template (a broken one is an error at the line that declared it):
+ * *invariants is a new array [{"name", "stack", "file", "line",
+ * "holds": true}] in declaration order; [] for a template file. */
+int render_checked(const struct render_target *t, const struct render_opts *o,
+                   struct buf *out, json_t **tpl, json_t **deploy,
+                   json_t **invariants, struct gen_err *e);
+
+/* Run t's description with its config (as render_render) but check its
+ * invariants against tpl, a template given for review (loaded with
+ * load.h), instead of its own output. A broken invariant is an error
+ * (file and line of its declaration, the statement path in tpl); else
+ * *results (when not NULL) is the list as render_checked gives it. A
+ * template file target is an error: it declares none. */
+int render_invariants(const struct render_target *t, const struct render_opts *o,
+                      const json_t *tpl, json_t **results, struct gen_err *e);
+
 const char *render_ext(enum render_format fmt);
 
 #endif

@@ -105,6 +105,35 @@ function M.check_keys(what, t, allowed)
   end
 end
 
+-- A read-only view of the rendered template tpl (plain tables): what a
+-- check gets. Writing to it is an error.
+function M.view(tpl)
+  local cache = {}
+  local function wrap(_, x)
+    if type(x) ~= "table" then return x end
+    local c = cache[x]
+    if c == nil then c = M.view(x); cache[x] = c end
+    return c
+  end
+  local v = setmetatable({}, {
+    __index = function(_, k) return wrap(k, tpl[k]) end,
+    __newindex = function() M.fail("the rendered template is read-only") end,
+    __len = function() return #tpl end,
+    __pairs = function()
+      return function(_, k)
+        local nk, nv = next(tpl, k)
+        return nk, wrap(nk, nv)
+      end, nil, nil
+    end,
+    __metatable = false,
+  })
+  M.frozen[v] = tpl
+  return v
+end
+
+-- The invariant being checked (luaform.init sets it; policy.fail reads it).
+M.current_invariant = nil
+
 function M.set(list)
   local s = {}
   for _, v in ipairs(list) do s[v] = true end

@@ -17,6 +17,7 @@ local function description_env(t, cfg)
   local env = t:env(cfg)
   return setmetatable(env, {
     __index = function(_, k)
+      if k == "policy" then return require("luaform.policy") end   -- loaded when used
       local v = public[k]
       if v == nil then core.fail("undefined global '%s'", tostring(k)) end
       return v
@@ -48,7 +49,28 @@ function M.render(desc, opts)
   local t = template.new({ name = opts.stack, system = system and system.name or nil })
   host.setenv(desc, description_env(t, cfg))
   desc()
+  M.invariants = t.invariants
   return t:finish()
+end
+
+-- Check the invariants the description declared against tpl (the final
+-- rendered template, or one given for review): a broken one raises at the
+-- line that declared it. Returns { name, file, line } for each.
+-- A check may also return false, PATH, WHY.
+function M.check_invariants(tpl)
+  local view = core.view(tpl)
+  local out = {}
+  for i, inv in ipairs(M.invariants or {}) do
+    core.current_invariant = inv
+    local ok, path, why = inv.check(view)
+    core.current_invariant = nil
+    if ok == false then
+      core.fail_at(inv.loc, "invariant '%s' broken: %s: %s", inv.name, tostring(path or "?"),
+                   tostring(why or "the check returned false"))
+    end
+    out[i] = { name = inv.name, file = inv.loc.file, line = inv.loc.line }
+  end
+  return out
 end
 
 return M

@@ -50,6 +50,7 @@ function M.new(stack)
     order = {},        -- kind -> list of names in declaration order
     body = {},         -- kind -> name -> definition
     loc = {},          -- "Kind.Name" -> { file, line }
+    invariants = {},   -- { name, check, loc } in declaration order
   }
   for _, k in ipairs{ "Parameters", "Mappings", "Conditions", "Resources", "Outputs" } do
     t.order[k], t.body[k] = {}, {}
@@ -116,6 +117,21 @@ function M:condition(name)
   end
 end
 
+-- An invariant: check(t) runs on the final rendered template and reports
+-- a broken one through luaform.policy (policy.fail, policy.check).
+function M:invariant(name, check)
+  if type(name) ~= "string" or not name:match("%S") or #name > 200 then
+    fail("invariant expects a name (1-200 characters) and a check function")
+  end
+  if type(check) ~= "function" then
+    fail("invariant '%s' expects a check function, got %s", name, type(check))
+  end
+  for _, inv in ipairs(self.invariants) do
+    if inv.name == name then fail("invariant '%s' is already declared", name) end
+  end
+  table.insert(self.invariants, { name = name, check = check, loc = core.where() })
+end
+
 -- The environment a description runs in.
 function M:env(config)
   local t = self
@@ -132,6 +148,7 @@ function M:env(config)
     mapping = function(n) return t:mapping(n) end,
     condition = function(n) return t:condition(n) end,
     output = function(n) return t:output(n) end,
+    invariant = function(name, check) t:invariant(name, check) end,
     list = core.list,
     map = core.map,
     config = config,

@@ -79,6 +79,27 @@ function M.function_stack(env, stage)
     },
   }
 
+  -- The app stacks' half of the foundation's invariant of that name: every
+  -- identity they create is a role that carries the boundary. (A plain
+  -- check: it returns false, the path and why.)
+  local boundary_arn = "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/" .. n.boundary
+  local IDENTITIES = { ["AWS::IAM::Role"] = true, ["AWS::IAM::User"] = true, ["AWS::IAM::Group"] = true }
+  env.invariant("no role the app stacks create escapes the permissions boundary", function(t)
+    for id, r in pairs(t.Resources) do
+      local path = "Resources." .. id
+      if IDENTITIES[r.Type] and r.Type ~= "AWS::IAM::Role" then
+        return false, path, "is a " .. r.Type .. ", not a role"
+      elseif r.Type == "AWS::IAM::Role" then
+        local b = r.Properties.PermissionsBoundary
+        local text = type(b) == "table" and b["Fn::Sub"] or b
+        if text ~= boundary_arn then
+          return false, path .. ".Properties.PermissionsBoundary",
+                 "is " .. (type(text) == "string" and text or "missing") .. ", not the app boundary " .. boundary_arn
+        end
+      end
+    end
+  end)
+
   env.output "FunctionName" { Value = fn }
   env.output "FunctionArn" { Value = fn:arn() }
   env.output "ArtifactKey" { Value = code.artifact_key }

@@ -223,6 +223,71 @@ local role_b = resource "DeploymentRole" {
   },
 }
 
+---------------------------------------------------------------- invariants
+
+-- Checked on every render against the rendered template: a change that
+-- breaks one fails at the line below that declares it. The ARNs are
+-- written out here, not taken from the policies above.
+local partition_arn = "arn:${AWS::Partition}:"
+local vendor_repo = config.github.vendor_subject:match("^repo:([^:]+):")
+local boundary_arn = partition_arn .. "iam::${AWS::AccountId}:policy/" .. n.boundary
+
+invariant("role A only puts artifacts under the vendor prefix", policy.only{
+  role = "ArtifactReceiverRole",
+  actions = "s3:PutObject",
+  resources = partition_arn .. "s3:::" .. bucket_name .. "/" .. config.bucket.vendor_prefix .. "*",
+})
+
+invariant("only the vendor repository may assume role A", policy.assumed_only_by{
+  role = "ArtifactReceiverRole",
+  provider = provider,
+  subjects = "repo:" .. vendor_repo .. ":*",
+  audience = "sts.amazonaws.com",
+})
+
+invariant("role B holds no IAM write", policy.never{
+  role = "DeploymentRole",
+  actions = policy.IAM_WRITE,
+})
+
+invariant("role B cannot change role A, itself, the bucket policy or the foundation stack",
+  function(t)
+    local b = policy.role(t, "DeploymentRole")
+    -- no IAM action at all on role A or itself (writes anywhere: the invariant above)
+    b:never({ "iam:*", "sts:AssumeRole*" }, { role_a:arn(), role_b:arn() })
+    b:never({ "s3:PutBucket*", "s3:DeleteBucket*", "s3:PutEncryptionConfiguration",
+              "s3:PutLifecycleConfiguration" }, bucket_arn)
+    -- no CloudFormation action at all on the foundation stack
+    b:never("cloudformation:*", partition_arn .. "cloudformation:${AWS::Region}:${AWS::AccountId}:stack/"
+            .. config.name_prefix .. "-foundation/*")
+  end)
+
+-- The foundation's half (the app stacks check their own roles): whatever
+-- may create or widen a role must require the boundary, nothing may take
+-- a boundary off or rewrite it, and the boundary allows logs only.
+invariant("no role the app stacks create escapes the permissions boundary", function(t)
+  local widen = { "iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy",
+                  "iam:PutRolePermissionsBoundary" }
+  for _, r in ipairs(policy.identities(t)) do
+    for _, s in ipairs(r.permissions) do
+      for _, a in ipairs(widen) do
+        if policy.grants(s, a) then
+          local need = s.condition.StringEquals and s.condition.StringEquals["iam:PermissionsBoundary"]
+          policy.check(need and #need == 1 and need[1] == boundary_arn, s,
+                       "allows %s without requiring the boundary %s", a, boundary_arn)
+        end
+      end
+    end
+    r:never("iam:DeleteRolePermissionsBoundary")
+    r:never({ "iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeletePolicy*" },
+            boundary_arn)
+  end
+  for _, s in ipairs(policy.statements(t, "AppPermissionsBoundary")) do
+    local why = policy.outside(s, { "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents" })
+    if why then policy.fail(s, "the boundary %s", why) end
+  end
+end)
+
 ---------------------------------------------------------------- outputs
 
 output "ArtifactBucketName" { Description = "Hand to LTBase: the bucket they deliver to", Value = bucket }
