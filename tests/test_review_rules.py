@@ -162,9 +162,63 @@ def test_readme_table():
     check(len(rows) == len(rules), "README lists no rule the binary lacks", str(len(rows)))
 
 
+def get_object_on_role_a(t):
+    statements(t, "ArtifactReceiverRole")[0]["Action"].append("s3:GetObject")
+
+
+# Alterations the description's invariants catch: review FILE --against
+# STACK exits 1 naming the invariant and the statement, whatever the rules say.
+BROKEN = [
+    ("s3:GetObject on Role A", get_object_on_role_a,
+     "role A only puts artifacts under the vendor prefix",
+     "Resources.ArtifactReceiverRole.Properties.Policies[0].PolicyDocument.Statement[0]"),
+    ("extra action on Role A", extra_action_on_role_a,
+     "role A only puts artifacts under the vendor prefix", "Resources.ArtifactReceiverRole"),
+    ("wildcard sub", wild_sub, "only the vendor repository may assume role A",
+     "Resources.ArtifactReceiverRole.Properties.AssumeRolePolicyDocument"),
+    ("Role B iam:PutRolePolicy on itself", put_own_policy, "role B holds no IAM write",
+     "Resources.DeploymentRole"),
+]
+
+
+def test_against():
+    out = tmpdir()
+    rc, _, err, _ = run("render", "ltbase", "-o", out)
+    if not check(rc == 0, "render ltbase", err):
+        return
+    src = os.path.join(out, "ltbase-foundation.json")
+    rc, so, err, _ = run("review", src, "--against", "ltbase-foundation", "--format", "json")
+    doc = json.loads(so) if rc == 0 else None
+    check(doc is not None and len(doc["invariants"]) == 5 and
+          all(i["holds"] for i in doc["invariants"]), "--against: the rendered file holds", err)
+    base = json.load(open(src))
+    for what, alter, name, path in BROKEN:
+        tpl = json.loads(json.dumps(base))
+        alter(tpl)
+        alt = os.path.join(out, "altered.json")
+        with open(alt, "w") as f:
+            json.dump(tpl, f, indent=2)
+        rc, so, err, _ = run("review", alt, "--against", "ltbase-foundation")
+        check(rc == 1 and f"invariant '{name}' broken: {path}" in err and
+              err.startswith("luaform: templates/ltbase/foundation.lua:"),
+              f"--against: {what} breaks '{name}'", f"rc={rc} {err}")
+    rc, so, err, _ = run("review", "ltbase", "--format", "json")
+    inv = json.loads(so)["invariants"] if rc == 0 else []
+    check(len(inv) >= 6 and all(i["holds"] and i["file"].startswith("templates/ltbase/") and
+                                i["line"] > 0 for i in inv) and
+          {i["stack"] for i in inv} == {"ltbase-foundation", "ltbase-beta", "ltbase-prod"},
+          "review ltbase lists every stack's invariants as holding", so[-500:] + err)
+    rc, so, err, _ = run("review", "ltbase")
+    check(rc == 0 and f"invariants: {len(inv)} hold" in so.splitlines()[0],
+          "review ltbase's summary counts the invariants", so[:300])
+    rc, _, err, _ = run("review", src, "--against", "ltbase")
+    check(rc == 1 and "--against names one stack" in err, "--against a system is refused", err)
+
+
 if __name__ == "__main__":
     test_readme_table()
     test_corpus()
     test_ltbase_shipped()
     test_ltbase_altered()
+    test_against()
     report()

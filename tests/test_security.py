@@ -122,9 +122,13 @@ def check_stacks(t, cfg, label):
     app_roles = f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{prefix}-app/*"
     iam_statements = [s for s in statements(c) if s["Effect"] == "Allow" and
                       any(x.startswith("iam:") for x in aslist(s["Action"]))]
+    exec_roles = [f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{prefix}-app/"
+                  f"{prefix}-{stage}-exec" for stage in ("beta", "prod")]
     for s in iam_statements:
-        check([sub_text(r) for r in aslist(s["Resource"])] == [app_roles],
-              f"{label}: service role's IAM rights only on app roles ({s.get('Sid')})")
+        want = exec_roles if "iam:PassRole" in aslist(s["Action"]) else [app_roles]
+        check([sub_text(r) for r in aslist(s["Resource"])] == want,
+              f"{label}: service role's IAM rights only on app roles, PassRole only on the "
+              f"two execution roles ({s.get('Sid')})", json.dumps(s))
         if "iam:PassRole" in aslist(s["Action"]):
             check(s.get("Condition") == {"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}},
                   f"{label}: service role passes app roles only to Lambda")

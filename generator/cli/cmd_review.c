@@ -14,20 +14,25 @@
 
 const char review_usage[] =
     "usage: luaform review [STACK...] [--format text|json|markdown|sarif] [-o FILE]\n"
-    "                      [--fail-on SEVERITY] [-c CONFIG.yaml] [-p KEY=VALUE]... [-v]\n"
+    "                      [--fail-on SEVERITY] [--against STACK] [-c CONFIG.yaml]\n"
+    "                      [-p KEY=VALUE]... [-v]\n"
     "\n"
     "Render each STACK (anything 'render' takes: a built-in stack, a system\n"
     "such as ltbase, a description file, a template file; none: every\n"
     "built-in stack) and review it as one report: for every IAM role, user\n"
     "and group who may assume it and what it may do, every resource policy,\n"
     "then the findings by severity. A finding's line is in the rendered file\n"
-    "(out/NAME.json) or in the template file given.\n"
+    "(out/NAME.json) or in the template file given. The invariants each\n"
+    "description declares are checked and listed; a broken one is an error.\n"
     "\n"
     "      --format FMT     text (default), json, markdown (a pull-request\n"
     "                       comment) or sarif (GitHub code scanning)\n"
     "  -o, --out FILE       write the report to FILE (atomically), not stdout\n"
     "      --fail-on SEV    exit 1 if a finding at or above SEV (low, medium,\n"
     "                       high, critical) is not suppressed\n"
+    "      --against STACK  check the invariants of STACK (a built-in stack or a\n"
+    "                       description file) against each template file given,\n"
+    "                       e.g. a rendered file a reviewer edited\n"
     "  -c, --config FILE    YAML config (default: the system's example config)\n"
     "  -p KEY=VALUE         override one config value (a.b=c for nested keys)\n"
     "  -v, --verbose        add a Lua traceback to errors\n"
@@ -36,12 +41,13 @@ const char review_usage[] =
     "  \"Metadata\": {\"luaform\": {\"suppress\": [{\"rule\": \"LF-IAM-001\",\n"
     "      \"action\": \"s3:*\", \"reason\": \"why it is accepted\"}]}}\n"
     "\n"
-    "Exit status: 0 done, 1 error or --fail-on met.\n";
+    "Exit status: 0 done, 1 error, a broken invariant or --fail-on met.\n";
 
-enum { O_OUT = 1, O_FORMAT, O_FAIL_ON, O_CONFIG, O_PARAM, O_VERBOSE, O_HELP };
+enum { O_OUT = 1, O_FORMAT, O_FAIL_ON, O_AGAINST, O_CONFIG, O_PARAM, O_VERBOSE, O_HELP };
 
 static const struct cli_opt review_options[] = {
     { "out", 'o', 1, O_OUT }, { "format", 0, 1, O_FORMAT }, { "fail-on", 0, 1, O_FAIL_ON },
+    { "against", 0, 1, O_AGAINST },
     { "config", 'c', 1, O_CONFIG }, { "param", 'p', 1, O_PARAM },
     { "verbose", 'v', 0, O_VERBOSE }, { "help", 'h', 0, O_HELP },
     { NULL, 0, 0, 0 }
@@ -55,6 +61,7 @@ struct review_args {
     enum review_format fmt;
     const char *out;
     const char *fail_on;
+    const char *against;        /* --against STACK */
     struct render_opts ro;
     char **params, **stacks;
     int np, ns;
@@ -86,6 +93,7 @@ static int parse(struct review_args *a, int argc, char **argv)
                                   "not '%s'", p.arg);
             a->fail_on = p.arg;
             break;
+        case O_AGAINST: a->against = p.arg; break;
         case O_CONFIG: a->ro.config_path = p.arg; break;
         case O_PARAM: a->params[a->np++] = (char *)p.arg; break;
         case O_VERBOSE: a->ro.verbose = 1; break;
@@ -98,19 +106,39 @@ static int parse(struct review_args *a, int argc, char **argv)
     return 0;
 }
 
-/* Render target t and add its review to report. A description is shown
- * as the file render writes (out/NAME.json), a template file as itself. */
-static int review_one(json_t *report, const struct render_target *t,
-                      const struct render_opts *o, struct gen_err *e)
+/* Append the invariants checked (a new array, stolen) to the report's. */
+static void add_invariants(json_t *report, json_t *checked)
 {
+    json_array_extend(json_object_get(report, "invariants"), checked);
+    json_decref(checked);
+}
+
+/* Render target t and add its review to report. A description is shown
+ * as the file render writes (out/NAME.json), a template file as itself;
+ * with against (--against), a template file is held to against's
+ * invariants. */
+static int review_one(json_t *report, const struct render_target *t,
+                      const struct render_opts *o, const struct render_target *against,
+                      struct gen_err *e)
+{
+    struct render_opts plain = *o;
     struct buf out;
-    json_t *tpl = NULL;
+    json_t *tpl = NULL, *checked = NULL;
     char file[RENDER_MAX_NAME + 16];
     int rc;
 
+    if (t->kind == RENDER_TEMPLATE_FILE && against) {
+        plain.config_path = NULL;       /* -c and -p are for the --against stack */
+        plain.noverrides = 0;
+    }
     buf_init(&out);
     cli_watchdog(t->desc.name, CLI_WATCHDOG_SECONDS);
-    rc = render_render(t, o, &out, &tpl, NULL, e);
+    rc = render_checked(t, &plain, &out, &tpl, NULL, &checked, e);
+    if (rc == 0 && t->kind == RENDER_TEMPLATE_FILE && against) {
+        json_decref(checked);
+        checked = NULL;
+        rc = render_invariants(against, o, tpl, &checked, e);
+    }
     cli_watchdog(NULL, 0);
     if (rc == 0 && t->kind == RENDER_TEMPLATE_FILE) {
         rc = review_add_stack(report, t->name, t->desc.name, t->desc.data, t->desc.len, tpl, e);
@@ -118,8 +146,24 @@ static int review_one(json_t *report, const struct render_target *t,
         snprintf(file, sizeof file, "out/%s.json", t->name);
         rc = review_add_stack(report, t->name, file, out.data, out.len, tpl, e);
     }
+    if (rc == 0 && checked)
+        add_invariants(report, checked);
+    else
+        json_decref(checked);
     json_decref(tpl);
     buf_free(&out);
+    return rc;
+}
+
+/* --against STACK: exactly one description, of the system -c/-p are for. */
+static int resolve_against(const struct review_args *a, struct render_set *s,
+                           struct gen_err *e)
+{
+    int rc = render_resolve(s, a->against, e);
+
+    if (rc == 0 && (s->n != 1 || s->v[0].kind != RENDER_DESCRIPTION))
+        rc = err_set(e, GEN_EINPUT, NULL, 0, "review: --against names one stack with a "
+                     "description (its invariants), not '%s'", a->against);
     return rc;
 }
 
@@ -144,7 +188,7 @@ static int want_color(const struct review_args *a)
 
 static int review_all(struct review_args *a)
 {
-    struct render_set set = { 0 };
+    struct render_set set = { 0 }, against = { 0 };
     struct gen_err e;
     struct buf out;
     json_t *report = review_new(LUAFORM_VERSION);
@@ -158,10 +202,13 @@ static int review_all(struct review_args *a)
         rc = render_all(&set, &e);
     for (id = 0; rc == 0 && id < a->ns; id++)
         rc = render_resolve(&set, a->stacks[id], &e);
+    if (rc == 0 && a->against)
+        rc = resolve_against(a, &against, &e);
     if (rc == 0)
-        rc = render_scope(&set, a->ns > 0, &a->ro, &e);
+        rc = a->against ? render_scope(&against, 1, &a->ro, &e)
+                        : render_scope(&set, a->ns > 0, &a->ro, &e);
     for (i = 0; rc == 0 && i < set.n; i++)
-        rc = review_one(report, &set.v[i], &a->ro, &e);
+        rc = review_one(report, &set.v[i], &a->ro, a->against ? &against.v[0] : NULL, &e);
     if (rc == 0) {
         review_finish(report);
         rc = format(report, a->fmt, want_color(a), &out, &e);
@@ -177,6 +224,7 @@ static int review_all(struct review_args *a)
     buf_free(&out);
     json_decref(report);
     render_set_free(&set);
+    render_set_free(&against);
     return rc < 0 ? EXIT_ERROR : EXIT_DONE;
 }
 

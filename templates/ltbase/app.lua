@@ -12,7 +12,7 @@ function M.function_stack(env, stage)
   local n = common.names(config)
   local fname = stage == "beta" and n.beta_function or n.prod_function
   local code = config[stage]
-  local role_name = config.name_prefix .. "-" .. stage .. "-exec"
+  local role_name = stage == "beta" and n.beta_exec_role or n.prod_exec_role
 
   -- Deployed by Role B, run by the foundation's CloudFormation service role.
   env.deploy {

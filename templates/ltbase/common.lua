@@ -14,6 +14,8 @@ function M.names(config)
     role_b = p .. "-deployer",
     cfn_role = p .. "-cfn-exec",
     app_path = "/" .. p .. "-app/",
+    beta_exec_role = p .. "-beta-exec",   -- the functions' execution roles
+    prod_exec_role = p .. "-prod-exec",
     boundary = p .. "-app-boundary",
   }
 end

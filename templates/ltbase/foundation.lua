@@ -117,6 +117,12 @@ local app_functions = {
   Sub(arn("function", n.prod_function)), Sub(arn("function", n.prod_function .. ":*")),
 }
 local app_roles = Sub(arn("role", n.app_path:sub(2) .. "*"))
+-- Only the two execution roles may be passed to Lambda: any other role a
+-- change set might create under the path (boundary or not) stays unpassable.
+local exec_roles = {
+  Sub(arn("role", n.app_path:sub(2) .. n.beta_exec_role)),
+  Sub(arn("role", n.app_path:sub(2) .. n.prod_exec_role)),
+}
 local stage_objects = {
   Sub(arn("s3", bucket_name .. "/beta/*")), Sub(arn("s3", bucket_name .. "/prod/*")),
 }
@@ -147,7 +153,7 @@ local cfn_role = resource "CloudFormationServiceRole" {
           "iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies",
           "iam:ListAttachedRolePolicies", "iam:DeleteRolePolicy", "iam:DetachRolePolicy",
           "iam:DeleteRole", "iam:TagRole", "iam:UntagRole" } },
-        iam.allow{ sid = "PassAppRolesToLambda", resources = app_roles, actions = "iam:PassRole",
+        iam.allow{ sid = "PassAppRolesToLambda", resources = exec_roles, actions = "iam:PassRole",
           condition = { StringEquals = { ["iam:PassedToService"] = "lambda.amazonaws.com" } } },
         iam.deny{ sid = "KeepBoundaries", resources = "*",
           actions = { "iam:DeleteRolePermissionsBoundary", "iam:CreatePolicyVersion",
