@@ -7,9 +7,10 @@
 #include "deploy/deploy.h"
 
 #include <stdio.h>
+#include <string.h>
 
 const char plan_usage[] =
-    "usage: luaform plan STACK... [--stack-name N] [--json] [--discard]\n"
+    "usage: luaform plan STACK... [--stack-name N] [--format text|json] [--discard]\n"
     "                    [STACK OPTIONS] [AWS OPTIONS]\n"
     "\n"
     "Render STACK, create a CloudFormation change set for it, wait until it is\n"
@@ -17,22 +18,24 @@ const char plan_usage[] =
     "changed properties) and its IAM changes. The change set is left for\n"
     "review unless --discard is given.\n"
     "\n"
-    "      --json           print the change set as JSON\n"
+    "      --format FMT     text (default) or json: the change set, its changes\n"
+    "                       and its IAM diff as JSON (--json is the same)\n"
     "      --discard        delete the change set after printing it\n"
     STACK_OPTIONS_HELP
     CLI_AWS_HELP
     "\n"
     "Exit status: 0 done, 1 error.\n";
 
-enum { PLAN_JSON = 1, PLAN_DISCARD };
+enum { PLAN_JSON = 1, PLAN_DISCARD, PLAN_FORMAT };
 
 static const struct cli_opt plan_options[] = {
-    { "json", 0, 0, PLAN_JSON }, { "discard", 0, 0, PLAN_DISCARD }, { NULL, 0, 0, 0 }
+    { "json", 0, 0, PLAN_JSON }, { "discard", 0, 0, PLAN_DISCARD },
+    { "format", 0, 1, PLAN_FORMAT }, { NULL, 0, 0, 0 }
 };
 
 struct plan_cmd {
     struct deploy_args args;
-    int set[PLAN_DISCARD + 1];  /* set[PLAN_JSON], set[PLAN_DISCARD] */
+    int set[PLAN_FORMAT + 1];   /* set[PLAN_JSON], set[PLAN_DISCARD], set[PLAN_FORMAT] */
 };
 
 /* Plan one target; leave its change set, or discard it. */
@@ -64,6 +67,14 @@ int cmd_plan(int argc, char **argv)
     size_t i;
     int rc = deploy_args_parse(&c.args, "plan", argc, argv, plan_options, c.set);
 
+    if (rc == 0 && c.set[PLAN_FORMAT]) {
+        const char *f = c.args.flag_arg[PLAN_FORMAT];
+
+        if (!strcmp(f, "json"))
+            c.set[PLAN_JSON] = 1;
+        else if (strcmp(f, "text"))
+            rc = cli_errorf("plan: --format must be text or json, not '%s'", f);
+    }
     if (rc == 0)
         rc = deploy_args_prepare(&c.args);
     sink = print_deploy_init(&pr, c.set[PLAN_JSON]);

@@ -118,9 +118,10 @@ try:
                        *STACK, "--discard", *ep())
     check(rc == 0 and "iam-app: no IAM changes" in so and "BROADENS" not in so,
           "a description change: no IAM changes", so + se)
-    rc, so, se, _ = lf("plan", v1b, *STACK, "--json", "--discard", *ep())
+    rc, so, se, _ = lf("plan", v1b, *STACK, "--format", "json", "--discard", *ep())
     doc = json.loads(so) if rc == 0 else {}
-    check(doc.get("iam_diff") == {"changes": [], "broadening": False}, "... and in JSON", so[-800:])
+    check(doc.get("iam_diff") == {"changes": [], "broadening": False}, "... and in --format json",
+          so[-800:])
 
     # ------------------------------------------------------------ deploy: broadening refused, then approved
     rc, so, se, _ = lf("deploy", v2, *STACK, "--yes", *ep())
