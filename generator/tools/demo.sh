@@ -1,6 +1,6 @@
 #!/bin/sh
-# The main job on the built-in LTBase stacks: render into out/, lint, and
-# deploy all three stacks to a moto_server started here on loopback (and
+# The main job on the built-in LTBase stacks: render into out/, lint,
+# review (who may do what, findings, invariants), and deploy all three stacks to a moto_server started here on loopback (and
 # stopped at the end). Pointing the same deploy at a real account is one
 # flag less: see the last lines it prints.
 set -eu
@@ -8,6 +8,7 @@ set -eu
 if command -v cfn-lint >/dev/null 2>&1; then
     cfn-lint out/*.json && echo "cfn-lint: out/*.json pass"
 fi
+./luaform review ltbase --fail-on high
 if ! command -v moto_server >/dev/null 2>&1; then
     echo "moto_server is not installed: skipping the local deploy" >&2
     exit 0
