@@ -113,45 +113,72 @@ static void add_invariants(json_t *report, json_t *checked)
     json_decref(checked);
 }
 
-/* Render target t and add its review to report. A description is shown
- * as the file render writes (out/NAME.json), a template file as itself;
- * with against (--against), a template file is held to against's
- * invariants. */
-static int review_one(json_t *report, const struct render_target *t,
+/* One rendered stack, kept until every stack is reviewed together. */
+struct rendered {
+    struct buf out;
+    json_t *tpl;
+    char file[RENDER_MAX_NAME + 16];
+};
+
+/* Render target t into r and add the invariants it checks to report. A
+ * description is shown as the file render writes (out/NAME.json), a
+ * template file as itself; with against (--against), a template file is
+ * held to against's invariants. in is what review_add_stacks reads. */
+static int render_one(json_t *report, const struct render_target *t,
                       const struct render_opts *o, const struct render_target *against,
-                      struct gen_err *e)
+                      struct rendered *r, struct review_input *in, struct gen_err *e)
 {
     struct render_opts plain = *o;
-    struct buf out;
-    json_t *tpl = NULL, *checked = NULL;
-    char file[RENDER_MAX_NAME + 16];
+    json_t *checked = NULL;
     int rc;
 
     if (t->kind == RENDER_TEMPLATE_FILE && against) {
         plain.config_path = NULL;       /* -c and -p are for the --against stack */
         plain.noverrides = 0;
     }
-    buf_init(&out);
     cli_watchdog(t->desc.name, CLI_WATCHDOG_SECONDS);
-    rc = render_checked(t, &plain, &out, &tpl, NULL, &checked, e);
+    rc = render_checked(t, &plain, &r->out, &r->tpl, NULL, &checked, e);
     if (rc == 0 && t->kind == RENDER_TEMPLATE_FILE && against) {
         json_decref(checked);
         checked = NULL;
-        rc = render_invariants(against, o, tpl, &checked, e);
+        rc = render_invariants(against, o, r->tpl, &checked, e);
     }
     cli_watchdog(NULL, 0);
-    if (rc == 0 && t->kind == RENDER_TEMPLATE_FILE) {
-        rc = review_add_stack(report, t->name, t->desc.name, t->desc.data, t->desc.len, tpl, e);
-    } else if (rc == 0) {
-        snprintf(file, sizeof file, "out/%s.json", t->name);
-        rc = review_add_stack(report, t->name, file, out.data, out.len, tpl, e);
+    if (t->kind == RENDER_TEMPLATE_FILE) {
+        *in = (struct review_input){t->name, t->desc.name, t->desc.data, t->desc.len, r->tpl};
+    } else {
+        snprintf(r->file, sizeof r->file, "out/%s.json", t->name);
+        *in = (struct review_input){t->name, r->file, r->out.data, r->out.len, r->tpl};
     }
     if (rc == 0 && checked)
         add_invariants(report, checked);
     else
         json_decref(checked);
-    json_decref(tpl);
-    buf_free(&out);
+    return rc;
+}
+
+/* Render every stack of set, then review them together (one system's
+ * stacks see each other's roles). */
+static int review_set(json_t *report, const struct render_set *set, const struct render_opts *o,
+                      const struct render_target *against, struct gen_err *e)
+{
+    struct rendered *r = calloc(set->n ? set->n : 1, sizeof *r);
+    struct review_input *in = calloc(set->n ? set->n : 1, sizeof *in);
+    size_t i;
+    int rc = r && in ? 0 : err_set(e, GEN_ENOMEM, NULL, 0, "out of memory");
+
+    for (i = 0; r && i < set->n; i++)
+        buf_init(&r[i].out);
+    for (i = 0; rc == 0 && i < set->n; i++)
+        rc = render_one(report, &set->v[i], o, against, &r[i], &in[i], e);
+    if (rc == 0)
+        rc = review_add_stacks(report, in, set->n, e);
+    for (i = 0; r && i < set->n; i++) {
+        json_decref(r[i].tpl);
+        buf_free(&r[i].out);
+    }
+    free(r);
+    free(in);
     return rc;
 }
 
@@ -192,7 +219,6 @@ static int review_all(struct review_args *a)
     struct gen_err e;
     struct buf out;
     json_t *report = review_new(LUAFORM_VERSION);
-    size_t i;
     int rc = 0, id;
 
     buf_init(&out);
@@ -207,8 +233,8 @@ static int review_all(struct review_args *a)
     if (rc == 0)
         rc = a->against ? render_scope(&against, 1, &a->ro, &e)
                         : render_scope(&set, a->ns > 0, &a->ro, &e);
-    for (i = 0; rc == 0 && i < set.n; i++)
-        rc = review_one(report, &set.v[i], &a->ro, a->against ? &against.v[0] : NULL, &e);
+    if (rc == 0)
+        rc = review_set(report, &set, &a->ro, a->against ? &against.v[0] : NULL, &e);
     if (rc == 0) {
         review_finish(report);
         rc = format(report, a->fmt, want_color(a), &out, &e);

@@ -91,36 +91,58 @@ static void place(json_t *list, const char *stack, const char *file, const json_
     }
 }
 
+int review_add_stacks(json_t *report, const struct review_input *in, size_t n,
+                      struct gen_err *e)
+{
+    struct template_doc *docs = calloc(n ? n : 1, sizeof *docs);
+    struct review_stack *set = calloc(n ? n : 1, sizeof *set);
+    json_t **models = calloc(n ? n : 1, sizeof *models);
+    size_t i;
+    int rc = docs && set && models ? 0 : err_set(e, GEN_ENOMEM, NULL, 0, "out of memory");
+
+    for (i = 0; rc == 0 && i < n; i++) {
+        rc = load_template(in[i].file, in[i].text, in[i].len, LOAD_AUTO, &docs[i], e);
+        if (rc == 0)
+            rc = extract_policies(in[i].tpl, &models[i], e);
+        set[i] = (struct review_stack){in[i].stack, in[i].tpl, models[i]};
+    }
+    for (i = 0; rc == 0 && i < n; i++) {
+        json_t *found = json_array(), *supp = json_array();
+
+        rc = review_check_set(set, n, i, found, e);
+        if (rc == 0)
+            rc = suppress_apply(in[i].tpl, in[i].file, docs[i].lines, found, supp, e);
+        if (rc == 0) {
+            place(found, in[i].stack, in[i].file, docs[i].lines);
+            place(supp, in[i].stack, in[i].file, docs[i].lines);
+            json_array_extend(json_object_get(report, "findings"), found);
+            json_array_extend(json_object_get(report, "suppressed"), supp);
+        }
+        json_decref(found);
+        json_decref(supp);
+    }
+    for (i = 0; rc == 0 && i < n; i++) {   /* after every check: annotate adds members */
+        annotate(models[i], docs[i].lines);
+        json_object_set_new(models[i], "name", json_string(in[i].stack));
+        json_object_set_new(models[i], "file", json_string(in[i].file));
+        json_array_append(json_object_get(report, "stacks"), models[i]);
+    }
+    for (i = 0; docs && models && i < n; i++) {
+        load_free(&docs[i]);
+        json_decref(models[i]);
+    }
+    free(docs);
+    free(set);
+    free(models);
+    return rc;
+}
+
 int review_add_stack(json_t *report, const char *stack, const char *file, const char *text,
                      size_t len, const json_t *tpl, struct gen_err *e)
 {
-    struct template_doc doc;
-    json_t *model = NULL, *found = json_array(), *supp = json_array();
-    int rc;
+    struct review_input in = {stack, file, text, len, tpl};
 
-    memset(&doc, 0, sizeof doc);
-    rc = load_template(file, text, len, LOAD_AUTO, &doc, e);
-    if (rc == 0)
-        rc = extract_policies(tpl, &model, e);
-    if (rc == 0)
-        rc = review_check(tpl, model, found, e);
-    if (rc == 0)
-        rc = suppress_apply(tpl, file, doc.lines, found, supp, e);
-    if (rc == 0) {
-        annotate(model, doc.lines);
-        place(found, stack, file, doc.lines);
-        place(supp, stack, file, doc.lines);
-        json_object_set_new(model, "name", json_string(stack));
-        json_object_set_new(model, "file", json_string(file));
-        json_array_append(json_object_get(report, "stacks"), model);
-        json_array_extend(json_object_get(report, "findings"), found);
-        json_array_extend(json_object_get(report, "suppressed"), supp);
-    }
-    load_free(&doc);
-    json_decref(model);
-    json_decref(found);
-    json_decref(supp);
-    return rc;
+    return review_add_stacks(report, &in, 1, e);
 }
 
 struct ranked {

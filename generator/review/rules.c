@@ -195,10 +195,26 @@ void rules_emit(struct rule_ctx *c, const char *rule, const char *id, const char
 
 int review_check(const json_t *tpl, const json_t *model, json_t *findings, struct gen_err *e)
 {
-    struct rule_ctx c = {tpl, model, findings, 0};
+    struct review_stack one = {NULL, tpl, model};
 
-    if (!json_is_object(tpl) || !json_is_object(model) || !json_is_array(findings))
+    return review_check_set(&one, 1, 0, findings, e);
+}
+
+int review_check_set(const struct review_stack *set, size_t n, size_t self, json_t *findings,
+                     struct gen_err *e)
+{
+    struct rule_ctx c;
+
+    if (!set || self >= n || !json_is_object(set[self].tpl) ||
+        !json_is_object(set[self].model) || !json_is_array(findings))
         return err_set(e, GEN_EINTERNAL, NULL, 0, "review_check: bad arguments");
+    memset(&c, 0, sizeof c);
+    c.tpl = set[self].tpl;
+    c.model = set[self].model;
+    c.findings = findings;
+    c.set = set;
+    c.nset = n;
+    c.self = self;
     rules_iam(&c);
     rules_principal(&c);
     rules_oidc(&c);
@@ -361,8 +377,7 @@ int rules_has_cond(const json_t *stmt)
     return json_object_size(json_object_get(stmt, "condition")) > 0;
 }
 
-/* The end of the ARN field at p: the next ':' outside ${...}. */
-static const char *field_end(const char *p)
+const char *rules_field_end(const char *p)
 {
     int depth = 0;
 
@@ -382,10 +397,10 @@ static const char *arn_service(const char *arn, size_t *n)
 {
     const char *p;
 
-    if (strncmp(arn, "arn:", 4) != 0 || !*(p = field_end(arn + 4)))
+    if (strncmp(arn, "arn:", 4) != 0 || !*(p = rules_field_end(arn + 4)))
         return NULL;
     p++;
-    *n = (size_t)(field_end(p) - p);
+    *n = (size_t)(rules_field_end(p) - p);
     return p;
 }
 

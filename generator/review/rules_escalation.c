@@ -21,6 +21,7 @@
  * Administrators (LF-IAM-007/008) are not repeated here. */
 #include "review/rules.h"
 
+#include <stdio.h>
 #include <string.h>
 
 struct path {
@@ -184,23 +185,156 @@ static const json_t *known_role(const json_t *model, const char *r)
     return principal_by_id(model, r + 2, n);
 }
 
-static int strong(const struct rule_ctx *c, const json_t *p, int depth);
+/* Is the ARN field [p, end) one of words (or '*')? */
+static int field_is(const char *p, const char *end, const char *const *words)
+{
+    size_t n = (size_t)(end - p);
+
+    if (n == 1 && *p == '*')
+        return 1;
+    for (; *words; words++)
+        if (strlen(*words) == n && strncmp(p, *words, n) == 0)
+            return 1;
+    return 0;
+}
+
+/* The "role/PATH/NAME" part of a role ARN of this account (partition and
+ * account literal, '*' or the pseudo parameters), or NULL. */
+static const char *role_part(const char *r)
+{
+    static const char *const PART[] = {"${AWS::Partition}", "aws", "aws-cn", "aws-us-gov", NULL};
+    static const char *const ACCT[] = {"${AWS::AccountId}", NULL};
+    static const char *const IAM[] = {"iam", NULL};
+    static const char *const REGION[] = {"", "${AWS::Region}", NULL};
+    static const char *const *const FIELDS[] = {PART, IAM, REGION, ACCT};
+    const char *p = r + 4, *end;
+
+    if (strncmp(r, "arn:", 4) != 0)
+        return NULL;
+    for (size_t k = 0; k < 4; k++) {
+        end = rules_field_end(p);
+        if (!*end || !field_is(p, end, FIELDS[k]))
+            return NULL;
+        p = end + 1;
+    }
+    return strncmp(p, "role/", 5) == 0 && !strchr(p, '$') ? p : NULL;
+}
+
+/* "role" + Path + RoleName of principal p of stack st, into out; 0 when
+ * the role has no literal name and path. */
+static int role_full_name(const struct review_stack *st, const json_t *p, char *out, size_t n)
+{
+    const char *type = json_string_value(json_object_get(p, "type"));
+    const char *name = json_string_value(json_object_get(p, "name"));
+    const json_t *path = rules_prop(rules_resource(st->tpl, rules_id(p)), "Path");
+    const char *ps = path ? json_string_value(path) : "/";
+
+    if (!type || strcmp(type, "AWS::IAM::Role") != 0 || !name || !ps || strchr(name, '$'))
+        return 0;
+    return snprintf(out, n, "role%s%s", ps, name) < (int)n;
+}
+
+/* A role a PassRole resource resolves to: the principal and its stack. */
+struct role_ref {
+    const json_t *p;
+    size_t stack;
+};
+
+/* The roles of the review that the role ARN part pattern names, up to max;
+ * their number. */
+static size_t roles_named(const struct rule_ctx *c, const char *pattern, struct role_ref *out,
+                          size_t max)
+{
+    size_t n = 0, i;
+    const json_t *p;
+    char full[512];
+
+    for (size_t k = 0; k < c->nset; k++)
+        json_array_foreach(json_object_get(c->set[k].model, "principals"), i, p)
+            if (n < max && role_full_name(&c->set[k], p, full, sizeof full) &&
+                rules_glob(pattern, full))
+                out[n++] = (struct role_ref){p, k};
+    return n;
+}
+
+/* What role p may do, briefly: the services of its Allow actions, its
+ * managed policies and whether a boundary holds it. */
+static void rights(const json_t *p, char *out, size_t n)
+{
+    const json_t *s;
+    const char *a;
+    size_t i, len;
+
+    out[0] = '\0';
+    json_array_foreach(json_object_get(p, "permissions"), i, s) {
+        for (size_t j = 0; rules_allow(s) && (a = rules_str(s, "action", j)) != NULL; j++) {
+            char svc[64];
+            snprintf(svc, sizeof svc, "%.*s", (int)strcspn(a, ":"), a);
+            if (rules_flag(s, "not_action"))
+                snprintf(svc, sizeof svc, "all but %s", a);
+            len = strlen(out);
+            if (!rules_has_word(out, svc))
+                snprintf(out + len, n - len, "%s%s", len ? ", " : "", svc);
+        }
+    }
+    len = strlen(out);
+    if (json_array_size(json_object_get(p, "managed")))
+        snprintf(out + len, n - len, "%smanaged policies", len ? ", " : "");
+    else if (len && !strchr(out, ','))
+        snprintf(out + len, n - len, " only");
+    else if (!len)
+        snprintf(out, n, "no rights");
+    len = strlen(out);
+    if (json_is_string(json_object_get(p, "boundary")))
+        snprintf(out + len, n - len, ", under its boundary");
+}
+
+static int strong(const struct rule_ctx *c, size_t stack, const json_t *p, int depth);
+
+/* Note role t of stack k in said (the roles a finding names). */
+static void say_role(const struct rule_ctx *c, const struct role_ref *t, char *said, size_t n)
+{
+    char r[160];
+    size_t len = strlen(said);
+    const char *stack = c->set[t->stack].name;
+
+    rights(t->p, r, sizeof r);
+    snprintf(said + len, n - len, "%s%s's %s: %s", len ? "; " : "",
+             stack && t->stack != c->self ? stack : "this template", rules_id(t->p), r);
+}
 
 /* 1: high (any role, or a strong known role), 2: medium (unknown roles),
- * 3: low (known roles, none strong). */
-static int pass_level(const struct rule_ctx *c, const json_t *stmt, int depth)
+ * 3: low (known roles, none strong). Resources are read in stack's
+ * model; ARNs resolve against every stack of the review. said (when not
+ * NULL, n bytes) gets the roles resolved by ARN and their rights. */
+static int pass_level(const struct rule_ctx *c, size_t stack, const json_t *stmt, int depth,
+                      char *said, size_t n)
 {
-    const char *r;
+    const char *r, *part;
     int level = 3;
 
     for (size_t i = 0; (r = rules_str(stmt, "resource", i)) != NULL; i++) {
-        const json_t *t = known_role(c->model, r);
+        const json_t *t = known_role(c->set[stack].model, r);
+        struct role_ref refs[16];
+        size_t nr = 0;
+
         if (rules_any_role(r) || rules_flag(stmt, "not_resource"))
             return 1;
-        if (!t)
+        if (t) {
+            refs[nr++] = (struct role_ref){t, stack};
+        } else if ((part = role_part(r)) != NULL) {
+            nr = roles_named(c, part, refs, 16);
+            if (!nr || strpbrk(part, "*?"))   /* it may name roles no stack defines */
+                level = 2;
+        } else {
             level = 2;
-        else if (depth < 4 && strong(c, t, depth + 1))
-            return 1;
+        }
+        for (size_t k = 0; k < nr; k++) {
+            if (depth < 4 && strong(c, refs[k].stack, refs[k].p, depth + 1))
+                return 1;
+            if (said && !t)
+                say_role(c, &refs[k], said, n);
+        }
     }
     return level;
 }
@@ -212,8 +346,8 @@ static int direct_level(const json_t *perms, const struct path *d)
     return !s ? 0 : bounded(s) ? 3 : 1;
 }
 
-/* Has p a high path of its own (or is it an administrator)? */
-static int strong(const struct rule_ctx *c, const json_t *p, int depth)
+/* Has p (of stack) a high path of its own (or is it an administrator)? */
+static int strong(const struct rule_ctx *c, size_t stack, const json_t *p, int depth)
 {
     const json_t *perms = json_object_get(p, "permissions");
 
@@ -225,7 +359,7 @@ static int strong(const struct rule_ctx *c, const json_t *p, int depth)
     for (size_t k = 0; k < NPASS; k++) {
         const json_t *s = granted(perms, "iam:PassRole");
         if (s && passes_to(s, PASS[k].service) && holds(perms, &PASS[k]) &&
-            pass_level(c, s, depth) == 1)
+            pass_level(c, stack, s, depth, NULL, 0) == 1)
             return 1;
     }
     return 0;
@@ -268,12 +402,16 @@ static void report_pass(struct rule_ctx *c, const json_t *p, const json_t *perms
                 strncat(chain, " + ", sizeof chain - strlen(chain) - 1);
             strncat(chain, q->actions[a], sizeof chain - strlen(chain) - 1);
         }
-        int level = pass_level(c, s, 0);
+        char named[384] = "";
+        int level = pass_level(c, c->self, s, 0, named, sizeof named);
+        const char *why = level == 1   ? "roles up to administrator"
+                          : level == 2 ? (c->nset > 1 ? "roles no stack of this review defines"
+                                                      : "roles this template does not define")
+                          : named[0]   ? named
+                                       : "roles of this template, review their rights";
         rules_emit(c, LEVEL_RULE[level], id, rules_path(s), "iam:PassRole",
                    rules_str(s, "resource", 0), "'%s' can escalate: %s (%s: %s)", id, chain,
-                   q->how, level == 1 ? "roles up to administrator"
-                           : level == 2 ? "roles this template does not define"
-                                        : "roles of this template, review their rights");
+                   q->how, why);
     }
 }
 

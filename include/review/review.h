@@ -18,11 +18,25 @@ struct gen_err;
 /* A new, empty report (NULL when out of memory). */
 json_t *review_new(const char *version);
 
-/* Review one stack: tpl is its template, text (len bytes) the file shown
+/* Review one stack alone (review_add_stacks of one): tpl is its template, text (len bytes) the file shown
  * as file (the rendered JSON, or the template file), read again for the
  * line of each path. */
 int review_add_stack(json_t *report, const char *stack, const char *file, const char *text,
                      size_t len, const json_t *tpl, struct gen_err *e);
+
+/* One stack to review: its name, the file shown and its text (len bytes),
+ * its template. */
+struct review_input {
+    const char *stack, *file, *text;
+    size_t len;
+    const json_t *tpl;
+};
+
+/* Review n stacks together: each is checked with a view of all of them
+ * (rules.h review_check_set), so a path through another stack's role is
+ * judged by that role's rights. Stacks and findings are added in order. */
+int review_add_stacks(json_t *report, const struct review_input *in, size_t n,
+                      struct gen_err *e);
 
 /* Sort the findings by severity (most severe first) and count them into
  * "summary": {stacks, principals, resource_policies, critical, high,

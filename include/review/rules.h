@@ -35,6 +35,21 @@ const struct review_rule *review_rule_find(const char *id);
  * e filled (out of memory). */
 int review_check(const json_t *tpl, const json_t *model, json_t *findings, struct gen_err *e);
 
+/* One stack of a review: its name (NULL: a template reviewed alone), its
+ * template and its model (extract_policies). */
+struct review_stack {
+    const char *name;
+    const json_t *tpl;
+    const json_t *model;
+};
+
+/* Run every rule over set[self] with a view of the whole set (the stacks
+ * reviewed together): a role another stack defines is judged by its own
+ * rights (LF-ESC). Findings are on set[self] only. review_check is this
+ * with a set of one. */
+int review_check_set(const struct review_stack *set, size_t n, size_t self, json_t *findings,
+                     struct gen_err *e);
+
 /* ---- for the rule families (rules_*.c) ---------------------------------- */
 
 struct rule_ctx {
@@ -42,6 +57,8 @@ struct rule_ctx {
     const json_t *model;   /* extract_policies' model */
     json_t *findings;      /* where findings go */
     int failed;            /* set when an allocation failed */
+    const struct review_stack *set;   /* every stack of the review */
+    size_t nset, self;     /* its length; the one checked (tpl, model) */
 };
 
 /* Append one finding of rule (an id in the table) on logical id at path;
@@ -107,6 +124,9 @@ void rules_each_stmt(struct rule_ctx *c, rules_stmt_fn fn);
 /* The owner's logical id; a statement's path. */
 const char *rules_id(const json_t *owner);
 const char *rules_path(const json_t *stmt);
+
+/* The end of the ARN field at p: the next ':' outside ${...}. */
+const char *rules_field_end(const char *p);
 
 /* Is arn an admin-equivalent AWS managed policy (AdministratorAccess...)? */
 int rules_admin_managed(const char *arn);
