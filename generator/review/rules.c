@@ -57,6 +57,12 @@ static const struct review_rule RULES[] = {
      "the request to the intended caller (confused deputy).",
      "add sts:ExternalId (trust) or aws:SourceArn/aws:SourceAccount/aws:PrincipalOrgID, or "
      "use ${AWS::AccountId}"},
+    {"LF-PRINCIPAL-003", "medium", 5.5,
+     "resource policy allows a service principal without SourceArn or SourceAccount",
+     "The service acts for every account's resources, so another account's topic, bucket or "
+     "rule can make it write to or read this resource (confused deputy).",
+     "add Condition ArnEquals aws:SourceArn (or StringEquals aws:SourceAccount) naming the "
+     "resource that sends"},
     /* LAMBDA */
     {"LF-LAMBDA-001", "high", 7.0,
      "Lambda permission for a service principal without SourceArn or SourceAccount",

@@ -1,7 +1,8 @@
 /* rules_principal.c: who may assume or call: '*' principals and
  * principals of other accounts without a limiting condition
  * (LF-PRINCIPAL-001, 002), and Lambda permissions for a service without
- * SourceArn/SourceAccount (LF-LAMBDA-001). */
+ * SourceArn/SourceAccount (LF-LAMBDA-001), and topic, queue, bucket and
+ * key policies allowing a service principal without them (LF-PRINCIPAL-003). */
 #include "review/rules.h"
 
 #include <ctype.h>
@@ -82,23 +83,38 @@ static void check_stmt(struct rule_ctx *c, enum rules_where w, const json_t *own
     check_aws(c, owner, stmt, json_object_get(pr, "AWS"));
 }
 
-static void check_lambda(struct rule_ctx *c, const json_t *rp)
+/* Each Allow statement of rp for a service principal without aws:SourceArn
+ * or aws:SourceAccount: a finding of rule. */
+static void check_service(struct rule_ctx *c, const json_t *rp, const char *rule,
+                          const char *what)
 {
     static const char *const SOURCE[] = {"aws:SourceArn", "aws:SourceAccount", NULL};
-    const json_t *stmt;
-    size_t i;
+    const json_t *stmt, *v;
+    size_t i, j;
 
     json_array_foreach(json_object_get(rp, "statements"), i, stmt) {
         const json_t *svc = json_object_get(json_object_get(stmt, "principal"), "Service");
-        const char *s = json_string_value(json_array_get(svc, 0));
-        if (!s || !rules_allow(stmt) || rules_cond_any(stmt, SOURCE))
+        if (!rules_allow(stmt) || rules_flag(stmt, "not_principal") ||
+            rules_cond_any(stmt, SOURCE))
             continue;
-        rules_emit(c, "LF-LAMBDA-001", rules_id(rp), rules_path(stmt), first_action(stmt),
-                   rules_str(stmt, "resource", 0),
-                   "'%s' lets %s invoke the function for any account's resources "
-                   "(no SourceArn or SourceAccount)", rules_id(rp), s);
+        json_array_foreach(svc, j, v) {
+            const char *s = json_string_value(v);
+            if (s)
+                rules_emit(c, rule, rules_id(rp), rules_path(stmt), first_action(stmt),
+                           rules_str(stmt, "resource", 0),
+                           "'%s' lets %s %s for any account's resources "
+                           "(no SourceArn or SourceAccount)", rules_id(rp), s, what);
+            if (s && strcmp(rule, "LF-LAMBDA-001") == 0)
+                break;   /* a permission has one principal */
+        }
     }
 }
+
+/* Resource policies a service principal acts on for others (confused deputy). */
+static const char *const DEPUTY[] = {
+    "AWS::SNS::TopicPolicy", "AWS::SQS::QueuePolicy", "AWS::S3::BucketPolicy", "AWS::KMS::Key",
+    NULL,
+};
 
 void rules_principal(struct rule_ctx *c)
 {
@@ -109,6 +125,9 @@ void rules_principal(struct rule_ctx *c)
     json_array_foreach(json_object_get(c->model, "resource_policies"), i, rp) {
         const char *type = json_string_value(json_object_get(rp, "type"));
         if (type && strcmp(type, "AWS::Lambda::Permission") == 0)
-            check_lambda(c, rp);
+            check_service(c, rp, "LF-LAMBDA-001", "invoke the function");
+        for (size_t k = 0; type && DEPUTY[k]; k++)
+            if (strcmp(type, DEPUTY[k]) == 0)
+                check_service(c, rp, "LF-PRINCIPAL-003", "use it");
     }
 }
