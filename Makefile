@@ -50,7 +50,7 @@ LIB_SRCS = $(addprefix generator/, \
              aws/query.c aws/sts.c aws/cloudformation.c aws/s3.c aws/lambda.c \
              deploy/poll.c deploy/event.c deploy/wait.c deploy/target.c deploy/plan.c \
              deploy/execute.c deploy/attach.c deploy/delete.c \
-             review/readable.c review/extract.c review/describe.c \
+             review/wildcard.c review/readable.c review/extract.c review/describe.c \
              review/suppress.c review/review.c review/report_text.c review/report_json.c \
              review/report_markdown.c review/report_sarif.c \
              review/rules.c review/rules_iam.c review/rules_principal.c review/rules_oidc.c \

@@ -2,50 +2,15 @@
  * compared statement by statement on their action, resource and principal
  * sets (IAM wildcards) and conditions; see iam_diff.h. */
 #include "deploy/iam_diff.h"
+#include "review/wildcard.h"
 #include "core/err.h"
 #include "review/extract.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* ------------------------------------------------------------ wildcards */
-
-/* Can pattern character p stand for character c of the covered string? */
-static int char_covers(char p, char c, int icase)
-{
-    if (c == '*')
-        return 0;               /* only a '*' covers a '*' (handled by the caller) */
-    if (p == '?')
-        return 1;
-    if (c == '?')
-        return 0;
-    return icase ? tolower((unsigned char)p) == tolower((unsigned char)c) : p == c;
-}
-
-int iam_covers(const char *pattern, const char *s, int icase)
-{
-    const char *star = NULL, *resume = NULL;
-
-    while (*s) {
-        if (*pattern == '*') {
-            star = pattern++;
-            resume = s;
-        } else if (*pattern && char_covers(*pattern, *s, icase)) {
-            pattern++;
-            s++;
-        } else if (star) {
-            pattern = star + 1;
-            s = ++resume;
-        } else {
-            return 0;
-        }
-    }
-    while (*pattern == '*')
-        pattern++;
-    return !*pattern;
-}
 
 /* Is s covered by any string of list? */
 static int any_covers(const json_t *list, const char *s, int icase)
@@ -54,7 +19,7 @@ static int any_covers(const json_t *list, const char *s, int icase)
     json_t *v;
 
     json_array_foreach(list, i, v)
-        if (json_is_string(v) && iam_covers(json_string_value(v), s, icase))
+        if (json_is_string(v) && wildcard_covers(json_string_value(v), s, icase))
             return 1;
     return 0;
 }
@@ -69,7 +34,7 @@ static int any_overlaps(const json_t *list, const char *s, int icase)
     json_array_foreach(list, i, v) {
         const char *x = json_string_value(v);
 
-        if (x && (iam_covers(x, s, icase) || iam_covers(s, x, icase)))
+        if (x && (wildcard_covers(x, s, icase) || wildcard_covers(s, x, icase)))
             return 1;
     }
     return 0;

@@ -2,6 +2,7 @@
  * families (rules_iam.c, rules_principal.c, rules_oidc.c,
  * rules_escalation.c, rules_resources.c) share. */
 #include "review/rules.h"
+#include "review/wildcard.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -235,25 +236,7 @@ int review_check_set(const struct review_stack *set, size_t n, size_t self, json
 
 int rules_glob(const char *p, const char *s)
 {
-    const char *star = NULL, *mark = NULL;
-
-    while (*s) {
-        if (*p == '*') {
-            star = p++;
-            mark = s;
-        } else if (*p == '?' || tolower((unsigned char)*p) == tolower((unsigned char)*s)) {
-            p++;
-            s++;
-        } else if (star) {
-            p = star + 1;
-            s = ++mark;
-        } else {
-            return 0;
-        }
-    }
-    while (*p == '*')
-        p++;
-    return *p == '\0';
+    return wildcard_covers(p, s, 1);
 }
 
 const char *rules_str(const json_t *stmt, const char *key, size_t i)

@@ -40,9 +40,5 @@ int iam_diff_models(const json_t *old_model, const json_t *new_model, json_t **o
 int iam_diff_templates(const json_t *old_tpl, const json_t *new_tpl, json_t **out,
                        struct gen_err *e);
 
-/* Does pattern grant everything s names? '*' and '?' are IAM's wildcards
- * in both; a wildcard in s is covered only by a wildcard in pattern.
- * icase: compare letters without case (actions). */
-int iam_covers(const char *pattern, const char *s, int icase);
 
 #endif

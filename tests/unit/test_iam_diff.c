@@ -3,6 +3,7 @@
  * conditions, principals, Denies, managed policies and boundaries. */
 #include "core/err.h"
 #include "deploy/iam_diff.h"
+#include "review/wildcard.h"
 #include "test.h"
 
 #include <stdio.h>
@@ -122,8 +123,8 @@ static void test_covers(void)
     size_t i;
 
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
-        TMSG(iam_covers(cases[i].pattern, cases[i].s, cases[i].icase) == cases[i].want,
-             "iam_covers('%s', '%s')", cases[i].pattern, cases[i].s);
+        TMSG(wildcard_covers(cases[i].pattern, cases[i].s, cases[i].icase) == cases[i].want,
+             "wildcard_covers('%s', '%s')", cases[i].pattern, cases[i].s);
 }
 
 static void test_unchanged(void)
