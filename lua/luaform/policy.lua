@@ -50,7 +50,6 @@ end
 -- Most pairs differ before their first wildcard (another service, another
 -- bucket): each test compares those literal prefixes first, and only
 -- walks the patterns (memoised) when they agree.
-local WILD = "[*?]"
 local lowered = {}
 local function lower(s)
   local r = lowered[s]
@@ -62,7 +61,12 @@ end
 local wildpos = {}
 local function wild(s)
   local w = wildpos[s]
-  if w == nil then w = s:find(WILD) or false; wildpos[s] = w end
+  if w == nil then
+    local star, q = s:find("*", 1, true), s:find("?", 1, true)
+    w = star or q or false
+    if star and q and q < star then w = q end
+    wildpos[s] = w
+  end
   return w
 end
 
@@ -240,10 +244,21 @@ end
 
 -- Readable, with ${X.Arn} (and ${X} of a managed policy, whose Ref is its
 -- ARN) replaced by the ARN the template gives X: the form matching uses.
+local resolved_texts = setmetatable({}, { __mode = "k" })   -- template -> text -> resolved
 function M.resolve(t, v)
   if type(v) == "string" and not v:find("${", 1, true) then return v end
   t, v = raw(t), raw(v)
-  return (readable(v):gsub("%${(%w+)%.?(%w*)}", function(id, attr)
+  local text = readable(v)
+  local memo = resolved_texts[t]
+  if memo == nil then memo = {}; resolved_texts[t] = memo end
+  local done = memo[text]
+  if done then return done end
+  -- "${" then [%w.]* then "}", split as %w+ %.? %w* (else left alone):
+  -- the same substitutions as gsub("%${(%w+)%.?(%w*)}", ...) without
+  -- its backtracking over every ${AWS::...}
+  done = text:gsub("%${([%w.]*)}", function(ref)
+    local id, attr = ref:match("^(%w+)%.?(%w*)$")
+    if id == nil then return nil end
     local r = t.Resources and t.Resources[id]
     if r == nil then return nil end
     if attr == "Arn" or (attr == "" and r.Type == "AWS::IAM::ManagedPolicy") then
@@ -252,7 +267,9 @@ function M.resolve(t, v)
       return r.Properties.BucketName
     end
     return nil
-  end))
+  end)
+  memo[text] = done
+  return done
 end
 
 ---------------------------------------------------------------- statements
@@ -436,7 +453,13 @@ local by_service = setmetatable({}, { __mode = "k" })
 local services = {}
 local function service_of(a)
   local svc = services[a]
-  if svc == nil then svc = lower(a):match("^([^:*?]*):") or ""; services[a] = svc end
+  if svc == nil then
+    local c = a:find(":", 1, true)
+    svc = c and a:sub(1, c - 1) or ""
+    if svc:find("*", 1, true) or svc:find("?", 1, true) then svc = "" end
+    svc = svc:lower()
+    services[a] = svc
+  end
   return svc
 end
 
