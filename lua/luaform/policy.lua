@@ -123,10 +123,17 @@ local function match(p, s, nocase)
 end
 
 -- Is there a string both globs match?
+-- (Most calls compare two literals: those need no lowercasing unless
+-- they differ in case only, and lowercasing moves no wildcard.)
 local function overlap(p, q, nocase)
+  if p == q then return true end
+  local wp, wq = wildpos[p], wildpos[q]
+  if wp == nil then wp = wild(p) end
+  if wq == nil then wq = wild(q) end
+  if not wp and not wq then
+    return nocase and #p == #q and lower(p) == lower(q)
+  end
   if nocase then p, q = lower(p), lower(q) end
-  local wp, wq = wild(p), wild(q)
-  if not wp and not wq then return p == q end
   local tp, tq = trail(p), trail(q)
   if (tp or not wp) and (tq or not wq) then     -- literal or prefix*, each
     if tp and tq then return starts(tp, tq) or starts(tq, tp) end
