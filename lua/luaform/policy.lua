@@ -292,19 +292,34 @@ local function strings(t, v)
   return out
 end
 
+-- The values of map m, each as strings(t, v), keyed as in m. Built with
+-- next, not pairs: the order does not matter for a map, and the sandbox's
+-- pairs sorts the keys.
+local function strings_of(t, m)
+  local out = {}
+  m = raw(m)
+  local k, v = next(m)
+  while k ~= nil do
+    out[k] = strings(t, v)
+    k, v = next(m, k)
+  end
+  return out
+end
+
 local function principal(t, p)
   if p == nil then return nil end
   if type(p) == "string" then return p end
-  local out = {}
-  for k, v in pairs(p) do out[k] = strings(t, v) end
-  return out
+  return strings_of(t, p)
 end
 
 local function condition(t, c)
   local out = {}
-  for op, keys in pairs(c or {}) do
-    out[op] = {}
-    for key, v in pairs(keys) do out[op][key] = strings(t, v) end
+  if c == nil then return out end
+  c = raw(c)
+  local op, keys = next(c)
+  while op ~= nil do
+    out[op] = strings_of(t, keys)
+    op, keys = next(c, op)
   end
   return out
 end
@@ -349,7 +364,17 @@ local function attaches(t, r, id, name)
 end
 
 local ROLE = {}
-ROLE.__index = ROLE
+
+-- A role's trust is read by few checks: its statements are built on
+-- first use.
+ROLE.__index = function(o, k)
+  if k ~= "trust" then return ROLE[k] end
+  local trust = {}
+  add_statements(o.t, trust, o.trust_doc, o.path .. ".Properties.AssumeRolePolicyDocument",
+                 "AssumeRolePolicyDocument")
+  rawset(o, "trust", trust)
+  return trust
+end
 
 local IDENTITY_NAME = { ["AWS::IAM::Role"] = "RoleName", ["AWS::IAM::User"] = "UserName",
                         ["AWS::IAM::Group"] = "GroupName" }
@@ -379,12 +404,10 @@ function M.new_role(t, id)
     M.fail(path, "no IAM role, user or group '%s' in the template", id)
   end
   local p = r.Properties or {}
-  local o = setmetatable({ t = t, id = id, type = r.Type, path = path, trust = {}, permissions = {},
-                           managed = {} }, ROLE)
+  local o = setmetatable({ t = t, id = id, type = r.Type, path = path, permissions = {},
+                           managed = {}, trust_doc = p.AssumeRolePolicyDocument }, ROLE)
   if p.PermissionsBoundary ~= nil then o.boundary = M.resolve(t, p.PermissionsBoundary) end
   local name = p[IDENTITY_NAME[r.Type]]
-  add_statements(t, o.trust, p.AssumeRolePolicyDocument, path .. ".Properties.AssumeRolePolicyDocument",
-                 "AssumeRolePolicyDocument")
   for i, pol in ipairs(aslist(p.Policies)) do
     add_statements(t, o.permissions, pol.PolicyDocument,
                    path .. ".Properties.Policies[" .. (i - 1) .. "].PolicyDocument",
