@@ -252,6 +252,17 @@ end
 -- Readable, with ${X.Arn} (and ${X} of a managed policy, whose Ref is its
 -- ARN) replaced by the ARN the template gives X: the form matching uses.
 local resolved_texts = setmetatable({}, { __mode = "k" })   -- template -> text -> resolved
+
+-- Does text hold a "${" then [%w.]* then "}" (what resolve may replace)?
+-- Most texts hold only ${AWS::...}: this finds so without a gsub.
+local function has_ref(text)
+  local i = text:find("${", 1, true)
+  while i do
+    if text:find("^[%w.]*}", i + 2) then return true end
+    i = text:find("${", i + 2, true)
+  end
+  return false
+end
 function M.resolve(t, v)
   if type(v) == "string" and not v:find("${", 1, true) then return v end
   t, v = raw(t), raw(v)
@@ -260,6 +271,7 @@ function M.resolve(t, v)
   if memo == nil then memo = {}; resolved_texts[t] = memo end
   local done = memo[text]
   if done then return done end
+  if not has_ref(text) then memo[text] = text; return text end
   -- "${" then [%w.]* then "}", split as %w+ %.? %w* (else left alone):
   -- the same substitutions as gsub("%${(%w+)%.?(%w*)}", ...) without
   -- its backtracking over every ${AWS::...}
