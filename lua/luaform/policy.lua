@@ -300,7 +300,8 @@ end
 
 local function strings(t, v)
   local out = {}
-  for i, x in ipairs(aslist(v)) do out[i] = M.resolve(t, x) end
+  local l = aslist(v)
+  for i = 1, #l do out[i] = M.resolve(t, l[i]) end
   return out
 end
 
@@ -464,7 +465,8 @@ function M.resources(t, ...)
   end
   local want = select("#", ...) > 0 and core.set{ ... } or nil
   local out = {}
-  for _, x in ipairs(all) do
+  for i = 1, #all do
+    local x = all[i]
     if want == nil or want[x.resource.Type] then out[#out + 1] = { id = x.id, resource = x.resource } end
   end
   return out
@@ -483,7 +485,10 @@ end
 ---------------------------------------------------------------- allows
 
 local function any(list, f)
-  for _, x in ipairs(list) do if f(x) then return x end end
+  for i = 1, #list do
+    local x = list[i]
+    if f(x) then return x end
+  end
   return nil
 end
 
@@ -510,7 +515,9 @@ local function actions_for(s, svc)
   if idx == nil then
     -- built once per statement
     idx = {}
-    for _, x in ipairs(s.action) do
+    local acts = s.action
+    for i = 1, #acts do
+      local x = acts[i]
       local k = service_of(x)
       local l = idx[k]
       if l == nil then l = {}; idx[k] = l end
@@ -521,10 +528,20 @@ local function actions_for(s, svc)
   return idx[svc], idx[""]
 end
 
-local function overlaps_any(l, a)
+-- Does some pattern of list l (nil: none) overlap a, cover a? Actions
+-- with nocase (loops, not any() with a closure: these run for every
+-- statement a check looks at).
+local function overlaps_any(l, a, nocase)
   if l == nil then return false end
   for i = 1, #l do
-    if overlap(l[i], a, true) then return true end
+    if overlap(l[i], a, nocase) then return true end
+  end
+  return false
+end
+
+local function covers_any(l, a, nocase)
+  for i = 1, #l do
+    if covers(l[i], a, nocase) then return true end
   end
   return false
 end
@@ -533,20 +550,20 @@ end
 -- service is svc, service_of(a), when the caller has it)?
 local function stmt_actions_overlap(s, a, svc)
   if s.not_action then
-    return not any(s.action, function(x) return covers(x, a, true) end)
+    return not covers_any(s.action, a, true)
   end
   svc = svc or service_of(a)
-  if svc == "" then return overlaps_any(s.action, a) end
+  if svc == "" then return overlaps_any(s.action, a, true) end
   local same, wild = actions_for(s, svc)
-  return overlaps_any(same, a) or overlaps_any(wild, a)
+  return overlaps_any(same, a, true) or overlaps_any(wild, a, true)
 end
 
 local function stmt_resources_overlap(s, r)
   if r == nil then return true end
   if s.not_resource then
-    return not any(s.resource, function(x) return covers(x, r) end)
+    return not covers_any(s.resource, r)
   end
-  return any(s.resource, function(x) return overlap(x, r) end) ~= nil
+  return overlaps_any(s.resource, r)
 end
 
 -- Does Deny statement s deny all of action a on r, whatever the request?
@@ -554,8 +571,7 @@ local function denies_all(s, a, r)
   if s.effect ~= "Deny" or next(s.condition) ~= nil or s.not_action or s.not_resource then
     return false
   end
-  return any(s.action, function(x) return covers(x, a, true) end) ~= nil and
-         any(s.resource, function(x) return covers(x, r or "*") end) ~= nil
+  return covers_any(s.action, a, true) and covers_any(s.resource, r or "*")
 end
 
 -- The first Allow statement of the identity's permissions that grants
@@ -596,14 +612,21 @@ function ROLE:allows(a, r)
   local idx = self.by_service
   if idx == nil then
     idx = { [""] = {} }
-    for i, s in ipairs(self.permissions) do
+    local perms = self.permissions
+    for i = 1, #perms do
+      local s = perms[i]
       if s.effect == "Allow" then
-        if s.not_action then table.insert(idx[""], { i, s })
+        local acts = s.action
+        if s.not_action then
+          local l = idx[""]
+          l[#l + 1] = { i, s }
         else
-          for _, x in ipairs(s.action) do
+          for j = 1, #acts do
+            local x = acts[j]
             local k = service_of(x)
-            idx[k] = idx[k] or {}
-            table.insert(idx[k], { i, s, x })
+            local l = idx[k]
+            if l == nil then l = {}; idx[k] = l end
+            l[#l + 1] = { i, s, x }
           end
         end
       end
@@ -669,13 +692,15 @@ end
 function M.outside(s, actions, resources)
   if s.effect ~= "Allow" then return nil end
   if s.not_action then return "allows every action but " .. table.concat(s.action, ", ") end
-  for _, a in ipairs(s.action) do
-    if not any(actions, function(x) return covers(x, a, true) end) then return "allows " .. a end
+  local acts = s.action
+  for i = 1, #acts do
+    local a = acts[i]
+    if not covers_any(actions, a, true) then return "allows " .. a end
   end
   if resources then
     if s.not_resource then return "allows every resource but " .. table.concat(s.resource, ", ") end
     for _, r in ipairs(s.resource) do
-      if not any(resources, function(x) return covers(x, r) end) then return "allows it on " .. r end
+      if not covers_any(resources, r) then return "allows it on " .. r end
     end
   end
   return nil
