@@ -501,10 +501,8 @@ local services = {}
 local function service_of(a)
   local svc = services[a]
   if svc == nil then
-    local c = a:find(":", 1, true)
-    svc = c and a:sub(1, c - 1) or ""
-    if svc:find("*", 1, true) or svc:find("?", 1, true) then svc = "" end
-    svc = svc:lower()
+    local c, w = a:find(":", 1, true), wild(a)
+    svc = c and not (w and w < c) and a:sub(1, c - 1):lower() or ""
     services[a] = svc
   end
   return svc
