@@ -83,8 +83,9 @@ local function trail(s)
   return t
 end
 
+-- (A plain find, not s:sub(): no new string.)
 local function starts(s, prefix)
-  return s:sub(1, #prefix) == prefix
+  return s:find(prefix, 1, true) == 1
 end
 
 -- Do p and q differ in the first n characters?
