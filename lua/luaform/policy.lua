@@ -306,15 +306,14 @@ local function strings(t, v)
   return out
 end
 
--- The values of map m, each as strings(t, v), keyed as in m. Built with
--- next, not pairs: the order does not matter for a map, and the sandbox's
--- pairs sorts the keys.
-local function strings_of(t, m)
+-- Map m with each value v as f(t, v). Built with next, not pairs: the
+-- order does not matter for a map, and the sandbox's pairs sorts the keys.
+local function map_values(t, m, f)
   local out = {}
   m = raw(m)
   local k, v = next(m)
   while k ~= nil do
-    out[k] = strings(t, v)
+    out[k] = f(t, v)
     k, v = next(m, k)
   end
   return out
@@ -323,19 +322,12 @@ end
 local function principal(t, p)
   if p == nil then return nil end
   if type(p) == "string" then return p end
-  return strings_of(t, p)
+  return map_values(t, p, strings)
 end
 
 local function condition(t, c)
-  local out = {}
-  if c == nil then return out end
-  c = raw(c)
-  local op, keys = next(c)
-  while op ~= nil do
-    out[op] = strings_of(t, keys)
-    op, keys = next(c, op)
-  end
-  return out
+  if c == nil then return {} end
+  return map_values(t, c, function(_, keys) return map_values(t, keys, strings) end)
 end
 
 -- The statements of a policy document at path (from branches of an Fn::If
