@@ -108,9 +108,9 @@ end
 
 -- Does glob p match the plain string s?
 local function match(p, s, nocase)
+  local w = wild(p)                        -- (lowercasing moves no wildcard)
+  if not w then return p == s or (nocase and #p == #s and lower(p) == lower(s)) end
   if nocase then p, s = lower(p), lower(s) end
-  local w = wild(p)
-  if not w then return p == s end
   local tp = trail(p)
   if tp then return starts(s, tp) end
   if differ(p, s, w - 1) then return false end
@@ -135,7 +135,10 @@ local function overlap(p, q, nocase)
     return nocase and #p == #q and lower(p) == lower(q)
   end
   if nocase then p, q = lower(p), lower(q) end
-  local tp, tq = trail(p), trail(q)
+  local tp = wp and trailing[p]
+  if tp == nil then tp = trail(p) end
+  local tq = wq and trailing[q]
+  if tq == nil then tq = trail(q) end
   if (tp or not wp) and (tq or not wq) then     -- literal or prefix*, each
     if tp and tq then return starts(tp, tq) or starts(tq, tp) end
     if tp then return starts(q, tp) end
@@ -156,9 +159,12 @@ end
 -- Does glob p match every string glob q matches? (Sound, not complete:
 -- q's '*' must meet a '*' of p, q's '?' a '?' or '*'.)
 local function covers(p, q, nocase)
+  local wp, wq = wild(p), wild(q)          -- (lowercasing moves no wildcard)
+  if not wp and not wq then
+    return p == q or (nocase and #p == #q and lower(p) == lower(q))
+  end
   if nocase then p, q = lower(p), lower(q) end
-  local wp, wq = wild(p), wild(q)
-  if not wp then return p == q and not wq end
+  if not wp then return false end
   local tp = trail(p)
   if tp then return starts(q, tp) and (not wq or wq > #tp) end
   if differ(p, q, math.min(wp, wq or #q + 1) - 1) then return false end
