@@ -196,7 +196,7 @@ local function is_list(v) return type(v) == "table" and (v[1] ~= nil or next(v) 
 
 local function aslist(v)
   if v == nil then return {} end
-  if type(v) == "table" and is_list(v) then return v end
+  if type(v) == "table" and (v[1] ~= nil or next(v) == nil) then return v end   -- is_list
   return { v }
 end
 
@@ -515,7 +515,7 @@ local function actions_for(s, svc)
     local acts = s.action
     for i = 1, #acts do
       local x = acts[i]
-      local k = service_of(x)
+      local k = services[x] or service_of(x)
       local l = idx[k]
       if l == nil then l = {}; idx[k] = l end
       l[#l + 1] = x
@@ -620,7 +620,7 @@ function ROLE:allows(a, r)
         else
           for j = 1, #acts do
             local x = acts[j]
-            local k = service_of(x)
+            local k = services[x] or service_of(x)
             local l = idx[k]
             if l == nil then l = {}; idx[k] = l end
             l[#l + 1] = { i, s, x }
