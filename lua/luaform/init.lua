@@ -13,11 +13,16 @@ local M = {}
 -- `require` that keeps the library's internals out of reach.
 local public = host.public
 
+local policy   -- luaform.policy, loaded when first used
+
 local function description_env(t, cfg)
   local env = t:env(cfg)
   return setmetatable(env, {
     __index = function(_, k)
-      if k == "policy" then return require("luaform.policy") end   -- loaded when used
+      if k == "policy" then
+        policy = policy or require("luaform.policy")
+        return policy
+      end
       local v = public[k]
       if v == nil then core.fail("undefined global '%s'", tostring(k)) end
       return v

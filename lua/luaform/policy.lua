@@ -50,7 +50,6 @@ end
 -- Most pairs differ before their first wildcard (another service, another
 -- bucket): each test compares those literal prefixes first, and only
 -- walks the patterns (memoised) when they agree.
-local WILD = "[*?]"
 local lowered = {}
 local function lower(s)
   local r = lowered[s]
@@ -62,7 +61,12 @@ end
 local wildpos = {}
 local function wild(s)
   local w = wildpos[s]
-  if w == nil then w = s:find(WILD) or false; wildpos[s] = w end
+  if w == nil then
+    local star, q = s:find("*", 1, true), s:find("?", 1, true)
+    w = star or q or false
+    if star and q and q < star then w = q end
+    wildpos[s] = w
+  end
   return w
 end
 
@@ -79,8 +83,9 @@ local function trail(s)
   return t
 end
 
+-- (A plain find, not s:sub(): no new string.)
 local function starts(s, prefix)
-  return s:sub(1, #prefix) == prefix
+  return s:find(prefix, 1, true) == 1
 end
 
 -- Do p and q differ in the first n characters?
@@ -103,9 +108,9 @@ end
 
 -- Does glob p match the plain string s?
 local function match(p, s, nocase)
+  local w = wild(p)                        -- (lowercasing moves no wildcard)
+  if not w then return p == s or (nocase and #p == #s and lower(p) == lower(s)) end
   if nocase then p, s = lower(p), lower(s) end
-  local w = wild(p)
-  if not w then return p == s end
   local tp = trail(p)
   if tp then return starts(s, tp) end
   if differ(p, s, w - 1) then return false end
@@ -119,11 +124,21 @@ local function match(p, s, nocase)
 end
 
 -- Is there a string both globs match?
+-- (Most calls compare two literals: those need no lowercasing unless
+-- they differ in case only, and lowercasing moves no wildcard.)
 local function overlap(p, q, nocase)
+  if p == q then return true end
+  local wp, wq = wildpos[p], wildpos[q]
+  if wp == nil then wp = wild(p) end
+  if wq == nil then wq = wild(q) end
+  if not wp and not wq then
+    return nocase and #p == #q and lower(p) == lower(q)
+  end
   if nocase then p, q = lower(p), lower(q) end
-  local wp, wq = wild(p), wild(q)
-  if not wp and not wq then return p == q end
-  local tp, tq = trail(p), trail(q)
+  local tp = wp and trailing[p]
+  if tp == nil then tp = trail(p) end
+  local tq = wq and trailing[q]
+  if tq == nil then tq = trail(q) end
   if (tp or not wp) and (tq or not wq) then     -- literal or prefix*, each
     if tp and tq then return starts(tp, tq) or starts(tq, tp) end
     if tp then return starts(q, tp) end
@@ -144,9 +159,12 @@ end
 -- Does glob p match every string glob q matches? (Sound, not complete:
 -- q's '*' must meet a '*' of p, q's '?' a '?' or '*'.)
 local function covers(p, q, nocase)
+  local wp, wq = wild(p), wild(q)          -- (lowercasing moves no wildcard)
+  if not wp and not wq then
+    return p == q or (nocase and #p == #q and lower(p) == lower(q))
+  end
   if nocase then p, q = lower(p), lower(q) end
-  local wp, wq = wild(p), wild(q)
-  if not wp then return p == q and not wq end
+  if not wp then return false end
   local tp = trail(p)
   if tp then return starts(q, tp) and (not wq or wq > #tp) end
   if differ(p, q, math.min(wp, wq or #q + 1) - 1) then return false end
@@ -178,7 +196,7 @@ local function is_list(v) return type(v) == "table" and (v[1] ~= nil or next(v) 
 
 local function aslist(v)
   if v == nil then return {} end
-  if type(v) == "table" and is_list(v) then return v end
+  if type(v) == "table" and (v[1] ~= nil or next(v) == nil) then return v end   -- is_list
   return { v }
 end
 
@@ -240,10 +258,33 @@ end
 
 -- Readable, with ${X.Arn} (and ${X} of a managed policy, whose Ref is its
 -- ARN) replaced by the ARN the template gives X: the form matching uses.
+local resolved_texts = setmetatable({}, { __mode = "k" })   -- template -> text -> resolved
+
+-- Does text hold a "${" then [%w.]* then "}" (what resolve may replace)?
+-- Most texts hold only ${AWS::...}: this finds so without a gsub.
+local function has_ref(text)
+  local i = text:find("${", 1, true)
+  while i do
+    if text:find("^[%w.]*}", i + 2) then return true end
+    i = text:find("${", i + 2, true)
+  end
+  return false
+end
 function M.resolve(t, v)
   if type(v) == "string" and not v:find("${", 1, true) then return v end
   t, v = raw(t), raw(v)
-  return (readable(v):gsub("%${(%w+)%.?(%w*)}", function(id, attr)
+  local text = readable(v)
+  local memo = resolved_texts[t]
+  if memo == nil then memo = {}; resolved_texts[t] = memo end
+  local done = memo[text]
+  if done then return done end
+  if not has_ref(text) then memo[text] = text; return text end
+  -- "${" then [%w.]* then "}", split as %w+ %.? %w* (else left alone):
+  -- the same substitutions as gsub("%${(%w+)%.?(%w*)}", ...) without
+  -- its backtracking over every ${AWS::...}
+  done = text:gsub("%${([%w.]*)}", function(ref)
+    local id, attr = ref:match("^(%w+)%.?(%w*)$")
+    if id == nil then return nil end
     local r = t.Resources and t.Resources[id]
     if r == nil then return nil end
     if attr == "Arn" or (attr == "" and r.Type == "AWS::IAM::ManagedPolicy") then
@@ -252,7 +293,9 @@ function M.resolve(t, v)
       return r.Properties.BucketName
     end
     return nil
-  end))
+  end)
+  memo[text] = done
+  return done
 end
 
 ---------------------------------------------------------------- statements
@@ -264,25 +307,33 @@ end
 
 local function strings(t, v)
   local out = {}
-  for i, x in ipairs(aslist(v)) do out[i] = M.resolve(t, x) end
+  local l = aslist(v)
+  for i = 1, #l do out[i] = M.resolve(t, l[i]) end
+  return out
+end
+
+-- Map m with each value v as f(t, v). Built with next, not pairs: the
+-- order does not matter for a map, and the sandbox's pairs sorts the keys.
+local function map_values(t, m, f)
+  local out = {}
+  m = raw(m)
+  local k, v = next(m)
+  while k ~= nil do
+    out[k] = f(t, v)
+    k, v = next(m, k)
+  end
   return out
 end
 
 local function principal(t, p)
   if p == nil then return nil end
   if type(p) == "string" then return p end
-  local out = {}
-  for k, v in pairs(p) do out[k] = strings(t, v) end
-  return out
+  return map_values(t, p, strings)
 end
 
 local function condition(t, c)
-  local out = {}
-  for op, keys in pairs(c or {}) do
-    out[op] = {}
-    for key, v in pairs(keys) do out[op][key] = strings(t, v) end
-  end
-  return out
+  if c == nil then return {} end
+  return map_values(t, c, function(_, keys) return map_values(t, keys, strings) end)
 end
 
 -- The statements of a policy document at path (from branches of an Fn::If
@@ -325,7 +376,17 @@ local function attaches(t, r, id, name)
 end
 
 local ROLE = {}
-ROLE.__index = ROLE
+
+-- A role's trust is read by few checks: its statements are built on
+-- first use.
+ROLE.__index = function(o, k)
+  if k ~= "trust" then return ROLE[k] end
+  local trust = {}
+  add_statements(o.t, trust, o.trust_doc, o.path .. ".Properties.AssumeRolePolicyDocument",
+                 "AssumeRolePolicyDocument")
+  rawset(o, "trust", trust)
+  return trust
+end
 
 local IDENTITY_NAME = { ["AWS::IAM::Role"] = "RoleName", ["AWS::IAM::User"] = "UserName",
                         ["AWS::IAM::Group"] = "GroupName" }
@@ -355,12 +416,10 @@ function M.new_role(t, id)
     M.fail(path, "no IAM role, user or group '%s' in the template", id)
   end
   local p = r.Properties or {}
-  local o = setmetatable({ t = t, id = id, type = r.Type, path = path, trust = {}, permissions = {},
-                           managed = {} }, ROLE)
+  local o = setmetatable({ t = t, id = id, type = r.Type, path = path, permissions = {},
+                           managed = {}, trust_doc = p.AssumeRolePolicyDocument }, ROLE)
   if p.PermissionsBoundary ~= nil then o.boundary = M.resolve(t, p.PermissionsBoundary) end
   local name = p[IDENTITY_NAME[r.Type]]
-  add_statements(t, o.trust, p.AssumeRolePolicyDocument, path .. ".Properties.AssumeRolePolicyDocument",
-                 "AssumeRolePolicyDocument")
   for i, pol in ipairs(aslist(p.Policies)) do
     add_statements(t, o.permissions, pol.PolicyDocument,
                    path .. ".Properties.Policies[" .. (i - 1) .. "].PolicyDocument",
@@ -405,7 +464,8 @@ function M.resources(t, ...)
   end
   local want = select("#", ...) > 0 and core.set{ ... } or nil
   local out = {}
-  for _, x in ipairs(all) do
+  for i = 1, #all do
+    local x = all[i]
     if want == nil or want[x.resource.Type] then out[#out + 1] = { id = x.id, resource = x.resource } end
   end
   return out
@@ -424,7 +484,10 @@ end
 ---------------------------------------------------------------- allows
 
 local function any(list, f)
-  for _, x in ipairs(list) do if f(x) then return x end end
+  for i = 1, #list do
+    local x = list[i]
+    if f(x) then return x end
+  end
   return nil
 end
 
@@ -436,7 +499,11 @@ local by_service = setmetatable({}, { __mode = "k" })
 local services = {}
 local function service_of(a)
   local svc = services[a]
-  if svc == nil then svc = lower(a):match("^([^:*?]*):") or ""; services[a] = svc end
+  if svc == nil then
+    local c, w = a:find(":", 1, true), wild(a)
+    svc = c and not (w and w < c) and a:sub(1, c - 1):lower() or ""
+    services[a] = svc
+  end
   return svc
 end
 
@@ -445,8 +512,10 @@ local function actions_for(s, svc)
   if idx == nil then
     -- built once per statement
     idx = {}
-    for _, x in ipairs(s.action) do
-      local k = service_of(x)
+    local acts = s.action
+    for i = 1, #acts do
+      local x = acts[i]
+      local k = services[x] or service_of(x)
       local l = idx[k]
       if l == nil then l = {}; idx[k] = l end
       l[#l + 1] = x
@@ -456,10 +525,20 @@ local function actions_for(s, svc)
   return idx[svc], idx[""]
 end
 
-local function overlaps_any(l, a)
+-- Does some pattern of list l (nil: none) overlap a, cover a? Actions
+-- with nocase (loops, not any() with a closure: these run for every
+-- statement a check looks at).
+local function overlaps_any(l, a, nocase)
   if l == nil then return false end
   for i = 1, #l do
-    if overlap(l[i], a, true) then return true end
+    if overlap(l[i], a, nocase) then return true end
+  end
+  return false
+end
+
+local function covers_any(l, a, nocase)
+  for i = 1, #l do
+    if covers(l[i], a, nocase) then return true end
   end
   return false
 end
@@ -468,20 +547,20 @@ end
 -- service is svc, service_of(a), when the caller has it)?
 local function stmt_actions_overlap(s, a, svc)
   if s.not_action then
-    return not any(s.action, function(x) return covers(x, a, true) end)
+    return not covers_any(s.action, a, true)
   end
   svc = svc or service_of(a)
-  if svc == "" then return overlaps_any(s.action, a) end
+  if svc == "" then return overlaps_any(s.action, a, true) end
   local same, wild = actions_for(s, svc)
-  return overlaps_any(same, a) or overlaps_any(wild, a)
+  return overlaps_any(same, a, true) or overlaps_any(wild, a, true)
 end
 
 local function stmt_resources_overlap(s, r)
   if r == nil then return true end
   if s.not_resource then
-    return not any(s.resource, function(x) return covers(x, r) end)
+    return not covers_any(s.resource, r)
   end
-  return any(s.resource, function(x) return overlap(x, r) end) ~= nil
+  return overlaps_any(s.resource, r)
 end
 
 -- Does Deny statement s deny all of action a on r, whatever the request?
@@ -489,8 +568,7 @@ local function denies_all(s, a, r)
   if s.effect ~= "Deny" or next(s.condition) ~= nil or s.not_action or s.not_resource then
     return false
   end
-  return any(s.action, function(x) return covers(x, a, true) end) ~= nil and
-         any(s.resource, function(x) return covers(x, r or "*") end) ~= nil
+  return covers_any(s.action, a, true) and covers_any(s.resource, r or "*")
 end
 
 -- The first Allow statement of the identity's permissions that grants
@@ -531,14 +609,21 @@ function ROLE:allows(a, r)
   local idx = self.by_service
   if idx == nil then
     idx = { [""] = {} }
-    for i, s in ipairs(self.permissions) do
+    local perms = self.permissions
+    for i = 1, #perms do
+      local s = perms[i]
       if s.effect == "Allow" then
-        if s.not_action then table.insert(idx[""], { i, s })
+        local acts = s.action
+        if s.not_action then
+          local l = idx[""]
+          l[#l + 1] = { i, s }
         else
-          for _, x in ipairs(s.action) do
-            local k = service_of(x)
-            idx[k] = idx[k] or {}
-            table.insert(idx[k], { i, s, x })
+          for j = 1, #acts do
+            local x = acts[j]
+            local k = services[x] or service_of(x)
+            local l = idx[k]
+            if l == nil then l = {}; idx[k] = l end
+            l[#l + 1] = { i, s, x }
           end
         end
       end
@@ -604,13 +689,15 @@ end
 function M.outside(s, actions, resources)
   if s.effect ~= "Allow" then return nil end
   if s.not_action then return "allows every action but " .. table.concat(s.action, ", ") end
-  for _, a in ipairs(s.action) do
-    if not any(actions, function(x) return covers(x, a, true) end) then return "allows " .. a end
+  local acts = s.action
+  for i = 1, #acts do
+    local a = acts[i]
+    if not covers_any(actions, a, true) then return "allows " .. a end
   end
   if resources then
     if s.not_resource then return "allows every resource but " .. table.concat(s.resource, ", ") end
     for _, r in ipairs(s.resource) do
-      if not any(resources, function(x) return covers(x, r) end) then return "allows it on " .. r end
+      if not covers_any(resources, r) then return "allows it on " .. r end
     end
   end
   return nil
