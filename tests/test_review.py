@@ -294,9 +294,55 @@ def test_out_atomic():
         check(rc == 1 and fh.read() == out, "a failed review leaves -o's file as it was", err)
 
 
+def test_odd_input():
+    """What a reviewer's odd files must not break: a path SARIF has to
+    percent-encode, a suppression whose reason is blank or carries escapes,
+    terminal escapes in names, a logical id longer than any fixed buffer."""
+    d = tmpdir()
+    odd = wild(d, "a b#%c.json")
+    sar = os.path.join(d, "odd.sarif")
+    rc, _, err, _ = run("review", odd, "--format", "sarif", "-o", sar)
+    vrc, vout = validate(sar) if rc == 0 else (1, err)
+    uris = []
+    if vrc == 0:
+        with open(sar) as fh:
+            uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                    for r in json.load(fh)["runs"][0]["results"]]
+    check(vrc == 0 and uris and all(u.endswith("a%20b%23%25c.json") and not u.startswith("/")
+                                    for u in uris) if odd.startswith(os.getcwd()) else
+          vrc == 0 and uris and all(u.endswith("a%20b%23%25c.json") for u in uris),
+          "SARIF: a path with ' ', '#', '%' is a percent-encoded URI and validates",
+          vout + str(uris))
+    for reason, what in (("   ", "a blank reason"), ("ok\u001b[2J", "a reason with escapes")):
+        meta = (',\n      "Metadata": {"luaform": {"suppress": [{"rule": "LF-IAM-001", '
+                '"reason": %s}]}}' % json.dumps(reason))
+        rc, _, err, _ = run("review", wild(d, "r.json", meta))
+        check(rc == 1 and "reason" in err and "r.json:" in err, f"suppression with {what} refused",
+              f"rc={rc} {err}")
+    esc = WILD.replace("example-bucket", "x\\u001b]0;pwned\\u0007") % ""
+    rc, out, err, _ = run("review", write(os.path.join(d, "esc.json"), esc), "--format",
+                          "markdown")
+    check(rc == 0 and "\x1b" not in out and "\x07" not in out and "\\x1b" in out,
+          "markdown: control characters shown as \\xNN, never sent to the terminal", out[-600:])
+    long_id = "R" + "x" * 400
+    tpl = {"Resources": {long_id: {"Type": "AWS::IAM::Role", "Properties": {
+        "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+             "Action": "sts:AssumeRole"}]},
+        "ManagedPolicyArns": ["arn:aws:iam::aws:policy/AdministratorAccess"]}}}}
+    path = write(os.path.join(d, "long.json"), json.dumps(tpl, indent=2))
+    rc, rep, err = review_json(path)
+    f = [x for x in (rep or {}).get("findings", []) if x["rule"] == "LF-IAM-007"]
+    want = next(i for i, line in enumerate(json.dumps(tpl, indent=2).splitlines(), 1)
+                if "AdministratorAccess" in line)
+    check(len(f) == 1 and f[0]["path"].endswith(".Properties.ManagedPolicyArns[0]") and
+          f[0]["line"] == want, "a 401-character logical id: the whole path, the right line",
+          json.dumps(f)[:300])
+
+
 def main():
     for t in (test_ltbase_text, test_color, test_ltbase_json, test_markdown, test_sarif,
-              test_fail_on, test_suppress, test_out_atomic):
+              test_fail_on, test_suppress, test_out_atomic, test_odd_input):
         t()
     report()
 

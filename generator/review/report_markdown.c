@@ -13,7 +13,8 @@ static const char *str(const json_t *o, const char *k)
 }
 
 /* s as Markdown text inside a table cell or a list item: HTML and
- * Markdown's active characters escaped, no line breaks */
+ * Markdown's active characters escaped, no line breaks, control
+ * characters as \xNN */
 static void md(struct buf *b, const char *s)
 {
     for (; *s; s++) {
@@ -21,6 +22,8 @@ static void md(struct buf *b, const char *s)
             buf_printf(b, "&#%d;", (unsigned char)*s);
         else if (*s == '\n' || *s == '\r')
             buf_addc(b, ' ');
+        else if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            buf_printf(b, "\\x%02x", (unsigned char)*s);   /* no escape reaches a terminal */
         else
             buf_addc(b, *s);
     }

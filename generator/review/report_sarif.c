@@ -1,6 +1,8 @@
 /* report_sarif.c: the review report as SARIF 2.1.0, as GitHub code
  * scanning reads it (report.h). */
 #include "review/report.h"
+#include "aws/aws.h"
+#include "core/buf.h"
 #include "review/review.h"
 #include "review/rules.h"
 #include "core/err.h"
@@ -8,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The project's home, shown by code scanning next to each rule: only when
  * the build names one (-DLUAFORM_URL=...); SARIF makes it optional, and an
@@ -102,17 +105,41 @@ static json_t *fingerprint(const json_t *f)
     return o;
 }
 
+/* The file as a SARIF artifact URI: relative to the working directory
+ * when it lies under it (code scanning wants paths from the repository's
+ * root, where CI runs), percent-encoded (RFC 3986; '/' kept). */
+static char *artifact_uri(const char *file)
+{
+    char cwd[4096];
+    size_t n;
+    struct buf b;
+
+    if (file[0] == '/' && getcwd(cwd, sizeof cwd) && (n = strlen(cwd)) > 1 &&
+        !strncmp(file, cwd, n) && file[n] == '/')
+        file += n + 1;
+    buf_init(&b);
+    aws_urlencode(&b, file, 1);
+    if (buf_failed(&b)) {
+        buf_free(&b);
+        return NULL;
+    }
+    return buf_detach(&b, NULL);
+}
+
 static json_t *result(const json_t *f, const struct review_rule *rules, size_t nrules,
                       int suppressed)
 {
     json_int_t line = json_integer_value(json_object_get(f, "line"));
     int idx = rule_index(rules, nrules, str(f, "rule"));
+    char *uri = artifact_uri(str(f, "file"));
     json_t *o;
 
+    if (!uri)
+        return NULL;
     o = json_pack("{s:s, s:s, s:{s:s}, s:[{s:{s:{s:s}, s:{s:I}}, s:[{s:s, s:s, s:s}]}], s:o}",
                   "ruleId", str(f, "rule"), "level", level_of(str(f, "severity")),
                   "message", "text", str(f, "message"),
-                  "locations", "physicalLocation", "artifactLocation", "uri", str(f, "file"),
+                  "locations", "physicalLocation", "artifactLocation", "uri", uri,
                   "region", "startLine", line > 0 ? line : (json_int_t)1,
                   "logicalLocations", "name", str(f, "id"), "fullyQualifiedName",
                   str(f, "path"), "kind", "resource",
@@ -122,6 +149,7 @@ static json_t *result(const json_t *f, const struct review_rule *rules, size_t n
     if (o && suppressed)
         json_object_set_new(o, "suppressions", json_pack("[{s:s, s:s}]", "kind", "inSource",
                                                          "justification", str(f, "reason")));
+    free(uri);
     return o;
 }
 

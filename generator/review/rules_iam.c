@@ -2,6 +2,7 @@
  * NotAction/NotResource/NotPrincipal, iam:PassRole, admin-equivalent
  * managed and inline policies (LF-IAM-001..009). */
 #include "review/rules.h"
+#include "core/buf.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -176,14 +177,20 @@ void rules_iam(struct rule_ctx *c)
     json_array_foreach(json_object_get(c->model, "principals"), i, p) {
         json_array_foreach(json_object_get(p, "managed"), j, m) {
             const char *arn = json_string_value(m);
-            char path[320];
+            struct buf path;
+
             if (!arn || !rules_admin_managed(arn))
                 continue;
-            snprintf(path, sizeof path, "%s.Properties.ManagedPolicyArns[%zu]",
-                     json_string_value(json_object_get(p, "path")), j);
-            rules_emit(c, "LF-IAM-007", rules_id(p), path, "*", arn,
-                       "'%s' has the admin-equivalent managed policy '%s'", rules_id(p),
-                       strrchr(arn, '/') + 1);
+            buf_init(&path);    /* a logical id may be long: never cut the path */
+            buf_printf(&path, "%s.Properties.ManagedPolicyArns[%zu]",
+                       json_string_value(json_object_get(p, "path")), j);
+            if (buf_failed(&path))
+                c->failed = 1;
+            else
+                rules_emit(c, "LF-IAM-007", rules_id(p), buf_cstr(&path), "*", arn,
+                           "'%s' has the admin-equivalent managed policy '%s'", rules_id(p),
+                           strrchr(arn, '/') + 1);
+            buf_free(&path);
         }
     }
 }

@@ -21,6 +21,24 @@ static const json_t *suppressions(const json_t *tpl, const char *id, struct buf 
                            "suppress");
 }
 
+/* Does s hold something besides white space? */
+static int has_text(const char *s)
+{
+    for (; *s; s++)
+        if (!strchr(" \t\r\n\f\v", *s))
+            return 1;
+    return 0;
+}
+
+/* Does s hold a control character (a reason is one line of text)? */
+static int has_control(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return 1;
+    return 0;
+}
+
 static int bad(struct gen_err *e, const char *file, const json_t *lines, struct buf *b,
                const char *what)
 {
@@ -55,8 +73,11 @@ static int check_all(const json_t *tpl, const char *file, const json_t *lines,
             path_index(&b, i);
             if (!json_is_string(json_object_get(s, "rule")))
                 rc = bad(e, file, lines, &b, "has no rule");
-            else if (!json_is_string(reason) || !json_string_length(reason))
+            else if (!json_is_string(reason) || !has_text(json_string_value(reason)))
                 rc = bad(e, file, lines, &b, "has no reason (say why it is accepted)");
+            else if (has_control(json_string_value(reason)))
+                rc = bad(e, file, lines, &b, "has a reason with control characters "
+                         "(one line of text)");
             else if ((json_object_get(s, "action") && !json_is_string(json_object_get(s, "action"))) ||
                      (json_object_get(s, "resource") &&
                       !json_is_string(json_object_get(s, "resource"))))
