@@ -222,6 +222,25 @@ for name, (line, text) in sorted(BAD.items()):
           f"bad/{name}: {path}:{line}: {text}", se.strip())
     check(not os.path.exists(os.path.join(out, stem(name) + ".json")), f"bad/{name}: nothing written")
 
+# ------------------------------------------------------------ nothing lost, nothing ambiguous
+own = tmpdir()
+src = write(os.path.join(own, "mine.yaml"), "# a comment worth keeping\nResources:\n"
+            "  B:\n    Type: AWS::S3::Bucket  # and this one\n")
+before = open(src, "rb").read()
+rc, so, se, _ = run("render", src, "-o", own, "--format", "yaml")
+check(rc == 1 and "would be written over its own input" in se and open(src, "rb").read() == before,
+      "render FILE -o its own directory in its own format refuses, the input kept", se)
+bom = write(os.path.join(own, "bom.json"), "\ufeff{\"Resources\": {\"B\": {\"Type\": \"AWS::S3::Bucket\"}}}\n")
+rc, so, se, _ = run("render", bom, "-o", os.path.join(own, "o"))
+check(rc == 0, "a JSON template with a UTF-8 byte order mark renders (cfn-lint reads it)", se)
+for args, text in ((["-o", "--check"], "option '-o' needs a value (not the option '--check')"),
+                   (["-o", "a", "-o", "b"], "option '-o' is given twice"),
+                   (["--format", "json", "--format", "yaml"], "option '--format' is given twice")):
+    rc, so, se, _ = run("render", src, *args)
+    check(rc == 1 and text in se, f"render {' '.join(args)}: {text}", se)
+rc, so, se, _ = run("render", "ltbase", "-o", own, "-p", "region=eu-west-1", "-p", "region=us-west-2")
+check(rc == 1 and "'region' is given twice" in se, "-p with one key twice is refused", se)
+
 # ------------------------------------------------------------ cfn-lint: the rendered templates are clean
 check(linted, "cfn-lint is installed")
 for job in linted:

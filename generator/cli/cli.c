@@ -206,6 +206,27 @@ int cli_next(struct cli_parse *p, const struct cli_opt *opts, const char *cmd)
     return cli_next_in(p, tables, cmd);
 }
 
+/* "--check" or "-o" after an option that takes a value is a forgotten
+ * value; "-" and "-1" are values (a number is checked by its option). */
+static int looks_like_option(const char *a)
+{
+    return a[0] == '-' && a[1] && !(a[1] >= '0' && a[1] <= '9');
+}
+
+/* Was o given before (then remember it)? A value given twice is a typo or
+ * a script's mistake: which one was meant? */
+static int seen_before(struct cli_parse *p, const struct cli_opt *o)
+{
+    int i;
+
+    for (i = 0; i < p->nseen; i++)
+        if (p->seen[i] == o)
+            return 1;
+    if (p->nseen < CLI_MAX_SEEN)
+        p->seen[p->nseen++] = o;
+    return 0;
+}
+
 int cli_next_in(struct cli_parse *p, const struct cli_opt *const *tables, const char *cmd)
 {
     const char *a, *eq;
@@ -244,10 +265,18 @@ int cli_next_in(struct cli_parse *p, const struct cli_opt *const *tables, const 
     }
     if (eq) {
         p->arg = eq + 1;
-    } else if (p->i < p->argc) {
+    } else if (p->i < p->argc && !looks_like_option(p->argv[p->i])) {
         p->arg = p->argv[p->i++];
     } else {
-        cli_errorf("%s: option '%s' needs a value", cmd, a);
+        /* '-o --check' is a forgotten value, not a directory '--check'
+         * (a value that starts with '-' is given as --opt=VALUE) */
+        cli_errorf("%s: option '%s' needs a value%s%s%s", cmd, a,
+                   p->i < p->argc ? " (not the option '" : "",
+                   p->i < p->argc ? p->argv[p->i] : "", p->i < p->argc ? "')" : "");
+        return CLI_BAD;
+    }
+    if (o->has_arg != CLI_REPEAT && seen_before(p, o)) {
+        cli_errorf("%s: option '%s' is given twice", cmd, a);
         return CLI_BAD;
     }
     /* an unset variable in a script ('-o "$OUT"') must not mean '/' or

@@ -74,6 +74,8 @@ int cmd_plan(int argc, char **argv)
             c.set[PLAN_JSON] = 1;
         else if (strcmp(f, "text"))
             rc = cli_errorf("plan: --format must be text or json, not '%s'", f);
+        else if (c.set[PLAN_JSON])
+            rc = cli_errorf("plan: --json and --format text say different things");
     }
     if (rc == 0)
         rc = deploy_args_prepare(&c.args);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 const char render_usage[] =
     "usage: luaform render [STACK...] [-o DIR] [--format json|yaml]\n"
@@ -38,7 +39,7 @@ enum { O_OUT = 1, O_FORMAT, O_CONFIG, O_PARAM, O_CHECK, O_LIST, O_VERBOSE, O_HEL
 
 static const struct cli_opt render_options[] = {
     { "out", 'o', 1, O_OUT }, { "format", 0, 1, O_FORMAT },
-    { "config", 'c', 1, O_CONFIG }, { "param", 'p', 1, O_PARAM },
+    { "config", 'c', 1, O_CONFIG }, { "param", 'p', CLI_REPEAT, O_PARAM },
     { "check", 0, 0, O_CHECK }, { "list", 0, 0, O_LIST },
     { "verbose", 'v', 0, O_VERBOSE }, { "help", 'h', 0, O_HELP },
     { NULL, 0, 0, 0 }
@@ -69,6 +70,16 @@ static int list_stacks(void)
 /* Is the file at path exactly these bytes? (Anything that is not a
  * regular file of at most that size is not: a FIFO or /dev/zero there is
  * never read to its end.) */
+/* Is path the very file t was read from (a template file rendered into
+ * its own directory in its own format)? Its comments would be lost. */
+static int is_input(const char *path, const struct render_target *t)
+{
+    struct stat a, b;
+
+    return t->kind == RENDER_TEMPLATE_FILE && stat(path, &a) == 0 &&
+           stat(t->desc.name, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 static int same_file(const char *path, const struct buf *b)
 {
     char *old = NULL;
@@ -176,6 +187,11 @@ static int write_all(const char *dir, const struct render_set *set, struct buf *
     leftover_temps(dir, set, render_ext(fmt), 1);
     for (i = 0; i < set->n && rc == 0; i++) {
         snprintf(shown[i], sizeof shown[i], "%s/%s.%s", dir, set->v[i].name, render_ext(fmt));
+        if (is_input(shown[i], &set->v[i])) {
+            rc = cli_errorf("render: %s would be written over its own input: give -o another "
+                            "directory", shown[i]);
+            break;
+        }
         if (same_file(shown[i], &outs[i]))
             continue;           /* st[i].tmp stays NULL: unchanged */
         if (files_stage(&st[i], shown[i], outs[i].data, outs[i].len, &e) < 0)

@@ -48,7 +48,7 @@ enum { O_OUT = 1, O_FORMAT, O_FAIL_ON, O_AGAINST, O_CONFIG, O_PARAM, O_VERBOSE, 
 static const struct cli_opt review_options[] = {
     { "out", 'o', 1, O_OUT }, { "format", 0, 1, O_FORMAT }, { "fail-on", 0, 1, O_FAIL_ON },
     { "against", 0, 1, O_AGAINST },
-    { "config", 'c', 1, O_CONFIG }, { "param", 'p', 1, O_PARAM },
+    { "config", 'c', 1, O_CONFIG }, { "param", 'p', CLI_REPEAT, O_PARAM },
     { "verbose", 'v', 0, O_VERBOSE }, { "help", 'h', 0, O_HELP },
     { NULL, 0, 0, 0 }
 };

@@ -10,8 +10,9 @@
 
 const struct cli_opt stack_options[] = {
     { "stack-name", 0, 1, STACK_OPT_NAME }, { "config", 'c', 1, STACK_OPT_CONFIG },
-    { "param", 'p', 1, STACK_OPT_PARAM }, { "parameter", 0, 1, STACK_OPT_PARAMETER },
-    { "tags", 0, 1, STACK_OPT_TAGS }, { "cfn-role-arn", 0, 1, STACK_OPT_CFN_ROLE },
+    { "param", 'p', CLI_REPEAT, STACK_OPT_PARAM },
+    { "parameter", 0, CLI_REPEAT, STACK_OPT_PARAMETER },
+    { "tags", 0, CLI_REPEAT, STACK_OPT_TAGS }, { "cfn-role-arn", 0, 1, STACK_OPT_CFN_ROLE },
     { "s3-bucket", 0, 1, STACK_OPT_S3_BUCKET }, { "verbose", 'v', 0, STACK_OPT_VERBOSE },
     { NULL, 0, 0, 0 }
 };

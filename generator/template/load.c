@@ -26,7 +26,8 @@ enum load_format load_format_of(const char *name, const char *text, size_t len)
         return LOAD_JSON;
     if (name && (ends_with(name, ".yaml") || ends_with(name, ".yml")))
         return LOAD_YAML;
-    for (i = 0; i < len && strchr(" \t\r\n", text[i]) && text[i]; i++)
+    i = len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3) ? 3 : 0;     /* a UTF-8 BOM */
+    for (; i < len && strchr(" \t\r\n", text[i]) && text[i]; i++)
         ;
     return i < len && text[i] == '{' ? LOAD_JSON : LOAD_YAML;
 }
@@ -46,7 +47,11 @@ int load_json(const char *name, const char *text, size_t len, struct template_do
 {
     struct template_doc y;
     json_error_t je;
-    json_t *v = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    json_t *v;
+    size_t bom = len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3) ? 3 : 0;
+
+    /* a UTF-8 BOM, as editors on Windows write and CloudFormation accepts */
+    v = json_loadb(text + bom, len - bom, JSON_REJECT_DUPLICATES, &je);
 
     if (!v)
         return err_set(e, GEN_EINPUT, name, load_clamp_line(text, len, je.line), "%s", je.text);

@@ -237,6 +237,23 @@ static int scope_all(const struct render_set *s, struct render_opts *o,
     return 0;
 }
 
+/* -p KEY=1 -p KEY=2: which one was meant? An error, as --parameter's is. */
+static int no_key_twice(const struct render_opts *o, struct gen_err *e)
+{
+    int i, j;
+
+    for (i = 0; i < o->noverrides; i++) {
+        const char *a = o->overrides[i], *eq = strchr(a, '=');
+        size_t n = eq ? (size_t)(eq - a) : strlen(a);
+
+        for (j = 0; j < i; j++)
+            if (!strncmp(o->overrides[j], a, n) &&
+                (o->overrides[j][n] == '=' || o->overrides[j][n] == '\0'))
+                return err_set(e, GEN_EINPUT, "-p", 0, "'%.*s' is given twice", (int)n, a);
+    }
+    return 0;
+}
+
 int render_scope(const struct render_set *s, int named, struct render_opts *o,
                  struct gen_err *e)
 {
@@ -246,6 +263,8 @@ int render_scope(const struct render_set *s, int named, struct render_opts *o,
     o->system = NULL;
     if (!o->config_path && o->noverrides == 0)
         return 0;
+    if ((rc = no_key_twice(o, e)) < 0)
+        return rc;
     if (o->config_path && (rc = config_file(o->config_path, &c, e)) < 0)
         return rc;
     return named ? scope_named(s, o, c, e) : scope_all(s, o, c, e);

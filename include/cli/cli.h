@@ -14,9 +14,12 @@ enum cli_exit {
 struct cli_opt {
     const char *lng;    /* "format" for --format */
     char shrt;          /* 'o' for -o, 0 for none */
-    int has_arg;
+    int has_arg;        /* 0, 1 (a value, at most once) or CLI_REPEAT */
     int id;             /* returned by cli_next */
 };
+
+#define CLI_REPEAT 2    /* has_arg: takes a value and may be given again (-p) */
+#define CLI_MAX_SEEN 64
 
 struct cli_parse {
     int argc;
@@ -24,6 +27,8 @@ struct cli_parse {
     int i;              /* next argv index */
     const char *arg;    /* the option's argument, or the positional */
     int only_positional;
+    const struct cli_opt *seen[CLI_MAX_SEEN];   /* options with a value given so far */
+    int nseen;
 };
 
 enum { CLI_END = -1, CLI_POSITIONAL = -2, CLI_BAD = -3 };
