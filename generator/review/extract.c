@@ -19,22 +19,66 @@ static json_t *rstr(const json_t *v)
     return j;
 }
 
-/* v as a list of readable strings: a list item by item, anything else as
- * a list of one */
+/* The Fn::If [cond, a, b] v holds, or NULL. */
+static const json_t *fn_if(const json_t *v)
+{
+    const json_t *f = json_object_size(v) == 1 ? json_object_get(v, "Fn::If") : NULL;
+
+    return json_is_array(f) && json_array_size(f) == 3 ? f : NULL;
+}
+
+static int is_novalue(const json_t *v)
+{
+    const json_t *r = json_object_get(v, "Ref");
+
+    return json_is_string(r) && !strcmp(json_string_value(r), "AWS::NoValue");
+}
+
+/* append v's items to a: a list item by item, an Fn::If as both branches'
+ * items (a reviewer must assume either), AWS::NoValue as none */
+static void add_items(json_t *a, const json_t *v)
+{
+    const json_t *f = fn_if(v), *x;
+    size_t i;
+
+    if (f) {
+        add_items(a, json_array_get(f, 1));
+        add_items(a, json_array_get(f, 2));
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, x)
+            add_items(a, x);
+    } else if (v && !is_novalue(v)) {
+        json_array_append_new(a, rstr(v));
+    }
+}
+
+/* v as a list of readable strings (add_items) */
 static json_t *rlist(const json_t *v)
 {
     json_t *a = json_array();
-    const json_t *x;
-    size_t i;
 
-    if (!a || !v)
-        return a;
-    if (json_is_array(v)) {
-        json_array_foreach(v, i, x)
-            json_array_append_new(a, rstr(x));
-    } else {
-        json_array_append_new(a, rstr(v));
+    if (a)
+        add_items(a, v);
+    return a;
+}
+
+/* A statement's Effect: an Fn::If is "Allow" when either branch is */
+static json_t *effect(const json_t *v)
+{
+    const json_t *f = fn_if(v);
+    json_t *a, *b;
+
+    if (!v)
+        return json_string("Allow");
+    if (!f)
+        return rstr(v);
+    a = effect(json_array_get(f, 1));
+    b = effect(json_array_get(f, 2));
+    if (json_is_string(b) && !strcmp(json_string_value(b), "Allow")) {
+        json_decref(a);
+        return b;
     }
+    json_decref(b);
     return a;
 }
 
@@ -61,22 +105,45 @@ static json_t *condition(const json_t *c)
     return out;
 }
 
-/* "*", or {"AWS": [...], "Service": [...], ...}, or null */
+/* merge principal p into out ({type: [...]}); 1 when a branch is "*" */
+static int add_principal(json_t *out, const json_t *p)
+{
+    const json_t *f = fn_if(p), *v;
+    const char *k;
+    json_t *l;
+
+    if (f)
+        return add_principal(out, json_array_get(f, 1)) |
+               add_principal(out, json_array_get(f, 2));
+    if (json_is_string(p) && !strcmp(json_string_value(p), "*"))
+        return 1;
+    json_object_foreach((json_t *)p, k, v) {
+        l = json_object_get(out, k);
+        if (!l) {
+            l = json_array();
+            json_object_set_new(out, k, l);
+        }
+        add_items(l, v);
+    }
+    return 0;
+}
+
+/* "*", or {"AWS": [...], "Service": [...], ...}, or null; an Fn::If is
+ * "*" when either branch is, else both branches merged */
 static json_t *principal(const json_t *p)
 {
     json_t *out;
-    const char *k;
-    const json_t *v;
 
     if (!p)
         return json_null();
-    if (json_is_string(p) && !strcmp(json_string_value(p), "*"))
-        return json_string("*");
-    if (!json_is_object(p) || json_object_get(p, "Fn::If") || json_object_get(p, "Ref"))
-        return rstr(p);
+    if (!fn_if(p) && (!json_is_object(p) || json_object_get(p, "Ref")))
+        return json_is_string(p) && !strcmp(json_string_value(p), "*") ? json_string("*")
+                                                                        : rstr(p);
     out = json_object();
-    json_object_foreach((json_t *)p, k, v)
-        json_object_set_new(out, k, rlist(v));
+    if (add_principal(out, p)) {
+        json_decref(out);
+        return json_string("*");
+    }
     return out;
 }
 
@@ -102,21 +169,6 @@ struct walk {
     json_t *out;           /* the list they are appended to */
 };
 
-/* The Fn::If [cond, a, b] v holds, or NULL. */
-static const json_t *fn_if(const json_t *v)
-{
-    const json_t *f = json_object_size(v) == 1 ? json_object_get(v, "Fn::If") : NULL;
-
-    return json_is_array(f) && json_array_size(f) == 3 ? f : NULL;
-}
-
-static int is_novalue(const json_t *v)
-{
-    const json_t *r = json_object_get(v, "Ref");
-
-    return json_is_string(r) && !strcmp(json_string_value(r), "AWS::NoValue");
-}
-
 /* set key to a readable list of s's k (or of its Not form), with flag */
 static void set_list(json_t *o, const json_t *s, const char *k, const char *notk,
                      const char *key, const char *flag)
@@ -136,8 +188,7 @@ static void add_statement(struct walk *w, const json_t *s)
     json_object_set_new(o, "path", json_string(buf_cstr(&w->path)));
     json_object_set_new(o, "policy", json_string(w->policy));
     json_object_set_new(o, "sid", sid ? rstr(sid) : json_null());
-    json_object_set_new(o, "effect", json_object_get(s, "Effect") ?
-                        rstr(json_object_get(s, "Effect")) : json_string("Allow"));
+    json_object_set_new(o, "effect", effect(json_object_get(s, "Effect")));
     set_list(o, s, "Action", "NotAction", "action", "not_action");
     set_list(o, s, "Resource", "NotResource", "resource", "not_resource");
     json_object_set_new(o, "principal", principal(p ? p : np));

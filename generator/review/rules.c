@@ -280,8 +280,26 @@ int rules_any_resource(const json_t *stmt)
     return 0;
 }
 
-/* key without its "ForAnyValue:"/"ForAllValues:" prefix compared with want,
- * case-insensitively (condition keys are). */
+int rules_op_negated(const char *op)
+{
+    const char *c = strchr(op, ':');
+    size_t n;
+
+    if (c)
+        op = c + 1;    /* ForAnyValue: / ForAllValues: */
+    n = strlen(op);
+    if (n >= 8 && strcasecmp(op + n - 8, "IfExists") == 0)
+        n -= 8;
+    if (n == 4 && strncasecmp(op, "Null", 4) == 0)
+        return 1;
+    for (; n >= 3; op++, n--)
+        if (strncasecmp(op, "Not", 3) == 0)
+            return 1;
+    return 0;
+}
+
+/* condition keys compare case-insensitively; negated operators restrict
+ * nothing a rule can rely on and are skipped */
 const json_t *rules_cond(const json_t *stmt, const char *key, const char **op)
 {
     const json_t *cond = json_object_get(stmt, "condition");
@@ -289,6 +307,8 @@ const json_t *rules_cond(const json_t *stmt, const char *key, const char **op)
     json_t *keys, *v;
 
     json_object_foreach((json_t *)cond, o, keys) {
+        if (rules_op_negated(o))
+            continue;
         json_object_foreach(keys, k, v) {
             if (strcasecmp(k, key) == 0) {
                 if (op)

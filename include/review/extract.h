@@ -23,7 +23,11 @@ struct gen_err;
  * STMT: {path, policy, sid, effect, action, not_action, resource,
  *   not_resource, principal, not_principal, condition}; single values are
  *   lists, values are readable (readable.h); a statement list or statement
- *   in Fn::If is taken from both branches.
+ *   in Fn::If is taken from both branches. An Fn::If value or list item
+ *   (Action, Resource, a Principal and its lists, condition values,
+ *   ManagedPolicyArns) is both branches' items, AWS::NoValue dropped; a
+ *   Principal is "*" when either branch is; an Fn::If Effect is "Allow"
+ *   when either branch is (a reviewer assumes the worse).
  * Returns 0, or GEN_ENOMEM. */
 int extract_policies(const json_t *tpl, json_t **model, struct gen_err *e);
 

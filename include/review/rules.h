@@ -85,9 +85,17 @@ int rules_allow(const json_t *stmt);
 /* Does stmt list resource "*" (an unscoped resource)? */
 int rules_any_resource(const json_t *stmt);
 
-/* The values of condition key (any operator, case-insensitive key; an
- * operator prefix such as ForAnyValue: is ignored), or NULL; *op is set to
- * the operator when not NULL. With several operators, the first. */
+/* Is condition operator op negated (it contains "Not", as StringNotEquals,
+ * ArnNotLike, NotIpAddress, or is Null; with or without a ForAnyValue: /
+ * ForAllValues: prefix and an IfExists suffix)? Such an operator names
+ * what is excluded, never what is required. */
+int rules_op_negated(const char *op);
+
+/* The values of condition key under a non-negated operator (case-insensitive
+ * key; an operator prefix such as ForAnyValue: is kept in *op), or NULL; *op
+ * is set to the operator when not NULL. With several operators, the first.
+ * A key only under negated operators (rules_op_negated) is absent: it
+ * restricts nothing. */
 const json_t *rules_cond(const json_t *stmt, const char *key, const char **op);
 
 /* Does stmt have any of the NULL-terminated condition keys? */

@@ -185,6 +185,38 @@ static void test_hand_model(void)
     json_decref(m);
 }
 
+/* Negated operators name what is excluded: rules_cond never returns a key
+ * found only under one. */
+static void test_negated_conditions(void)
+{
+    static const char *const neg[] = {
+        "StringNotEquals", "StringNotLike", "ArnNotLike", "ArnNotEquals", "NotIpAddress",
+        "Null", "ForAnyValue:StringNotLike", "ForAllValues:StringNotEquals",
+        "StringNotEqualsIfExists", "ForAnyValue:StringNotLikeIfExists", "NumericNotEquals",
+        "DateNotEquals", "StringNotEqualsIgnoreCase", NULL,
+    };
+    static const char *const pos[] = {
+        "StringEquals", "StringLike", "ArnLike", "IpAddress", "Bool", "BoolIfExists",
+        "ForAnyValue:StringLike", "ForAllValues:StringEquals", "StringEqualsIfExists",
+        "NumericLessThan", "DateGreaterThan", NULL,
+    };
+    static const char *const keys[] = { "aws:PrincipalOrgID", NULL };
+    const char *op = NULL;
+
+    for (size_t i = 0; neg[i]; i++)
+        T(rules_op_negated(neg[i]));
+    for (size_t i = 0; pos[i]; i++)
+        T(!rules_op_negated(pos[i]));
+    json_t *s = json_loads("{\"condition\": {\"StringNotEquals\": {\"aws:PrincipalOrgID\": [\"o-1\"]},"
+                           " \"Null\": {\"aws:principalorgid\": [\"false\"]}}}", 0, NULL);
+    T(s && !rules_cond(s, "aws:PrincipalOrgID", NULL) && !rules_cond_any(s, keys));
+    json_object_set_new(json_object_get(s, "condition"), "ForAnyValue:StringEquals",
+                        json_pack("{s:[s]}", "AWS:PrincipalOrgId", "o-2"));
+    T(rules_cond(s, "aws:PrincipalOrgID", &op) && !strcmp(op, "ForAnyValue:StringEquals"));
+    T(rules_cond_any(s, keys));
+    json_decref(s);
+}
+
 static void test_corpus(void)
 {
     json_t *expect = json_load_file("tests/review/expect.json", 0, NULL), *want;
@@ -363,6 +395,7 @@ int main(void)
     test_table();
     test_glob();
     test_hand_model();
+    test_negated_conditions();
     test_corpus();
     test_ltbase_shipped();
     test_ltbase_altered();
