@@ -254,6 +254,12 @@ def test_against():
     check(rc == 1 and "--against names one stack" in err, "--against a system is refused", err)
 
 
+def test_negated_trust_text():
+    rc, so, err, _ = run("review", os.path.join(ROOT, "tests", "review", "negated-conditions.yaml"))
+    check(rc == 0 and "any GitHub repository except" in so,
+          "a sub under StringNotEquals reads as 'any GitHub repository except ...'", so[-1500:] + err)
+
+
 if __name__ == "__main__":
     test_readme_table()
     test_corpus()
@@ -261,4 +267,5 @@ if __name__ == "__main__":
     test_ltbase_cross_stack()
     test_ltbase_altered()
     test_against()
+    test_negated_trust_text()
     report()

@@ -1,5 +1,6 @@
 /* describe.c: policy statements as sentences (describe.h). */
 #include "review/describe.h"
+#include "review/rules.h"
 
 #include <string.h>
 
@@ -135,6 +136,8 @@ void describe_trust(struct buf *b, const json_t *stmt)
     if (sub || aud) {
         if (!sub)
             buf_adds(b, "any GitHub repository (no sub condition)");
+        else if (rules_op_negated(op))
+            buf_adds(b, "any GitHub repository except ");   /* StringNotEquals & co */
         json_array_foreach(sub, i, x) {
             if (i)
                 buf_adds(b, " or ");
