@@ -238,6 +238,11 @@ for args, text in ((["-o", "--check"], "option '-o' needs a value (not the optio
                    (["--format", "json", "--format", "yaml"], "option '--format' is given twice")):
     rc, so, se, _ = run("render", src, *args)
     check(rc == 1 and text in se, f"render {' '.join(args)}: {text}", se)
+for eol, what in (("\r", "CR"), ("\r\n", "CRLF")):
+    f = write(os.path.join(own, "eol.yaml"), eol.join(["Resources:", "  B:", "    Type: AWS::S3::Bucket",
+                                                        "    Properties:", "      X: !Ref Nope", ""]))
+    rc, so, se, _ = run("render", f, "-o", os.path.join(own, "o"))
+    check(rc == 1 and f"eol.yaml:5: 'Nope' in Ref" in se, f"{what} line ends: the error names line 5", se)
 rc, so, se, _ = run("render", "ltbase", "-o", own, "-p", "region=eu-west-1", "-p", "region=us-west-2")
 check(rc == 1 and "'region' is given twice" in se, "-p with one key twice is refused", se)
 

@@ -34,11 +34,12 @@ enum load_format load_format_of(const char *name, const char *text, size_t len)
 
 int load_clamp_line(const char *text, size_t len, int line)
 {
-    int lines = len > 0 && text[len - 1] != '\n';
+    int lines = len > 0 && text[len - 1] != '\n' && text[len - 1] != '\r';
     size_t i;
 
+    /* line breaks as YAML counts them: LF, CRLF, and a lone CR */
     for (i = 0; i < len; i++)
-        lines += text[i] == '\n';
+        lines += text[i] == '\n' || (text[i] == '\r' && (i + 1 == len || text[i + 1] != '\n'));
     return line > lines ? lines : line > 0 ? line : 0;
 }
 
