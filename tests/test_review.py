@@ -322,7 +322,7 @@ def test_odd_input():
     esc = WILD.replace("example-bucket", "x\\u001b]0;pwned\\u0007") % ""
     rc, out, err, _ = run("review", write(os.path.join(d, "esc.json"), esc), "--format",
                           "markdown")
-    check(rc == 0 and "\x1b" not in out and "\x07" not in out and "\\x1b" in out,
+    check(rc == 0 and "\x1b" not in out and "\x07" not in out and "&#92;x1b" in out,
           "markdown: control characters shown as \\xNN, never sent to the terminal", out[-600:])
     long_id = "R" + "x" * 400
     tpl = {"Resources": {long_id: {"Type": "AWS::IAM::Role", "Properties": {

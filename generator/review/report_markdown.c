@@ -13,8 +13,8 @@ static const char *str(const json_t *o, const char *k)
 }
 
 /* s as Markdown text inside a table cell or a list item: HTML and
- * Markdown's active characters escaped, no line breaks, control
- * characters as \xNN */
+ * Markdown's active characters escaped, no line breaks (control
+ * characters are already \xNN: report_printable) */
 static void md(struct buf *b, const char *s)
 {
     for (; *s; s++) {
@@ -22,8 +22,6 @@ static void md(struct buf *b, const char *s)
             buf_printf(b, "&#%d;", (unsigned char)*s);
         else if (*s == '\n' || *s == '\r')
             buf_addc(b, ' ');
-        else if ((unsigned char)*s < 0x20 || *s == 0x7f)
-            buf_printf(b, "\\x%02x", (unsigned char)*s);   /* no escape reaches a terminal */
         else
             buf_addc(b, *s);
     }
@@ -117,10 +115,14 @@ static void details(struct buf *b, const json_t *stack)
     }
 }
 
-int report_markdown(const json_t *report, struct buf *out, struct gen_err *e)
+int report_markdown(const json_t *whole, struct buf *out, struct gen_err *e)
 {
+    json_t *report = report_printable(whole);
     const json_t *s, *x;
     size_t i;
+
+    if (!report)
+        return err_set(e, GEN_ENOMEM, NULL, 0, "out of memory");
 
     buf_adds(out, "## luaform security review\n\n");
     report_summary(out, report);
@@ -144,6 +146,7 @@ int report_markdown(const json_t *report, struct buf *out, struct gen_err *e)
     buf_adds(out, "\n### Principals and resource policies\n\n");
     json_array_foreach(json_object_get(report, "stacks"), i, s)
         details(out, s);
+    json_decref(report);
     if (buf_failed(out))
         return err_set(e, GEN_ENOMEM, NULL, 0, "out of memory");
     return 0;

@@ -215,9 +215,7 @@ static void findings(struct out *o, const json_t *report)
         buf_adds(o->b, "none declared\n");
 }
 
-/* v with every string's control characters escaped (err_escape), so
- * nothing a template holds reaches the terminal as a control sequence */
-static json_t *printable(const json_t *v)
+json_t *report_printable(const json_t *v)
 {
     json_t *c, *x;
     const char *k;
@@ -237,13 +235,19 @@ static json_t *printable(const json_t *v)
     if (json_is_array(v)) {
         c = json_array();
         json_array_foreach(v, i, x)
-            json_array_append_new(c, printable(x));
+            if (!c || json_array_append_new(c, report_printable(x)) < 0) {
+                json_decref(c);
+                return NULL;    /* never a report with a part silently gone */
+            }
         return c;
     }
     if (json_is_object(v)) {
         c = json_object();
         json_object_foreach((json_t *)v, k, x)
-            json_object_set_new(c, k, printable(x));
+            if (!c || json_object_set_new(c, k, report_printable(x)) < 0) {
+                json_decref(c);
+                return NULL;
+            }
         return c;
     }
     return json_deep_copy(v);
@@ -252,7 +256,7 @@ static json_t *printable(const json_t *v)
 int report_text(const json_t *whole, int color, struct buf *out, struct gen_err *e)
 {
     struct out o = { out, color };
-    json_t *report = printable(whole);
+    json_t *report = report_printable(whole);
     const json_t *s;
     size_t i;
 

@@ -24,6 +24,11 @@ int report_markdown(const json_t *report, struct buf *out, struct gen_err *e);
  * one result per finding (suppressed ones with an inSource suppression). */
 int report_sarif(const json_t *report, struct buf *out, struct gen_err *e);
 
+/* A copy of v with every string's control characters escaped (err_escape):
+ * nothing a template holds reaches a terminal or a pull-request comment as
+ * a control sequence. NULL when out of memory. */
+json_t *report_printable(const json_t *v);
+
 /* The summary as one line: "3 stacks, 5 principals, ...". */
 void report_summary(struct buf *b, const json_t *report);
 
