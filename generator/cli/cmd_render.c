@@ -256,16 +256,7 @@ int cmd_render(int argc, char **argv)
     }
     o.overrides = params;
     o.noverrides = np;
-    if (ns == 0 && render_all(&set, &e) < 0) {
-        cli_error(&e);
-        goto done;
-    }
-    for (id = 0; id < ns; id++)
-        if (render_resolve(&set, stacks[id], &e) < 0) {
-            cli_error(&e);
-            goto done;
-        }
-    if (render_scope(&set, ns > 0, &o, &e) < 0) {
+    if (render_select(&set, stacks, ns, &e) < 0 || render_scope(&set, ns > 0, &o, &e) < 0) {
         cli_error(&e);
         goto done;
     }

@@ -219,15 +219,13 @@ static int review_all(struct review_args *a)
     struct gen_err e;
     struct buf out;
     json_t *report = review_new(LUAFORM_VERSION);
-    int rc = 0, id;
+    int rc = 0;
 
     buf_init(&out);
     if (!report)
         rc = err_set(&e, GEN_ENOMEM, NULL, 0, "out of memory");
-    if (rc == 0 && a->ns == 0)
-        rc = render_all(&set, &e);
-    for (id = 0; rc == 0 && id < a->ns; id++)
-        rc = render_resolve(&set, a->stacks[id], &e);
+    if (rc == 0)
+        rc = render_select(&set, a->stacks, a->ns, &e);
     if (rc == 0 && a->against)
         rc = resolve_against(a, &against, &e);
     if (rc == 0)

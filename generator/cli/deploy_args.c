@@ -129,10 +129,8 @@ int deploy_args_prepare(struct deploy_args *d)
     if (d->nstacks == 0)
         return cli_errorf("%s: which stack? (a description file, a built-in stack or a "
                           "system; see 'luaform render --list')", d->cmd);
-    for (i = 0; i < (size_t)d->nstacks; i++)
-        if (render_resolve(&d->set, d->stacks[i], &e) < 0)
-            return cli_error(&e);
-    if (render_scope(&d->set, 1, &d->ro, &e) < 0)
+    if (render_select(&d->set, (char *const *)d->stacks, d->nstacks, &e) < 0 ||
+        render_scope(&d->set, 1, &d->ro, &e) < 0)
         return cli_error(&e);
     for (i = 0; i < d->set.n && !d->over.stack_name; i++)
         if (d->set.v[i].kind == RENDER_TEMPLATE_FILE)

@@ -365,6 +365,15 @@ int render_resolve(struct render_set *s, const char *arg, struct gen_err *e)
     return 0;
 }
 
+int render_select(struct render_set *s, char *const *names, int n, struct gen_err *e)
+{
+    int i, rc = n == 0 ? render_all(s, e) : 0;
+
+    for (i = 0; rc == 0 && i < n; i++)
+        rc = render_resolve(s, names[i], e);
+    return rc;
+}
+
 const char *render_ext(enum render_format fmt)
 {
     return fmt == RENDER_YAML ? "yaml" : "json";

@@ -45,6 +45,10 @@ void render_set_free(struct render_set *s);
  * system name (all its stacks). */
 int render_resolve(struct render_set *s, const char *arg, struct gen_err *e);
 
+/* Add the stacks the command line names (render_resolve each), or with
+ * none named (n == 0) every built-in stack. */
+int render_select(struct render_set *s, char *const *names, int n, struct gen_err *e);
+
 /* Add every built-in stack. (For tests, LUAFORM_SYSTEMS_DIR names a
  * directory whose NAME/system.lua are more systems, read from disk.) */
 int render_all(struct render_set *s, struct gen_err *e);
