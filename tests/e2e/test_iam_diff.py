@@ -7,12 +7,14 @@ and deploys it with --require-approval never; a narrowing update deploys
 with --yes alone. Each test talks only to 127.0.0.1."""
 import json
 import os
+import pty
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
-from lftest import check, report, run, tmpdir, write  # noqa: E402
+from lftest import BIN, check, report, run, tmpdir, write  # noqa: E402
 import moto  # noqa: E402
 
 BASE = """\
@@ -70,6 +72,28 @@ def lf(*args, **kw):
 
 def ep():
     return ["--endpoint-url", m.url]
+
+
+def on_terminal(args, answer, timeout=120):
+    """Run luaform on a pseudo-terminal; type answer at its first [y/N]
+    question. Returns (exit status, everything it printed)."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(BIN, ["luaform", *args], m.env())
+    out, asked, end = b"", False, time.time() + timeout
+    while time.time() < end:
+        try:
+            b = os.read(fd, 65536)
+        except OSError:
+            break
+        if not b:
+            break
+        out += b
+        if not asked and b"[y/N] " in out:
+            os.write(fd, answer.encode() + b"\n")
+            asked = True
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), out.decode(errors="replace")
 
 
 def deployed_actions():
@@ -134,6 +158,12 @@ try:
     check(name in waiting, "its change set waits for review", f"{name} {waiting}")
     rc, so, se, _ = lf("deploy", v2, *STACK, "--require-approval", "any-change", "--yes", *ep())
     check(rc == 1 and "has IAM changes and no terminal" in se, "any-change refuses it too", se)
+    # on a terminal it asks, even with --yes (as cdk deploy); 'n' executes nothing
+    rc, out = on_terminal(["deploy", v2, *STACK, "--yes", *ep()], "n")
+    check("This change set has IAM changes that broaden permissions" in out and
+          "Execute it? [y/N]" in out and deployed_actions() == {"s3:GetObject", "s3:PutObject"},
+          "on a terminal, --yes still asks about a broadening change; 'n' leaves the stack",
+          f"rc={rc} {out[-1500:]}")
     rc, so, se, _ = lf("deploy", v2, *STACK, "--require-approval", "never", "--yes", *ep())
     check(rc == 0 and "BROADENS" in so, "--require-approval never --yes deploys it", so[-1500:] + se)
     check(deployed_actions() == {"s3:GetObject", "s3:PutObject", "s3:DeleteObject"}, "v2 deployed",
