@@ -21,6 +21,7 @@ void config_free(struct config *c)
     json_decref(c->values);
     json_decref(c->meta);
     json_decref(c->overrides);
+    json_decref(c->luaform);
     memset(c, 0, sizeof *c);
 }
 
@@ -366,6 +367,28 @@ static int take_system(struct config *c, struct gen_err *e)
     return 0;
 }
 
+/* Move luaform's own top-level keys out of the values into c->luaform. */
+static int take_luaform_keys(struct config *c, struct gen_err *e)
+{
+    static const char *const keys[] = CONFIG_LUAFORM_KEYS;
+    size_t i;
+
+    json_decref(c->luaform);
+    c->luaform = json_object();
+    if (!c->luaform)
+        return err_set(e, GEN_ENOMEM, c->file, 0, "out of memory");
+    for (i = 0; keys[i]; i++) {
+        json_t *v = json_object_get(c->values, keys[i]);
+
+        if (!v)
+            continue;
+        if (json_object_set(c->luaform, keys[i], v) < 0)
+            return err_set(e, GEN_ENOMEM, c->file, 0, "out of memory");
+        json_object_del(c->values, keys[i]);
+    }
+    return 0;
+}
+
 int config_parse(struct config *c, const char *name, const char *text, size_t len,
               struct gen_err *e)
 {
@@ -420,8 +443,8 @@ int config_parse(struct config *c, const char *name, const char *text, size_t le
         c->values = root ? walk_node(&w, root, "", 0) : json_object();
         if (!c->values)
             rc = GEN_EINPUT;
-        else
-            rc = take_system(c, e);
+        else if ((rc = take_system(c, e)) == 0)
+            rc = take_luaform_keys(c, e);
     }
     free(tags.at);
     yaml_document_delete(&doc);

@@ -100,6 +100,7 @@ int scope_config(const struct render_target *t, const struct render_opts *o,
         c->file = strdup(src->file);
         c->values = json_incref(src->values);
         c->meta = json_incref(src->meta);
+        c->luaform = json_incref(src->luaform);
         if (!c->file)
             rc = err_set(e, GEN_ENOMEM, NULL, 0, "out of memory");
     }
