@@ -24,21 +24,11 @@ static int no_such_stack(const struct aws_fault *f)
     return !strcmp(f->code, "ValidationError") && strstr(f->message, "does not exist");
 }
 
-/* One read or write: kv is a NULL-terminated list of name, value pairs
- * (a NULL value leaves the pair out). */
+/* One read or write: kv as query_call_kv. */
 static int call_kv(struct aws *a, const char *action, const char *const *kv,
                    struct xml_doc **d, struct aws_fault *f, struct gen_err *e)
 {
-    struct query_params p;
-    int rc, i;
-
-    query_params_init(&p);
-    for (i = 0; kv[i]; i += 2)
-        if (kv[i + 1])
-            query_param(&p, kv[i], kv[i + 1]);
-    rc = query_call(a, "cloudformation", action, &p, d, f, e);
-    query_params_free(&p);
-    return rc;
+    return query_call_kv(a, "cloudformation", action, kv, d, f, e);
 }
 
 void cfn_stack_free(struct cfn_stack *s)
@@ -284,86 +274,12 @@ int cfn_create_change_set(struct aws *a, const struct cfn_create *c, char **id,
     return 0;
 }
 
-/* Has token come before (in seen[0..n))? */
-static int seen_token(char *const *seen, int n, const char *token)
-{
-    int i;
-
-    for (i = 0; i < n; i++)
-        if (!strcmp(seen[i], token))
-            return 1;
-    return 0;
-}
-
-/* Call a paged read action: page() sees each page's result element and
- * returns 1 to stop early. At most max_pages pages, and never a page token
- * that came before (a service stuck in a loop): with cut, paging stops
- * there and *cut is set; without, that is an error, as is Ctrl-C. */
+/* Every page of a paged read action (query_paged). */
 static int paged(struct aws *a, const char *action, const char *const *kv, int max_pages,
                  int (*page)(void *ctx, const struct xml_node *result), void *ctx,
                  int *cut, struct gen_err *e)
 {
-    char *token = NULL, **seen;
-    const char *all[16];
-    int rc = 0, stop = 0, n, pages = 0, i;
-
-    seen = calloc((size_t)max_pages, sizeof *seen);
-    if (!seen)
-        return err_set(e, GEN_ENOMEM, NULL, 0, "out of memory");
-    for (n = 0; kv[n] && n < 12; n += 2) {
-        all[n] = kv[n];
-        all[n + 1] = kv[n + 1];
-    }
-    do {
-        struct xml_doc *d = NULL;
-        const struct xml_node *r;
-        const char *next;
-
-        if (interrupt_pending()) {
-            free(token);
-            rc = err_set(e, GEN_ENET, NULL, 0, "%s: interrupted", action);
-            break;
-        }
-        all[n] = "NextToken";
-        all[n + 1] = token;         /* NULL: left out */
-        all[n + 2] = NULL;
-        rc = call_kv(a, action, all, &d, NULL, e);
-        if (token)
-            seen[pages - 1] = token;
-        token = NULL;
-        if (rc < 0)
-            break;
-        r = query_result(a, d, action, e);
-        if (!r) {
-            xml_free(d);
-            rc = GEN_EAWS;
-            break;
-        }
-        stop = page(ctx, r);
-        next = xml_text(r, "NextToken");
-        if (!stop && next && *next) {
-            if (pages + 1 >= max_pages || seen_token(seen, pages, next)) {
-                if (cut) {
-                    *cut = pages + 1 >= max_pages ? 1 : 2;
-                } else {
-                    rc = err_set(e, GEN_EAWS, NULL, 0, "%s: %s", action,
-                                 pages + 1 >= max_pages ?
-                                 "more pages than luaform reads (the answer is incomplete)" :
-                                 "the service gave the same page token twice "
-                                 "(the answer is incomplete)");
-                }
-            } else if (!(token = strdup(next))) {
-                rc = err_set(e, GEN_ENOMEM, NULL, 0, "out of memory");
-            } else {
-                pages++;
-            }
-        }
-        xml_free(d);
-    } while (token);
-    for (i = 0; i < max_pages; i++)
-        free(seen[i]);
-    free(seen);
-    return rc;
+    return query_paged(a, "cloudformation", action, kv, max_pages, page, ctx, cut, e);
 }
 
 /* Is name one of the items of the ", "-separated list? */

@@ -5,6 +5,7 @@
 #include "aws/secret.h"
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/interrupt.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -175,4 +176,101 @@ const struct xml_node *query_result(struct aws *a, const struct xml_doc *d,
     aws_unexpected(a, NULL, 200, why, e);
     err_prefix(e, "%s", action);
     return NULL;
+}
+
+int query_call_kv(struct aws *a, const char *service, const char *action,
+                  const char *const *kv, struct xml_doc **out, struct aws_fault *fault,
+                  struct gen_err *e)
+{
+    struct query_params p;
+    int rc, i;
+
+    query_params_init(&p);
+    for (i = 0; kv[i]; i += 2)
+        if (kv[i + 1])
+            query_param(&p, kv[i], kv[i + 1]);
+    rc = query_call(a, service, action, &p, out, fault, e);
+    query_params_free(&p);
+    return rc;
+}
+
+/* Has token come before (in seen[0..n))? */
+static int seen_token(char *const *seen, int n, const char *token)
+{
+    int i;
+
+    for (i = 0; i < n; i++)
+        if (!strcmp(seen[i], token))
+            return 1;
+    return 0;
+}
+
+int query_paged(struct aws *a, const char *service, const char *action,
+                const char *const *kv, int max_pages,
+                int (*page)(void *ctx, const struct xml_node *result), void *ctx,
+                int *cut, struct gen_err *e)
+{
+    char *token = NULL, **seen;
+    const char *all[16];
+    int rc = 0, stop = 0, n, pages = 0, i;
+
+    seen = calloc((size_t)max_pages, sizeof *seen);
+    if (!seen)
+        return err_set(e, GEN_ENOMEM, NULL, 0, "out of memory");
+    for (n = 0; kv[n] && n < 12; n += 2) {
+        all[n] = kv[n];
+        all[n + 1] = kv[n + 1];
+    }
+    do {
+        struct xml_doc *d = NULL;
+        const struct xml_node *r;
+        const char *next;
+
+        if (interrupt_pending()) {
+            free(token);
+            rc = err_set(e, GEN_ENET, NULL, 0, "%s: interrupted", action);
+            break;
+        }
+        all[n] = "NextToken";
+        all[n + 1] = token;         /* NULL: left out */
+        all[n + 2] = NULL;
+        rc = query_call_kv(a, service, action, all, &d, NULL, e);
+        if (token)
+            seen[pages - 1] = token;
+        token = NULL;
+        if (rc < 0)
+            break;
+        r = query_result(a, d, action, e);
+        if (!r) {
+            xml_free(d);
+            rc = GEN_EAWS;
+            break;
+        }
+        stop = page(ctx, r);
+        next = xml_text(r, "NextToken");
+        if (stop < 0) {
+            rc = stop;
+        } else if (!stop && next && *next) {
+            if (pages + 1 >= max_pages || seen_token(seen, pages, next)) {
+                if (cut) {
+                    *cut = pages + 1 >= max_pages ? 1 : 2;
+                } else {
+                    rc = err_set(e, GEN_EAWS, NULL, 0, "%s: %s", action,
+                                 pages + 1 >= max_pages ?
+                                 "more pages than luaform reads (the answer is incomplete)" :
+                                 "the service gave the same page token twice "
+                                 "(the answer is incomplete)");
+                }
+            } else if (!(token = strdup(next))) {
+                rc = err_set(e, GEN_ENOMEM, NULL, 0, "out of memory");
+            } else {
+                pages++;
+            }
+        }
+        xml_free(d);
+    } while (token);
+    for (i = 0; i < max_pages; i++)
+        free(seen[i]);
+    free(seen);
+    return rc;
 }

@@ -65,4 +65,24 @@ int query_call_once(struct aws *a, const char *service, const char *action,
 const struct xml_node *query_result(struct aws *a, const struct xml_doc *d,
                                     const char *action, struct gen_err *e);
 
+/* query_call() with kv, a NULL-terminated list of name, value pairs (a
+ * NULL value leaves its pair out): { "StackName", s, "NextToken", t, NULL }. */
+int query_call_kv(struct aws *a, const char *service, const char *action,
+                  const char *const *kv, struct xml_doc **out, struct aws_fault *fault,
+                  struct gen_err *e);
+
+/* Every page of a paged read action (kv as query_call_kv, at most 6
+ * pairs; NextToken is added): page() sees each page's <ActionResult> and
+ * returns 0, 1 to stop early, or a negative gen code to fail (having
+ * filled the caller's gen_err itself, through ctx). At most
+ * max_pages pages, and never a page token that came before (a service
+ * stuck in a loop): with cut, paging stops there and *cut is set (1: at
+ * max_pages, 2: at a repeated token); without, that is an error ("the
+ * service gave the same page token twice (the answer is incomplete)"), as
+ * is Ctrl-C (interrupt_pending()) and an answer without <ActionResult>. */
+int query_paged(struct aws *a, const char *service, const char *action,
+                const char *const *kv, int max_pages,
+                int (*page)(void *ctx, const struct xml_node *result), void *ctx,
+                int *cut, struct gen_err *e);
+
 #endif
