@@ -47,7 +47,8 @@ LIB_SRCS = $(addprefix generator/, \
              aws/sigv4.c aws/xml.c aws/secret.c aws/ini.c aws/profile.c \
              aws/region.c aws/endpoints.c aws/process.c aws/web_identity.c \
              aws/chain.c aws/credentials.c aws/fault.c aws/aws.c \
-             aws/query.c aws/sts.c aws/cloudformation.c aws/s3.c aws/lambda.c \
+             aws/query.c aws/sts.c aws/cloudformation.c aws/cloudformation_drift.c \
+             aws/s3.c aws/lambda.c \
              deploy/poll.c deploy/event.c deploy/wait.c deploy/target.c deploy/plan.c \
              deploy/execute.c deploy/attach.c deploy/delete.c \
              review/wildcard.c review/readable.c review/extract.c review/describe.c \

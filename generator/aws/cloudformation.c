@@ -39,6 +39,7 @@ void cfn_stack_free(struct cfn_stack *s)
     free(s->reason);
     json_decref(s->outputs);
     json_decref(s->parameters);
+    json_decref(s->tags);
     memset(s, 0, sizeof *s);
 }
 
@@ -82,6 +83,16 @@ int cfn_describe_stack(struct aws *a, const char *name, struct cfn_stack *out,
             json_array_append_new(out->parameters, json_pack("{s:s, s:s}",
                 "ParameterKey", xml_text(m, "ParameterKey") ? xml_text(m, "ParameterKey") : "",
                 "ParameterValue", xml_text(m, "ParameterValue") ? xml_text(m, "ParameterValue") : ""));
+        out->tags = json_object();
+        for (m = xml_find(s, "Tags/member"); m; m = xml_next(m))
+            if (xml_text(m, "Key"))
+                json_object_set_new(out->tags, xml_text(m, "Key"),
+                    json_string(xml_text(m, "Value") ? xml_text(m, "Value") : ""));
+        if (!out->outputs || !out->parameters || !out->tags) {
+            cfn_stack_free(out);
+            xml_free(d);
+            return err_set(e, GEN_ENOMEM, NULL, 0, "out of memory");
+        }
     }
     xml_free(d);
     return 0;

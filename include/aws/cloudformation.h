@@ -1,10 +1,13 @@
-/* cloudformation.h: CloudFormation operations over the Query protocol. */
+/* cloudformation.h: CloudFormation operations over the Query protocol
+ * (the drift reads are in cloudformation_drift.h, included here). */
 #ifndef LUAFORM_CLOUDFORMATION_H
 #define LUAFORM_CLOUDFORMATION_H
 
 #include <stddef.h>
 #include <time.h>
 #include <jansson.h>
+
+#include "aws/cloudformation_drift.h"
 
 struct aws;
 struct gen_err;
@@ -16,6 +19,8 @@ struct cfn_stack {
     int termination_protection;
     json_t *outputs;      /* [{ "OutputKey", "OutputValue", "Description" }] */
     json_t *parameters;   /* [{ "ParameterKey", "ParameterValue" }] */
+    json_t *tags;         /* { "Key": "Value" } from <Tags>, {} when none;
+                             never NULL when the stack exists */
 };
 
 void cfn_stack_free(struct cfn_stack *s);

@@ -1,6 +1,7 @@
-/* awscall.c: drives the AWS client's S3, Lambda and STS calls for
- * tests/e2e/test_services.py (built by `make units` as build/tests/awscall;
- * the shipped binary has no S3 or Lambda commands yet). Prints the result
+/* awscall.c: drives the AWS client's S3, Lambda, STS and CloudFormation
+ * drift calls for tests/e2e/test_services.py and test_drift_api.py (built
+ * by `make units` as build/tests/awscall; the shipped binary has no S3 or
+ * Lambda commands yet). Prints the result
  * as one JSON object on stdout and exits 0; on failure prints
  * {"error": {"rc", "message", "code", "status", "attempts", "throttled",
  * "unexpected"}} (the message as luaform would show it) and exits 1.
@@ -21,9 +22,18 @@
  *                [--weights JSON]
  *   account
  *   endpoint SERVICE
+ *   describe-stack STACK       {"exists", "name", "id", "status", "reason",
+ *                               "termination_protection", "outputs",
+ *                               "parameters", "tags"}
+ *   list-stack-resources STACK {"resources": [...]}  (cfn_list_stack_resources)
+ *   detect-drift STACK         {"detection_id": ID}
+ *   drift-status ID            {"detection_status", "stack_drift_status",
+ *                               "reason", "drifted_count"}
+ *   resource-drifts STACK      {"drifts": [...]}     (cfn_describe_resource_drifts)
  *
  * Ctrl-C is caught as luaform catches it (core/interrupt.h). */
 #include "aws/aws.h"
+#include "aws/cloudformation.h"
 #include "aws/lambda.h"
 #include "aws/s3.h"
 #include "aws/sigv4.h"
@@ -240,6 +250,53 @@ static int lambda_writes(struct aws *a, const char *op, const struct args *g, js
     return rc;
 }
 
+static int cfn_stack_op(struct aws *a, const struct args *g, json_t **out, struct gen_err *e)
+{
+    struct cfn_stack s;
+    int rc = cfn_describe_stack(a, g->pos[0], &s, e);
+
+    if (rc < 0)
+        return rc;
+    *out = json_pack("{s:b, s:o, s:o, s:o, s:o, s:b, s:O, s:O, s:O}", "exists", s.exists,
+                     "name", str_or_null(s.name), "id", str_or_null(s.id),
+                     "status", str_or_null(s.status), "reason", str_or_null(s.reason),
+                     "termination_protection", s.termination_protection,
+                     "outputs", s.outputs ? s.outputs : json_null(),
+                     "parameters", s.parameters ? s.parameters : json_null(),
+                     "tags", s.tags ? s.tags : json_null());
+    cfn_stack_free(&s);
+    return 0;
+}
+
+static int cfn_drift_op(struct aws *a, const char *op, const struct args *g, json_t **out,
+                        struct gen_err *e)
+{
+    struct cfn_drift_status st;
+    json_t *list;
+    char *id;
+    int rc;
+
+    if (!strcmp(op, "detect-drift")) {
+        if ((rc = cfn_detect_stack_drift(a, g->pos[0], &id, e)) == 0)
+            *out = json_pack("{s:s}", "detection_id", id);
+        if (rc == 0)
+            free(id);
+    } else if (!strcmp(op, "drift-status")) {
+        if ((rc = cfn_describe_drift_status(a, g->pos[0], &st, e)) == 0)
+            *out = json_pack("{s:s, s:s, s:s, s:I}", "detection_status", st.detection_status,
+                             "stack_drift_status", st.stack_drift_status, "reason", st.reason,
+                             "drifted_count", (json_int_t)st.drifted_count);
+        if (rc == 0)
+            cfn_drift_status_free(&st);
+    } else if (!strcmp(op, "list-stack-resources")) {
+        if ((rc = cfn_list_stack_resources(a, g->pos[0], &list, e)) == 0)
+            *out = json_pack("{s:o}", "resources", list);
+    } else if ((rc = cfn_describe_resource_drifts(a, g->pos[0], &list, e)) == 0) {
+        *out = json_pack("{s:o}", "drifts", list);
+    }
+    return rc;
+}
+
 static int run(struct aws *a, const char *op, const struct args *g, json_t **out,
                struct gen_err *e)
 {
@@ -257,6 +314,11 @@ static int run(struct aws *a, const char *op, const struct args *g, json_t **out
         return lambda_reads(a, op, g, out, e);
     if (!strcmp(op, "publish") || !strcmp(op, "update-alias"))
         return lambda_writes(a, op, g, out, e);
+    if (!strcmp(op, "describe-stack"))
+        return cfn_stack_op(a, g, out, e);
+    if (!strcmp(op, "detect-drift") || !strcmp(op, "drift-status") ||
+        !strcmp(op, "list-stack-resources") || !strcmp(op, "resource-drifts"))
+        return cfn_drift_op(a, op, g, out, e);
     if (!strcmp(op, "account") && aws_account(a, text, sizeof text, e) == 0) {
         *out = json_pack("{s:s}", "account", text);
         return 0;

@@ -174,6 +174,24 @@ class Moto:
         os.unlink(self.log.name)
 
 
+class FixedMoto(Moto):
+    """moto_server with tests/e2e/motofix.py's fixes to its signature check
+    (signed Lambda GETs, encoded paths): for tests that read Lambda."""
+    SERVER = [sys.executable, os.path.join(HERE, "motofix.py")]
+
+
+def find_awscall(luaform_bin, root):
+    """build/tests/awscall (tests/e2e/awscall.c) beside the luaform under
+    test (build-asan/ too), or $AWSCALL_BIN."""
+    if os.environ.get("AWSCALL_BIN"):
+        return os.environ["AWSCALL_BIN"]
+    for d in (os.path.dirname(luaform_bin), os.path.join(root, "build")):
+        p = os.path.join(d, "tests", "awscall")
+        if os.path.exists(p):
+            return p
+    sys.exit("awscall not built: run make units")
+
+
 class Proxy:
     """tests/e2e/cfnproxy.py in front of moto: scripted states and faults."""
 

@@ -286,6 +286,16 @@ class Handler(cfnproxy.Handler):
             return
         self.handle_any()
 
+    def relay(self, body, name):
+        """forward(); when moto cannot be reached, answer 502 and give None."""
+        try:
+            return self.forward(body)
+        except OSError as exc:
+            sys.stderr.write("%s: upstream failed: %s\n" % (name, exc))
+            self.answer(502, [("Content-Type", "text/plain")],
+                        ("%s: upstream failed\n" % name).encode())
+            return None
+
     def handle_any(self):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         rq = Request(self.command, self.path, self.headers, body)
@@ -297,12 +307,10 @@ class Handler(cfnproxy.Handler):
             if canned:
                 self.answer(*canned)
                 return
-            try:
-                status, reason, headers, rbody = self.forward(body)
-            except OSError as exc:
-                sys.stderr.write("svcproxy: upstream failed: %s\n" % exc)
-                self.answer(502, [("Content-Type", "text/plain")], b"svcproxy: upstream failed\n")
+            got = self.relay(body, "svcproxy")
+            if not got:
                 return
+            status, reason, headers, rbody = got
             p.bump(p.stats["forwarded"], rq.op)
             if rq.service == "s3":
                 headers, rbody = p.s3_after(rq, status, headers, rbody)
@@ -341,11 +349,17 @@ def main(argv=None):
     opts.reset_after = counts(opts.reset_after, "--reset-after")
     opts.long_error = set(opts.long_error)
     opts.corrupt_get = set(opts.corrupt_get)
-    up = urllib.parse.urlsplit(opts.upstream)
+    serve(ap, Handler, Proxy(opts), opts.upstream, opts.port)
+
+
+def serve(ap, handler, proxy, upstream, port):
+    """Serve handler (a cfnproxy.Handler) for proxy in front of upstream
+    (loopback only) on 127.0.0.1:port (0: any); print PORT=<n> first."""
+    up = urllib.parse.urlsplit(upstream)
     if up.scheme != "http" or up.hostname not in cfnproxy.LOOPBACK or not up.port:
         ap.error("--upstream must be http://127.0.0.1:PORT (loopback only)")
-    Handler.proxy, Handler.upstream = Proxy(opts), (up.hostname, up.port)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", opts.port), Handler)
+    handler.proxy, handler.upstream = proxy, (up.hostname, up.port)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     server.daemon_threads = True
     print("PORT=%d" % server.server_address[1], flush=True)
     server.serve_forever()      # until SIGTERM (moto.Proxy.stop)

@@ -37,22 +37,7 @@ import boto3  # noqa: E402
 import botocore  # noqa: E402
 
 
-def find_awscall():
-    """build/tests/awscall beside the luaform under test (build-asan/ too)."""
-    if os.environ.get("AWSCALL_BIN"):
-        return os.environ["AWSCALL_BIN"]
-    for d in (os.path.dirname(BIN), os.path.join(ROOT, "build")):
-        p = os.path.join(d, "tests", "awscall")
-        if os.path.exists(p):
-            return p
-    sys.exit("awscall not built: run make units")
-
-
-AWSCALL = find_awscall()
-
-
-class FixedMoto(M.Moto):
-    SERVER = [sys.executable, os.path.join(HERE, "motofix.py")]
+AWSCALL = M.find_awscall(BIN, ROOT)
 
 
 class SvcProxy(M.Proxy):
@@ -60,7 +45,7 @@ class SvcProxy(M.Proxy):
     SCRIPT = "svcproxy.py"
 
 
-m = FixedMoto()
+m = M.FixedMoto()
 D = tmpdir()
 proxies = []
 
