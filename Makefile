@@ -56,9 +56,10 @@ LIB_SRCS = $(addprefix generator/, \
              review/report_markdown.c review/report_sarif.c \
              review/rules.c review/rules_iam.c review/rules_principal.c review/rules_oidc.c \
              review/rules_escalation.c review/rules_resources.c \
-             deploy/iam_diff.c)
+             deploy/iam_diff.c \
+             drift/ignore.c drift/resolve.c drift/lambda_code.c drift/drift.c drift/report.c)
 CLI_SRCS = $(addprefix generator/cli/, cli.c cmd_render.c cmd_review.c print_deploy.c deploy_args.c \
-             cmd_plan.c cmd_deploy.c cmd_delete.c cmd_wait.c main.c)
+             cmd_plan.c cmd_drift.c cmd_deploy.c cmd_delete.c cmd_wait.c main.c)
 GEN_SRC  = $(B)/lua_embed.c
 
 HEADERS  = $(wildcard include/*/*.h)
@@ -72,7 +73,7 @@ EMBED_FILES = $(sort $(shell find lua templates -type f \( -name '*.lua' -o -nam
 # LIB_SRCS cannot break the build.
 UNIT_NAMES = test_model test_template test_sigv4 test_http test_retry test_redact test_credentials \
              test_xml test_aws test_fault test_poll test_target test_review test_rules \
-             test_iam_diff test_invariants
+             test_iam_diff test_invariants test_drift
 UNIT_TESTS = $(UNIT_NAMES:%=$(B)/tests/%)
 # Programs the e2e tests drive (not tests themselves: tests/run.sh runs test_*).
 TEST_PROGS = $(B)/tests/awscall

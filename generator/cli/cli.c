@@ -24,6 +24,8 @@ static const struct cli_cmd commands[] = {
     { "render", cmd_render, "render stacks into CloudFormation templates", render_usage },
     { "review", cmd_review, "render stacks and review who may do what, with findings",
       review_usage },
+    { "drift", cmd_drift, "compare the deployed stacks with what the repository says",
+      drift_usage },
     { "plan", cmd_plan, "create a change set and show what it would change", plan_usage },
     { "deploy", cmd_deploy, "plan, confirm, execute and wait until the stack settles",
       deploy_usage },

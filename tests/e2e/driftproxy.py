@@ -53,6 +53,16 @@ scenario of the moment. Every key is optional:
    "page_size": 100,                        drifts per page (and at most MaxResults);
                                             StackResourceDriftStatusFilters.member.N
                                             is honoured
+   "resources": {"NAME": {"LOGICAL_ID": {"PhysicalResourceId": "..."}}},
+                                            ListStackResources of a stack with
+                                            these fields set (a member moto lacks
+                                            is added; the nameless member moto
+                                            lists for a resource it skipped, such
+                                            as AWS::Lambda::Alias, is dropped):
+                                            real AWS gives a version's ARN and an
+                                            alias's, moto neither
+   "stack_status": {"NAME": "UPDATE_IN_PROGRESS"},
+                                            DescribeStacks shows the stack so
    "list_page_size": 2,                     page ListStackResources
    "loop_token": true,                      every paged answer (drifts, and
                                             ListStackResources with list_page_size)
@@ -329,6 +339,48 @@ class Proxy:
         cfnproxy.set_child(result, "NextToken", got[1])
         return cfnproxy.serialize(root)
 
+    def patch_status(self, body):
+        """DescribeStacks with the scenario's "stack_status" put over moto's
+        (moto never shows a stack mid-operation)."""
+        root = cfnproxy.parse_xml(body)
+        for m in root.iter():
+            name = cfnproxy.find(m, "StackName")
+            if (name is not None and cfnproxy.find(m, "StackStatus") is not None and
+                    name.text in self.scenario["stack_status"]):
+                cfnproxy.set_child(m, "StackStatus", self.scenario["stack_status"][name.text])
+        return cfnproxy.serialize(root)
+
+    def patch_resources(self, form, body):
+        """moto's ListStackResources with the scenario's "resources" of the
+        stack put over it: each named member's fields set (a member moto
+        lacks is added), and the member moto lists for a resource it
+        skipped (no LogicalResourceId) dropped."""
+        stack = cfnproxy.stack_name_of(form.get("StackName", ""))
+        fix = self.scenario.get("resources", {}).get(stack)
+        if not fix:
+            return body
+        root = cfnproxy.parse_xml(body)
+        box = cfnproxy.find(cfnproxy.find(root, "ListStackResourcesResult"), "StackResourceSummaries")
+        if box is None:
+            return body
+        seen = set()
+        for m in list(box):
+            lid_el = cfnproxy.find(m, "LogicalResourceId")
+            lid = lid_el.text if lid_el is not None else None
+            if not lid:
+                box.remove(m)
+                continue
+            seen.add(lid)
+            for k, v in fix.get(lid, {}).items():
+                cfnproxy.set_child(m, k, v)
+        for lid, fields in fix.items():
+            if lid not in seen:
+                m = ET.SubElement(box, box[0].tag if len(box) else "member")
+                cfnproxy.set_child(m, "LogicalResourceId", lid)
+                for k, v in fields.items():
+                    cfnproxy.set_child(m, k, v)
+        return cfnproxy.serialize(root)
+
     # ---- Lambda
 
     def lambda_entry(self, table, keys):
@@ -449,9 +501,12 @@ class Handler(svcproxy.Handler):
             if rq.service == "lambda" and rq.op in ("GetFunction", "GetAlias"):
                 status, headers, rbody = p.lambda_answer(rq, status, headers, rbody,
                                                          found, entry, made)
-            elif (rq.op == "ListStackResources" and status == 200 and
-                  p.scenario.get("list_page_size")):
-                rbody = p.repage_resources(form, rbody)
+            elif rq.op == "DescribeStacks" and status == 200 and p.scenario.get("stack_status"):
+                rbody = p.patch_status(rbody)
+            elif rq.op == "ListStackResources" and status == 200:
+                rbody = p.patch_resources(form, rbody)
+                if p.scenario.get("list_page_size"):
+                    rbody = p.repage_resources(form, rbody)
                 if rbody is None:
                     status, _, headers, rbody = query_error(400, "ValidationError",
                                                             "Invalid NextToken (driftproxy)")
