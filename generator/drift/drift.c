@@ -367,6 +367,9 @@ static int resource_drift(struct aws *a, const struct deploy_target *t, const st
     if (!sec || !drifted || json_object_set_new(report, "resources", sec) < 0)
         return nomem(e);
     unchecked = json_object_get(report, "unchecked");
+    /* not checked until the results are read */
+    json_object_set_new(sec, "checked", json_false());
+    json_object_set_new(sec, "skipped", json_string("drift detection failed"));
     rc = cfn_detect_stack_drift(a, t->stack, &id, e);
     if (rc < 0)
         return err_prefix(e, "drift detection of %s", t->stack), rc;
@@ -395,6 +398,10 @@ static int resource_drift(struct aws *a, const struct deploy_target *t, const st
         return rc;
     }
     rc = cfn_describe_resource_drifts(a, t->stack, &drifts, e);
+    if (rc == 0) {
+        json_object_set_new(sec, "checked", json_true());
+        json_object_del(sec, "skipped");
+    }
     for (i = 0; rc >= 0 && i < json_array_size(resources); i++) {
         const json_t *r = json_array_get(resources, i), *dr;
         const char *lid = sv(r, "LogicalResourceId");
@@ -424,9 +431,11 @@ static int resource_drift(struct aws *a, const struct deploy_target *t, const st
     json_decref(drifts);
     json_object_set_new(sec, "drifted", json_integer(n_drifted));
     json_object_set_new(sec, "in_sync", json_integer(n_sync));
-    if (rc >= 0 && !strcmp(d.st.detection_status, "DETECTION_FAILED"))
+    if (rc >= 0 && !strcmp(d.st.detection_status, "DETECTION_FAILED")) {
+        json_object_set_new(sec, "incomplete", json_true());
         rc = err_set(e, GEN_EAWS, NULL, 0, "drift detection failed for %s: %s", t->stack,
                      *d.st.reason ? d.st.reason : "CloudFormation gave no reason");
+    }
     cfn_drift_status_free(&d.st);
     return rc < 0 ? rc : 0;
 }
@@ -455,9 +464,10 @@ static void summarise(json_t *report)
         ADD("%s: not checked", json_string_value(json_object_get(report, "status")));
     } else {
         if (json_is_true(json_object_get(res, "checked")))
-            ADD("%lld of %lld resources drifted; ",
+            ADD("%lld of %lld resources drifted%s; ",
                 (long long)json_integer_value(json_object_get(res, "drifted")),
-                (long long)json_integer_value(json_object_get(res, "total")));
+                (long long)json_integer_value(json_object_get(res, "total")),
+                json_is_true(json_object_get(res, "incomplete")) ? " (detection incomplete)" : "");
         else if (res)
             ADD("resources not checked (%s); ",
                 *sv(res, "skipped") ? sv(res, "skipped") : "error");
