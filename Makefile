@@ -56,7 +56,7 @@ LIB_SRCS = $(addprefix generator/, \
              review/rules.c review/rules_iam.c review/rules_principal.c review/rules_oidc.c \
              review/rules_escalation.c review/rules_resources.c \
              deploy/iam_diff.c)
-CLI_SRCS = $(addprefix generator/cli/, cli.c cmd_render.c cmd_review.c print_deploy.c deploy_args.c \
+CLI_SRCS = $(addprefix generator/cli/, cli.c outputs.c cmd_render.c cmd_review.c print_deploy.c deploy_args.c \
              cmd_plan.c cmd_deploy.c cmd_delete.c cmd_wait.c main.c)
 GEN_SRC  = $(B)/lua_embed.c
 
