@@ -106,7 +106,7 @@ static int extra_files(const char *dir, const struct render_set *set, const char
     return extra;
 }
 
-/* The outputs: stack NAME in NAME.EXT; names points into files. */
+/* The outputs: stack NAME in NAME.EXT (the names are kept in names). */
 static struct cli_output *outputs_of(const struct render_set *set, const struct buf *outs,
                                      enum render_format fmt, char (*names)[RENDER_MAX_NAME + 8])
 {

@@ -92,9 +92,8 @@ static const char *bad_fail_on(const char *v)
     return "one of low, medium, high, critical";
 }
 
-/* One cron field: items split by ',', each '*' or N or N-M, optionally
- * followed by /STEP; numbers (or names, for months and weekdays) within
- * [lo, hi]. */
+/* A number, or one of names (three letters, any case; the first is lo),
+ * at *p, which moves past it; it must be within [lo, hi]. */
 static int cron_value(const char **p, int lo, int hi, const char *const *names, int *out)
 {
     int v = 0, i;
@@ -115,6 +114,8 @@ static int cron_value(const char **p, int lo, int hi, const char *const *names, 
     return v >= lo && v <= hi ? 0 : -1;
 }
 
+/* One cron field of n characters: items split by ',', each '*' or N or
+ * N-M, optionally followed by /STEP; values within [lo, hi]. */
 static int cron_field(const char *f, size_t n, int lo, int hi, const char *const *names)
 {
     char field[64], *item, *next;
@@ -322,7 +323,7 @@ static int from_config(struct workflow_settings *s, const struct config *c, stru
                        "expected a map of settings, got %s", describe(w));
     json_object_foreach((json_t *)w, name, v) {
         const struct key *k = find_key(name);
-        char path[128];
+        char path[600];
         const char *t;
 
         snprintf(path, sizeof path, "workflows.%s", name);
