@@ -54,6 +54,10 @@ def generate(out, *args, env=None):
     return os.path.join(out, "ci.yml")
 
 
+def same(a, b):
+    return os.path.exists(a) and os.path.exists(b) and filecmp.cmp(a, b, shallow=False)
+
+
 def load(path):
     with open(path) as f:
         text = f.read()
@@ -105,23 +109,23 @@ check(rc == 1 and "relative path in the repository" in se and "workflows.config"
 # ------------------------------------------------- generation, determinism
 ex1 = generate(tmpdir())
 ex2 = generate(tmpdir(), "--ci")
-check(filecmp.cmp(ex1, ex2, shallow=False), "example config: twice, same bytes")
+check(same(ex1, ex2), "example config: twice, same bytes")
 other = tmpdir()
 rc, so, se, _ = run("workflows", "ltbase", "-o", other,
                     env={"LANG": "de_DE.UTF-8", "TZ": "Asia/Tokyo", "LC_ALL": "C"})
-check(rc == 0 and filecmp.cmp(ex1, os.path.join(other, "ci.yml"), shallow=False),
+check(rc == 0 and same(ex1, os.path.join(other, "ci.yml")),
       "same bytes in another locale and time zone")
-check(filecmp.cmp(ex1, os.path.join(COMMITTED, "ci.yml"), shallow=False),
+check(same(ex1, os.path.join(COMMITTED, "ci.yml")),
       "out/workflows/ltbase/ci.yml is what the example config generates")
 rc, so, se, _ = run("workflows", "ltbase", "-o", "out/workflows/ltbase", "--check")
 check(rc == 0 and not so and not se, "--check: the committed workflow is in sync", so + se)
 
 dr1 = generate(tmpdir(), "-c", drift_cfg)
 dr2 = generate(tmpdir(), "-c", drift_cfg)
-check(filecmp.cmp(dr1, dr2, shallow=False), "drift config: twice, same bytes")
+check(same(dr1, dr2), "drift config: twice, same bytes")
 no1 = generate(tmpdir(), "-c", ACME)
 no2 = generate(tmpdir(), "-c", ACME)
-check(filecmp.cmp(no1, no2, shallow=False), "no-drift config: twice, same bytes")
+check(same(no1, no2), "no-drift config: twice, same bytes")
 pd = generate(tmpdir(), "-c", ACME, "-p", "workflows.drift_role_secret=ACME_ROLE",
               "-p", "workflows.branches=main,prod", "-p", "workflows.nightly=")
 relay = tmpdir()
@@ -227,6 +231,9 @@ check(rc == 1 and "badsys.yaml:2: account" in se, "a config that does not render
 
 # ------------------------------------------------------ the security properties
 ALL = {"example": ex1, "drift": dr1, "no-drift": no1, "-p drift": pd, "relay": rl}
+if not all(map(os.path.exists, ALL.values())):
+    check(False, "every workflow was generated (the checks below read them)")
+    report()
 SHA = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+@[0-9a-f]{40}$")
 for label, path in ALL.items():
     text, wf = load(path)
