@@ -57,9 +57,10 @@ LIB_SRCS = $(addprefix generator/, \
              review/rules.c review/rules_iam.c review/rules_principal.c review/rules_oidc.c \
              review/rules_escalation.c review/rules_resources.c \
              deploy/iam_diff.c \
-             drift/ignore.c drift/resolve.c drift/lambda_code.c drift/drift.c drift/report.c)
-CLI_SRCS = $(addprefix generator/cli/, cli.c cmd_render.c cmd_review.c print_deploy.c deploy_args.c \
-             cmd_plan.c cmd_drift.c cmd_deploy.c cmd_delete.c cmd_wait.c main.c)
+             drift/ignore.c drift/resolve.c drift/lambda_code.c drift/drift.c drift/report.c \
+             workflow/settings.c workflow/workflow.c workflow/workflow_ci.c)
+CLI_SRCS = $(addprefix generator/cli/, cli.c outputs.c cmd_render.c cmd_review.c print_deploy.c deploy_args.c \
+             cmd_plan.c cmd_drift.c cmd_deploy.c cmd_delete.c cmd_wait.c cmd_workflows.c main.c)
 GEN_SRC  = $(B)/lua_embed.c
 
 HEADERS  = $(wildcard include/*/*.h)

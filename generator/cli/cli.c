@@ -32,6 +32,8 @@ static const struct cli_cmd commands[] = {
     { "delete", cmd_delete, "delete a stack and wait until it is gone", delete_usage },
     { "wait", cmd_wait, "wait for a stack operation (started elsewhere) to finish",
       wait_usage },
+    { "workflows", cmd_workflows, "generate the GitHub Actions workflows that check a system",
+      workflows_usage },
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

@@ -1,15 +1,14 @@
 /* cmd_render.c: luaform render. */
 #include "core/buf.h"
 #include "cli/cli.h"
+#include "cli/outputs.h"
 #include "core/err.h"
-#include "core/files.h"
 #include "template/render.h"
 
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <sys/stat.h>
 
 const char render_usage[] =
@@ -67,9 +66,6 @@ static int list_stacks(void)
     return EXIT_DONE;
 }
 
-/* Is the file at path exactly these bytes? (Anything that is not a
- * regular file of at most that size is not: a FIFO or /dev/zero there is
- * never read to its end.) */
 /* Is path the very file t was read from (a template file rendered into
  * its own directory in its own format)? Its comments would be lost. */
 static int is_input(const char *path, const struct render_target *t)
@@ -78,19 +74,6 @@ static int is_input(const char *path, const struct render_target *t)
 
     return t->kind == RENDER_TEMPLATE_FILE && stat(path, &a) == 0 &&
            stat(t->desc.name, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
-}
-
-static int same_file(const char *path, const struct buf *b)
-{
-    char *old = NULL;
-    size_t n;
-    int same;
-
-    if (files_read(path, NULL, b->len, 0, &old, &n, NULL) != 0)
-        return 0;
-    same = n == b->len && memcmp(old, b->data, n) == 0;
-    free(old);
-    return same;
 }
 
 /* Files in dir with our extension that no stack rendered. */
@@ -123,96 +106,35 @@ static int extra_files(const char *dir, const struct render_set *set, const char
     return extra;
 }
 
-/* Temp files a killed render left beside the stacks' files (NAME.EXT.tmp.
- * and mkstemp's six characters): reported by --check (they are easy to
- * commit), removed by a render, which holds the directory's lock so no
- * other render is writing them. Returns how many were found. */
-static int leftover_temps(const char *dir, const struct render_set *set, const char *ext,
-                          int remove)
+/* The outputs: stack NAME in NAME.EXT (the names are kept in names). */
+static struct cli_output *outputs_of(const struct render_set *set, const struct buf *outs,
+                                     enum render_format fmt, char (*names)[RENDER_MAX_NAME + 8])
 {
-    DIR *d = opendir(dir);
-    struct dirent *de;
-    int found = 0;
+    struct cli_output *v = calloc(set->n ? set->n : 1, sizeof *v);
     size_t i;
 
-    if (!d)
-        return 0;
-    while ((de = readdir(d))) {
-        for (i = 0; i < set->n; i++) {
-            size_t n = strlen(set->v[i].name), el = strlen(ext);
-            const char *p = de->d_name;
-
-            if (strncmp(p, set->v[i].name, n) || p[n] != '.' || strncmp(p + n + 1, ext, el) ||
-                strncmp(p + n + 1 + el, ".tmp.", 5) || strlen(p + n + 1 + el + 5) != 6)
-                continue;
-            found++;
-            if (remove) {
-                char path[4400];
-
-                snprintf(path, sizeof path, "%s/%s", dir, p);
-                unlink(path);
-            } else {
-                printf("stale: %s/%s (a temp file an interrupted render left)\n", dir, p);
-            }
-            break;
-        }
+    for (i = 0; v && i < set->n; i++) {
+        snprintf(names[i], sizeof names[i], "%s.%s", set->v[i].name, render_ext(fmt));
+        v[i].name = names[i];
+        v[i].data = &outs[i];
     }
-    closedir(d);
-    return found;
+    return v;
 }
 
-/* Write every rendered stack, all or nothing: under a lock on dir (two
- * renders into one directory never mix their outputs), every temp file is
- * written first, then they are renamed; a failure or a signal before the
- * renames leaves the old files and no temp file. */
-static int write_all(const char *dir, const struct render_set *set, struct buf *outs,
-                     enum render_format fmt)
+/* A template file rendered into its own directory in its own format
+ * would lose its comments: refused before anything is written. */
+static int over_input(const char *dir, const struct render_set *set, enum render_format fmt)
 {
-    struct files_staged *st = calloc(set->n ? set->n : 1, sizeof *st);
-    char (*shown)[4200] = calloc(set->n ? set->n : 1, sizeof *shown);
-    struct gen_err e;
+    char path[4400];
     size_t i;
-    int lock = -1, rc = 0;
 
-    if (!st || !shown) {
-        free(st);
-        free(shown);
-        return cli_errorf("out of memory");
+    for (i = 0; i < set->n; i++) {
+        snprintf(path, sizeof path, "%s/%s.%s", dir, set->v[i].name, render_ext(fmt));
+        if (is_input(path, &set->v[i]))
+            return cli_errorf("render: %s would be written over its own input: give -o another "
+                              "directory", path);
     }
-    if (files_lock_dir(dir, &lock, &e) < 0) {
-        rc = cli_error(&e);
-        goto out;
-    }
-    cli_remove_temps_on_signal();
-    leftover_temps(dir, set, render_ext(fmt), 1);
-    for (i = 0; i < set->n && rc == 0; i++) {
-        snprintf(shown[i], sizeof shown[i], "%s/%s.%s", dir, set->v[i].name, render_ext(fmt));
-        if (is_input(shown[i], &set->v[i])) {
-            rc = cli_errorf("render: %s would be written over its own input: give -o another "
-                            "directory", shown[i]);
-            break;
-        }
-        if (same_file(shown[i], &outs[i]))
-            continue;           /* st[i].tmp stays NULL: unchanged */
-        if (files_stage(&st[i], shown[i], outs[i].data, outs[i].len, &e) < 0)
-            rc = cli_error(&e);
-    }
-    for (i = 0; i < set->n && rc == 0; i++) {
-        if (!st[i].tmp) {
-            printf("unchanged %s\n", shown[i]);
-        } else if (files_commit(&st[i], &e) < 0) {
-            rc = cli_error(&e);
-        } else {
-            printf("wrote %s\n", shown[i]);
-        }
-    }
-out:
-    for (i = 0; i < set->n; i++)
-        files_discard(&st[i]);
-    files_unlock_dir(lock);
-    free(st);
-    free(shown);
-    return rc ? -1 : 0;
+    return 0;
 }
 
 int cmd_render(int argc, char **argv)
@@ -221,6 +143,8 @@ int cmd_render(int argc, char **argv)
     struct render_opts o;
     struct render_set set = { 0 };
     struct buf *outs = NULL;
+    struct cli_output *files = NULL;
+    char (*names)[RENDER_MAX_NAME + 8] = NULL;
     struct gen_err e;
     const char *dir = "out";
     char **params = NULL, **stacks = NULL;
@@ -274,21 +198,14 @@ int cmd_render(int argc, char **argv)
             goto done;
         }
     }
+    names = calloc(set.n ? set.n : 1, sizeof *names);
+    if (!names || !(files = outputs_of(&set, outs, o.fmt, names)))
+        goto done;
     if (check) {
-        for (i = 0; i < set.n; i++) {
-            char path[4096];
-
-            snprintf(path, sizeof path, "%s/%s.%s", dir, set.v[i].name, render_ext(o.fmt));
-            if (!same_file(path, &outs[i])) {
-                printf("stale: %s\n", path);
-                stale = 1;
-            }
-        }
+        stale = outputs_check(dir, files, set.n, "render");
         if (ns == 0 && extra_files(dir, &set, render_ext(o.fmt)))
             stale = 1;
-        if (leftover_temps(dir, &set, render_ext(o.fmt), 0))
-            stale = 1;
-    } else if (write_all(dir, &set, outs, o.fmt) < 0) {
+    } else if (over_input(dir, &set, o.fmt) || outputs_write(dir, files, set.n) < 0) {
         goto done;
     }
     if (check && stale)
@@ -298,6 +215,8 @@ done:
     for (i = 0; outs && i < set.n; i++)
         buf_free(&outs[i]);
     free(outs);
+    free(files);
+    free(names);
     render_set_free(&set);
     free(params);
     free(stacks);

@@ -1,9 +1,10 @@
 /* emit_yaml.c: YAML emitter on libyaml.
  *
  * Strings a YAML 1.1 reader would take for something else (true, no, 1e3,
- * 2010-09-09, ~, ...) are quoted. A one-key object {"Ref": x} or
- * {"Fn::Name": x} becomes the tag !Ref x / !Name x, when it reads back as
- * the same data; Fn::GetAtt with two strings becomes !GetAtt Res.Attr. */
+ * 2010-09-09, ~, ...) are quoted. In a template, a one-key object
+ * {"Ref": x} or {"Fn::Name": x} becomes the tag !Ref x / !Name x, when it
+ * reads back as the same data; Fn::GetAtt with two strings becomes
+ * !GetAtt Res.Attr. Other data (emit_yaml_data) is written without tags. */
 #include "template/emit_yaml.h"
 #include "core/err.h"
 #include "template/template.h"
@@ -71,7 +72,7 @@ static int string_scalar(yaml_emitter_t *em, const char *tag, const char *s,
     return scalar(em, tag, s, n, st, tag == NULL);
 }
 
-static int node(yaml_emitter_t *em, const json_t *v, const char *tag);
+static int node(yaml_emitter_t *em, const json_t *v, const char *tag, int forms);
 
 static const char *short_tag(const json_t *v, char *tag, size_t n)
 {
@@ -98,7 +99,8 @@ static int taggable(const char *k, const json_t *x)
     return json_is_array(x) || json_is_object(x);
 }
 
-static int node(yaml_emitter_t *em, const json_t *v, const char *tag)
+/* forms: write CloudFormation's short forms as tags */
+static int node(yaml_emitter_t *em, const json_t *v, const char *tag, int forms)
 {
     yaml_event_t ev;
     char num[64], stag[32];
@@ -109,7 +111,8 @@ static int node(yaml_emitter_t *em, const json_t *v, const char *tag)
 
     switch (json_typeof(v)) {
     case JSON_OBJECT:
-        if ((k = short_tag(v, stag, sizeof stag)) && !tag && taggable(k, json_object_get(v, k))) {
+        if (forms && (k = short_tag(v, stag, sizeof stag)) && !tag &&
+            taggable(k, json_object_get(v, k))) {
             x = json_object_get(v, k);
             /* !GetAtt Res.Attr (read back split at the first dot) */
             if (!strcmp(k, "Fn::GetAtt") && json_array_size(x) == 2 &&
@@ -125,14 +128,14 @@ static int node(yaml_emitter_t *em, const json_t *v, const char *tag)
                     return string_scalar(em, stag, dotted, (size_t)n);
                 /* too long for the dotted form: the list form */
             }
-            return node(em, x, stag);
+            return node(em, x, stag, forms);
         }
         if (!yaml_mapping_start_event_initialize(&ev, NULL, (yaml_char_t *)tag,
                 implicit, json_object_size(v) ? YAML_BLOCK_MAPPING_STYLE :
                 YAML_FLOW_MAPPING_STYLE) || !yaml_emitter_emit(em, &ev))
             return 0;
         json_object_foreach((json_t *)v, k, x) {
-            if (!string_scalar(em, NULL, k, strlen(k)) || !node(em, x, NULL))
+            if (!string_scalar(em, NULL, k, strlen(k)) || !node(em, x, NULL, forms))
                 return 0;
         }
         return yaml_mapping_end_event_initialize(&ev) && yaml_emitter_emit(em, &ev);
@@ -142,7 +145,7 @@ static int node(yaml_emitter_t *em, const json_t *v, const char *tag)
                 YAML_FLOW_SEQUENCE_STYLE) || !yaml_emitter_emit(em, &ev))
             return 0;
         json_array_foreach(v, i, x)
-            if (!node(em, x, NULL))
+            if (!node(em, x, NULL, forms))
                 return 0;
         return yaml_sequence_end_event_initialize(&ev) && yaml_emitter_emit(em, &ev);
     case JSON_STRING:
@@ -171,7 +174,7 @@ static int node(yaml_emitter_t *em, const json_t *v, const char *tag)
     }
 }
 
-int emit_yaml(const json_t *tpl, struct buf *out, struct gen_err *e)
+static int emit(const json_t *tpl, int forms, struct buf *out, struct gen_err *e)
 {
     yaml_emitter_t em;
     yaml_event_t ev;
@@ -187,7 +190,7 @@ int emit_yaml(const json_t *tpl, struct buf *out, struct gen_err *e)
          yaml_emitter_emit(&em, &ev) &&
          yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1) &&
          yaml_emitter_emit(&em, &ev) &&
-         node(&em, tpl, NULL) &&
+         node(&em, tpl, NULL, forms) &&
          yaml_document_end_event_initialize(&ev, 1) &&
          yaml_emitter_emit(&em, &ev) &&
          yaml_stream_end_event_initialize(&ev) &&
@@ -201,4 +204,14 @@ int emit_yaml(const json_t *tpl, struct buf *out, struct gen_err *e)
     }
     yaml_emitter_delete(&em);
     return 0;
+}
+
+int emit_yaml(const json_t *tpl, struct buf *out, struct gen_err *e)
+{
+    return emit(tpl, 1, out, e);
+}
+
+int emit_yaml_data(const json_t *v, struct buf *out, struct gen_err *e)
+{
+    return emit(v, 0, out, e);
 }

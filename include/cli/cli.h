@@ -102,7 +102,8 @@ void cli_watchdog(const char *what, unsigned seconds);
 void cli_remove_temps_on_signal(void);
 
 /* commands, each in cmd_NAME.c with its NAME_usage[] */
-extern const char render_usage[], review_usage[], plan_usage[], drift_usage[], deploy_usage[], delete_usage[], wait_usage[];
+extern const char render_usage[], review_usage[], plan_usage[], drift_usage[], deploy_usage[],
+    delete_usage[], wait_usage[], workflows_usage[];
 int cmd_render(int argc, char **argv);
 int cmd_review(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
@@ -110,5 +111,6 @@ int cmd_drift(int argc, char **argv);
 int cmd_deploy(int argc, char **argv);
 int cmd_delete(int argc, char **argv);
 int cmd_wait(int argc, char **argv);
+int cmd_workflows(int argc, char **argv);
 
 #endif

