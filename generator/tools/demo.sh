@@ -1,7 +1,8 @@
 #!/bin/sh
 # The main job on the built-in LTBase stacks: render into out/, lint,
-# review (who may do what, findings, invariants), and deploy all three stacks to a moto_server started here on loopback (and
-# stopped at the end). Pointing the same deploy at a real account is one
+# review (who may do what, findings, invariants), deploy all three stacks to
+# a moto_server started here on loopback (and stopped at the end), and check
+# them for drift. Pointing the same deploy at a real account is one
 # flag less: see the last lines it prints.
 set -eu
 ./luaform render
@@ -32,6 +33,10 @@ echo "moto_server on 127.0.0.1:$port (pid $moto)"
 AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo AWS_REGION=us-east-1 \
 AWS_PROFILE= AWS_CONFIG_FILE="$log.none" AWS_SHARED_CREDENTIALS_FILE="$log.none" \
     ./luaform deploy ltbase --yes --require-approval never --endpoint-url "http://127.0.0.1:$port" -p account=123456789012
+# moto has no drift detection: the template, parameters and tags only
+AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo AWS_REGION=us-east-1 \
+AWS_PROFILE= AWS_CONFIG_FILE="$log.none" AWS_SHARED_CREDENTIALS_FILE="$log.none" \
+    ./luaform drift ltbase --template-only --endpoint-url "http://127.0.0.1:$port" -p account=123456789012
 cat <<MSG
 
 Deployed the LTBase stacks to a local moto_server (now stopped). moto does not
