@@ -5,6 +5,7 @@
 #include "cli/deploy_args.h"
 #include "core/err.h"
 #include "core/files.h"
+#include "core/interrupt.h"
 #include "drift/drift.h"
 #include "drift/report.h"
 #include "template/config.h"
@@ -103,16 +104,13 @@ static int step_summary(const json_t *reports, struct gen_err *e)
     if (!path || !*path)
         return 0;
     buf_init(&md);
-    rc = drift_report_markdown(reports, &md, e);
-    if (rc == 0 && md.len > STEP_SUMMARY_MAX - 200) {
-        char note[] = "\n\n(cut: the step summary holds 1 MiB; run luaform drift --format json "
-                      "for the whole report)\n";
-        size_t keep = STEP_SUMMARY_MAX - 200;
-
-        while (keep > 0 && ((unsigned char)md.data[keep] & 0xc0) == 0x80)
-            keep--;     /* not inside a UTF-8 character */
-        md.len = keep;
-        buf_adds(&md, note);
+    rc = drift_report_markdown(reports, &md, e, 1);
+    if (rc == 0 && md.len > STEP_SUMMARY_MAX) {
+        /* too big for GitHub: the summary lines only, and where the rest is */
+        buf_reset(&md);
+        rc = drift_report_markdown(reports, &md, e, 0);
+        buf_adds(&md, "\nThe details are over the 1 MiB a step summary holds: see this step's "
+                 "log, or run luaform drift --format json.\n");
     }
     if (rc == 0) {
         f = fopen(path, "a");
@@ -148,9 +146,19 @@ static int drift_all(struct drift_cmd *c, json_t *reports)
         if (c->shown_progress == 1)
             fputs("\n", stderr);
         json_decref(rules);
-        if (rc < 0) {
-            err_prefix(&e, "drift %s", c->args.targets[i].stack);
+        if (rc == GEN_ENOMEM)
             return cli_error(&e);
+        if (rc < 0) {
+            /* this stack could not be checked: said in its report, and the
+             * others are still checked and reported (unless Ctrl-C) */
+            char msg[sizeof e.msg + 300];
+
+            err_format(&e, msg, sizeof msg);
+            report = drift_error_report(c->args.targets[i].stack,
+                                        aws_region(c->args.aws), msg);
+            if (!report)
+                return cli_errorf("out of memory");
+            rc = interrupt_pending() ? -1 : 0;
         }
         json_array_append_new(reports, report);
     }
@@ -203,6 +211,9 @@ int cmd_drift(int argc, char **argv)
         else if (strcmp(f, "text"))
             rc = cli_errorf("drift: --format must be text or json, not '%s'", f);
     }
+    if (rc == 0 && c.json && c.set[DRIFT_GITHUB] && !c.set[DRIFT_OUTPUT])
+        rc = cli_errorf("drift: --format json --github writes annotations beside the JSON: "
+                        "give the JSON a file with -o FILE");
     if (rc == 0)
         rc = deploy_args_prepare(&c.args);
     if (rc == 0)

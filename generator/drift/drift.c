@@ -47,7 +47,7 @@ static int scalar_text(const json_t *v, char *out, size_t n)
     if (json_is_integer(v))
         snprintf(out, n, "%lld", (long long)json_integer_value(v));
     else if (json_is_real(v))
-        snprintf(out, n, "%.17g", json_real_value(v));
+        drift_number_text(json_real_value(v), out, n);
     else if (json_is_boolean(v))
         snprintf(out, n, "%s", json_is_true(v) ? "true" : "false");
     else
@@ -81,6 +81,37 @@ static json_t *section(json_t *report, const char *name)
 
 /* -------------------------------------------------------------- template */
 
+/* {"Fn::GetAtt": "A.B.C"} (CloudFormation takes it in JSON too) as
+ * {"Fn::GetAtt": ["A", "B.C"]}, in place, everywhere in v. */
+static int getatt_arrays(json_t *v, int depth)
+{
+    const char *k;
+    json_t *x;
+    size_t i;
+
+    if (depth > 200)
+        return 0;
+    if (json_is_array(v)) {
+        json_array_foreach(v, i, x)
+            if (getatt_arrays(x, depth + 1) < 0)
+                return -1;
+        return 0;
+    }
+    if (!json_is_object(v))
+        return 0;
+    x = json_object_get(v, "Fn::GetAtt");
+    if (json_object_size(v) == 1 && json_is_string(x) && strchr(json_string_value(x), '.')) {
+        const char *t = json_string_value(x), *dot = strchr(t, '.');
+        json_t *pair = json_pack("[s%, s]", t, (size_t)(dot - t), dot + 1);
+
+        return pair && json_object_set_new(v, "Fn::GetAtt", pair) == 0 ? 0 : -1;
+    }
+    json_object_foreach(v, k, x)
+        if (getatt_arrays(x, depth + 1) < 0)
+            return -1;
+    return 0;
+}
+
 static int template_drift(struct aws *a, const struct deploy_target *t, json_t *report,
                           const json_t **rendered, struct template_doc *mine,
                           struct gen_err *e)
@@ -105,6 +136,10 @@ static int template_drift(struct aws *a, const struct deploy_target *t, json_t *
     free(body);
     if (rc < 0)
         return rc;
+    if (getatt_arrays(theirs.data, 0) < 0 || getatt_arrays(mine->data, 0) < 0) {
+        load_free(&theirs);
+        return nomem(e);
+    }
     diffs = diff_templates(theirs.data, mine->data);
     load_free(&theirs);
     if (!diffs)
@@ -178,25 +213,30 @@ static int parameter_drift(const struct deploy_target *t, const json_t *tpl,
         char value[4096];
         json_t *why;
 
-        if (given && json_is_string(given))
-            snprintf(value, sizeof value, "%s", json_string_value(given));
-        else if (!def || scalar_text(def, value, sizeof value) < 0) {
-            why = json_pack("{s:s, s:s}", "name", name, "reason", def ?
-                            "its default is not a single value" : "no value given and no default");
-            if (!why || json_array_append_new(skip, why) < 0)
-                return nomem(e);
-            continue;
-        }
-        if (json_object_set_new(want, name, json_string(value)) < 0)
-            return nomem(e);
         if ((json_is_true(noecho) || (json_is_string(noecho) &&
-             !strcmp(json_string_value(noecho), "true"))) && actual) {
+             !strcmp(json_string_value(noecho), "true")))) {
+            /* still known, for resolving the template's values */
+            if (given && json_is_string(given) &&
+                json_object_set(want, name, (json_t *)given) < 0)
+                return nomem(e);
             why = json_pack("{s:s, s:s}", "name", name, "reason",
                             "NoEcho: CloudFormation shows it as ****");
             if (!why || json_array_append_new(skip, why) < 0)
                 return nomem(e);
             continue;
         }
+        if (given && json_is_string(given))
+            snprintf(value, sizeof value, "%s", json_string_value(given));
+        else if (!def || scalar_text(def, value, sizeof value) < 0) {
+            why = json_pack("{s:s, s:s}", "name", name, "reason", def ?
+                            "its default is not a single value" :
+                            "no value given and no default (give it with --parameter)");
+            if (!why || json_array_append_new(skip, why) < 0)
+                return nomem(e);
+            continue;
+        }
+        if (json_object_set_new(want, name, json_string(value)) < 0)
+            return nomem(e);
         if ((!actual || strcmp(actual, value)) && add_diff(sec, "name", name, value, actual) < 0)
             return nomem(e);
     }
@@ -249,7 +289,13 @@ static int detect_step(void *ctx, struct gen_err *e)
     if (d->o->progress)
         d->o->progress(d->o->progress_ctx, d->stack, "detecting resource drift",
                        poll_now_ms() - d->start);
-    return !strcmp(d->st.detection_status, "DETECTION_IN_PROGRESS") ? POLL_AGAIN : POLL_DONE;
+    if (!strcmp(d->st.detection_status, "DETECTION_IN_PROGRESS"))
+        return POLL_AGAIN;
+    if (!strcmp(d->st.detection_status, "DETECTION_COMPLETE") ||
+        !strcmp(d->st.detection_status, "DETECTION_FAILED"))
+        return POLL_DONE;
+    return err_set(e, GEN_EAWS, NULL, 0, "drift detection %s: unexpected DetectionStatus '%s'",
+                   d->id, d->st.detection_status);
 }
 
 static int is_unchecked(const char *status)
@@ -296,8 +342,8 @@ static int ignored(json_t *report, const char *id, const char *type, const char 
 
 /* One MODIFIED or DELETED resource through the ignore list and the
  * equivalences: 1 when something is left (added to drifted), 0 when not. */
-static int judge(json_t *report, const char *stack, const json_t *d, const json_t *rules,
-                 json_t *drifted, struct gen_err *e)
+static int judge(json_t *report, const char *stack, const char *stack_id, const json_t *d,
+                 const json_t *rules, json_t *drifted, struct gen_err *e)
 {
     const char *id = sv(d, "LogicalResourceId");
     const char *type = sv(d, "ResourceType");
@@ -322,7 +368,14 @@ static int judge(json_t *report, const char *stack, const json_t *d, const json_
         const char *kind = sv(p, "DifferenceType");
         const char *exp = json_string_value(json_object_get(p, "ExpectedValue"));
         const char *act = json_string_value(json_object_get(p, "ActualValue"));
-        const char *why = !strcmp(kind, "NOT_EQUAL") ? drift_equivalent(exp, act) : NULL;
+        const char *why;
+
+        /* an ADD has no expected value, a REMOVE no actual one */
+        if (!strcmp(kind, "ADD") && exp && !*exp)
+            exp = NULL;
+        if (!strcmp(kind, "REMOVE") && act && !*act)
+            act = NULL;
+        why = !strcmp(kind, "NOT_EQUAL") ? drift_equivalent(exp, act, stack_id) : NULL;
         int rc = 0;
 
         rule = why ? NULL : drift_ignore_match(rules, stack, id, type, path, kind);
@@ -353,14 +406,15 @@ static int judge(json_t *report, const char *stack, const json_t *d, const json_
 }
 
 static int resource_drift(struct aws *a, const struct deploy_target *t, const struct drift_opts *o,
-                          const json_t *resources, json_t *report, struct gen_err *e)
+                          const char *stack_id, const json_t *resources, json_t *report,
+                          struct gen_err *e)
 {
     struct detect d = { 0 };
     struct poll_opts po;
     json_t *sec, *drifts = NULL, *drifted = json_array(), *unchecked;
     char *id = NULL;
     size_t i;
-    int rc, n_drifted = 0, n_sync = 0;
+    int rc, n_drifted = 0, n_sync = 0, n_reported = 0;
 
     sec = json_pack("{s:b, s:I, s:o}", "checked", 1, "total",
                     (json_int_t)json_array_size(resources), "drifted_resources", drifted);
@@ -411,6 +465,7 @@ static int resource_drift(struct aws *a, const struct deploy_target *t, const st
 
         dr = drift_of(drifts, lid);
         status = dr ? sv(dr, "StackResourceDriftStatus") : "";
+        n_reported += !strcmp(status, "MODIFIED") || !strcmp(status, "DELETED");
         if (!dr)
             u = json_pack("{s:s, s:s, s:s, s:s}", "logical_id", lid, "type", type, "status",
                           "NOT_CHECKED", "reason", "no drift result: CloudFormation does not "
@@ -421,7 +476,7 @@ static int resource_drift(struct aws *a, const struct deploy_target *t, const st
                           sv(dr, "DriftStatusReason") : "CloudFormation did not check it");
         else if (!strcmp(status, "IN_SYNC"))
             n_sync++;
-        else if ((rc = judge(report, t->stack, dr, o->ignore, drifted, e)) == 1)
+        else if ((rc = judge(report, t->stack, stack_id, dr, o->ignore, drifted, e)) == 1)
             n_drifted++;
         else if (rc == 0)
             n_sync++;
@@ -431,6 +486,15 @@ static int resource_drift(struct aws *a, const struct deploy_target *t, const st
     json_decref(drifts);
     json_object_set_new(sec, "drifted", json_integer(n_drifted));
     json_object_set_new(sec, "in_sync", json_integer(n_sync));
+    /* CloudFormation's own verdict must agree with what it listed */
+    if (rc >= 0 && ((!strcmp(d.st.stack_drift_status, "DRIFTED") && n_reported == 0) ||
+                    (d.st.drifted_count >= 0 && d.st.drifted_count != n_reported))) {
+        json_object_set_new(sec, "incomplete", json_true());
+        rc = err_set(e, GEN_EAWS, NULL, 0, "drift detection of %s: CloudFormation counts %ld "
+                     "drifted resources (stack %s) but lists %d", t->stack, d.st.drifted_count,
+                     *d.st.stack_drift_status ? d.st.stack_drift_status : "status not given",
+                     n_reported);
+    }
     if (rc >= 0 && !strcmp(d.st.detection_status, "DETECTION_FAILED")) {
         json_object_set_new(sec, "incomplete", json_true());
         rc = err_set(e, GEN_EAWS, NULL, 0, "drift detection failed for %s: %s", t->stack,
@@ -472,16 +536,31 @@ static void summarise(json_t *report)
             ADD("resources not checked (%s); ",
                 *sv(res, "skipped") ? sv(res, "skipped") : "error");
         for (k = 0; k < 3; k++) {
+            size_t skipped = json_array_size(json_object_get(json_object_get(report, SECS[k]),
+                                                             "not_compared"));
+
             if (!json_object_get(report, SECS[k]))
                 continue;
             if (count(report, SECS[k]))
-                ADD("%s drifted (%zu); ", SECS[k], count(report, SECS[k]));
+                ADD("%s drifted (%zu", SECS[k], count(report, SECS[k]));
             else
-                ADD("%s in sync; ", SECS[k]);
+                ADD("%s in sync (", SECS[k]);
+            if (skipped)
+                ADD("%s%zu not compared", count(report, SECS[k]) ? ", " : "", skipped);
+            if (n >= 1 && s[n - 1] == '(')
+                s[n -= 2] = '\0';        /* "in sync (" with nothing inside */
+            else
+                ADD(")");
+            ADD("; ");
         }
-        if (json_is_true(json_object_get(lam, "checked")))
-            ADD(count(report, "lambda") ? "Lambda code drifted (%zu); " : "Lambda code in sync; ",
-                count(report, "lambda"));
+        if (json_is_true(json_object_get(lam, "checked")) &&
+            json_integer_value(json_object_get(lam, "total")) > 0)
+            ADD(count(report, "lambda") ? "Lambda code drifted (%zu); " :
+                json_integer_value(json_object_get(lam, "in_sync")) ? "Lambda code in sync; " :
+                "Lambda code unchecked; ", count(report, "lambda"));
+        else if (lam && !json_is_true(json_object_get(lam, "checked")) &&
+                 !strcmp(sv(lam, "skipped"), "error"))
+            ADD("Lambda code not checked (error); ");
         if (json_array_size(json_object_get(report, "unchecked")))
             ADD("%zu unchecked; ", json_array_size(json_object_get(report, "unchecked")));
         if (json_array_size(json_object_get(report, "ignored")))
@@ -500,6 +579,17 @@ static int drifted(const json_t *report)
     return count(report, "template") || count(report, "parameters") || count(report, "tags") ||
            count(report, "lambda") ||
            json_integer_value(json_object_get(json_object_get(report, "resources"), "drifted")) > 0;
+}
+
+json_t *drift_error_report(const char *stack, const char *region, const char *error)
+{
+    json_t *r = json_pack("{s:s, s:s?, s:n, s:s, s:s, s:[], s:[]}", "stack", stack, "region",
+                          region, "status", "state", "error", "error", error, "unchecked",
+                          "ignored");
+
+    if (r)
+        summarise(r);
+    return r;
 }
 
 int drift_verdict(const json_t *report)
@@ -558,7 +648,7 @@ int drift_check(struct aws *a, const struct deploy_target *t, const struct drift
         } else if (rc == 0) {
             rc = cfn_list_stack_resources(a, t->stack, &resources, e);
             if (rc == 0)
-                rc = resource_drift(a, t, o, resources, r, e);
+                rc = resource_drift(a, t, o, st.id, resources, r, e);
             if (rc == 0)
                 rc = drift_lambda(a, rendered, st.id, resources, params, r, e);
         }

@@ -75,6 +75,17 @@ static int one_line(const char *s)
     return strspn(s, " ") != strlen(s);
 }
 
+/* Is every '*' of a path a segment of its own? */
+static int whole_stars(const char *p)
+{
+    const char *star;
+
+    for (star = strchr(p, '*'); star; star = strchr(star + 1, '*'))
+        if (star[-1] != '/' || (star[1] && star[1] != '/'))
+            return 0;
+    return 1;
+}
+
 /* One rule of drift.ignore (at path "drift.ignore.N") into rules. */
 static int take_rule(const struct config *c, const char *at, const json_t *v, json_t *rules,
                      struct gen_err *e)
@@ -117,6 +128,9 @@ static int take_rule(const struct config *c, const char *at, const json_t *v, js
     if (strcmp(FIELD("path"), "*") && (FIELD("path")[0] != '/' || !one_line(FIELD("path"))))
         return bad(c, sub, e, "expected a property path starting with '/' (as "
                    "CloudFormation reports it), or \"*\"");
+    if (strcmp(FIELD("path"), "*") && !whole_stars(FIELD("path")))
+        return bad(c, sub, e, "'*' stands for one whole segment (/Tags/*/Value), not "
+                   "part of one");
     snprintf(sub, sizeof sub, "%s.kind", at);
     if (FIELD("kind") && strcmp(FIELD("kind"), "ADD") && strcmp(FIELD("kind"), "REMOVE") &&
         strcmp(FIELD("kind"), "NOT_EQUAL"))
@@ -238,6 +252,8 @@ const json_t *drift_ignore_match(const json_t *rules, const char *stack, const c
 
 /* ------------------------------------------------------------ equivalences */
 
+static int arn_tail(const char *arn, const char *service, const char *kind, const char *name);
+
 static int ends_with(const char *s, const char *tail)
 {
     size_t n = strlen(s), m = strlen(tail);
@@ -245,8 +261,28 @@ static int ends_with(const char *s, const char *tail)
     return n >= m && !strcmp(s + n - m, tail);
 }
 
+/* arn:PARTITION:SERVICE:REGION:ACCOUNT:KIND/.../name, in the stack's
+ * partition and account, and (when region) its region. */
+static int arn_names(const char *arn, const char *service, const char *kind, const char *name,
+                     const char *stack_id, int region)
+{
+    char mine[64], theirs[64];
+    int f;
+
+    if (!stack_id)
+        return 0;
+    for (f = 0; f <= 3; f++) {
+        if (f == 1 || (f == 2 && !region))
+            continue;
+        if (drift_arn_field(stack_id, f, mine, sizeof mine) < 0 ||
+            drift_arn_field(arn, f, theirs, sizeof theirs) < 0 || strcmp(mine, theirs))
+            return 0;
+    }
+    return arn_tail(arn, service, kind, name);
+}
+
 /* arn:PARTITION:SERVICE:...:RESOURCE with RESOURCE ending in "/" + name */
-static int arn_names(const char *arn, const char *service, const char *kind, const char *name)
+static int arn_tail(const char *arn, const char *service, const char *kind, const char *name)
 {
     char tail[512];
     const char *p;
@@ -265,19 +301,21 @@ static int arn_names(const char *arn, const char *service, const char *kind, con
     return !strncmp(p, kind, strlen(kind)) && p[strlen(kind)] == '/' && ends_with(p, tail);
 }
 
-const char *drift_equivalent(const char *expected, const char *actual)
+const char *drift_equivalent(const char *expected, const char *actual, const char *stack_id)
 {
     json_t *a, *b;
     int same;
 
     if (!expected || !actual)
         return NULL;
-    if (arn_names(actual, "kms", "key", expected) || arn_names(expected, "kms", "key", actual))
-        return "the same KMS key, as its id and as its ARN (CloudFormation reports these as "
-               "different: cloudformation-coverage-roadmap#1203, #1219, #2564)";
-    if (arn_names(actual, "iam", "instance-profile", expected) ||
-        arn_names(expected, "iam", "instance-profile", actual))
-        return "the same instance profile, as its name and as its ARN "
+    if (arn_names(actual, "kms", "key", expected, stack_id, 1) ||
+        arn_names(expected, "kms", "key", actual, stack_id, 1))
+        return "the same KMS key, as its id and as its ARN in the stack's region and account "
+               "(CloudFormation reports these as different: cloudformation-coverage-roadmap"
+               "#1203, #1219, #2564)";
+    if (arn_names(actual, "iam", "instance-profile", expected, stack_id, 0) ||
+        arn_names(expected, "iam", "instance-profile", actual, stack_id, 0))
+        return "the same instance profile, as its name and as its ARN in the stack's account "
                "(cloudformation-coverage-roadmap#1383)";
     a = json_loads(expected, JSON_DECODE_ANY, NULL);
     b = json_loads(actual, JSON_DECODE_ANY, NULL);

@@ -27,7 +27,7 @@ struct lambda_walk {
     struct aws *a;
     struct drift_scope scope;
     json_t *report, *diffs, *unchecked;
-    int in_sync;
+    int in_sync, total;
     struct gen_err *e;
 };
 
@@ -166,7 +166,10 @@ static int check_function(struct lambda_walk *w, const char *id, const json_t *r
                     "the function does not exist");
     } else if (rc < 0) {
         err_prefix(w->e, "%s", id);
-    } else if (!f.code_sha256 || strcmp(f.code_sha256, want)) {
+    } else if (!f.code_sha256) {
+        rc = err_set(w->e, GEN_EAWS, NULL, 0, "%s: GetFunction %s answered without a "
+                     "CodeSha256", id, fname);
+    } else if (strcmp(f.code_sha256, want)) {
         snprintf(msg, sizeof msg, "its code is not the artifact %s", where);
         rc = differ(w, id, TYPE, "code", fname, json_string(want),
                     f.code_sha256 ? json_string(f.code_sha256) : NULL, msg);
@@ -197,7 +200,7 @@ static int check_version(struct lambda_walk *w, const char *id, const json_t *re
         return unchecked(w, id, TYPE, "the stack has no such version");
     want = prop(w, props, "CodeSha256", &why);
     if (!want) {
-        snprintf(msg, sizeof msg, "its CodeSha256 cannot be resolved (%s)", why);
+        snprintf(msg, sizeof msg, "its CodeSha256 cannot be resolved (%s)", why ? why : "?");
         return unchecked(w, id, TYPE, msg);
     }
     fname = strndup(arn, (size_t)(colon - arn));
@@ -211,7 +214,10 @@ static int check_version(struct lambda_walk *w, const char *id, const json_t *re
                     "the version does not exist");
     } else if (rc < 0) {
         err_prefix(w->e, "%s", id);
-    } else if (!f.code_sha256 || strcmp(f.code_sha256, want)) {
+    } else if (!f.code_sha256) {
+        rc = err_set(w->e, GEN_EAWS, NULL, 0, "%s: GetFunction %s answered without a "
+                     "CodeSha256", id, arn);
+    } else if (strcmp(f.code_sha256, want)) {
         rc = differ(w, id, TYPE, "code", arn, json_string(want),
                     f.code_sha256 ? json_string(f.code_sha256) : NULL,
                     "the published version's code is not the declared CodeSha256");
@@ -227,12 +233,20 @@ static int check_version(struct lambda_walk *w, const char *id, const json_t *re
 /* RoutingConfig.AdditionalVersionWeights as {"version": weight}. */
 static json_t *weights_of(struct lambda_walk *w, const json_t *props, const char **why)
 {
-    const json_t *list = json_object_get(json_object_get(props, "RoutingConfig"),
-                                         "AdditionalVersionWeights");
-    json_t *out = json_object();
+    const json_t *rc = json_object_get(props, "RoutingConfig");
+    const json_t *list = json_object_get(rc, "AdditionalVersionWeights");
+    json_t *out;
     size_t i;
 
     *why = NULL;
+    /* a condition (Fn::If) or anything but the plain form: not guessed */
+    if ((rc && (!json_is_object(rc) || (json_object_size(rc) && !list) ||
+                json_object_size(rc) > 1)) ||
+        (list && !json_is_array(list))) {
+        *why = "RoutingConfig is not a plain list of weights (a condition?)";
+        return NULL;
+    }
+    out = json_object();
     for (i = 0; out && i < json_array_size(list); i++) {
         const json_t *item = json_array_get(list, i), *wt = json_object_get(item, "FunctionWeight");
         char *v = drift_resolve(&w->scope, json_object_get(item, "FunctionVersion"), why);
@@ -351,15 +365,25 @@ int drift_lambda(struct aws *a, const json_t *tpl, const char *stack_id, const j
 
         if (!type)
             continue;
-        if (!strcmp(type, "AWS::Lambda::Function"))
+        if (!strcmp(type, "AWS::Lambda::Function")) {
+            w.total++;
             rc = check_function(&w, id, r);
-        else if (!strcmp(type, "AWS::Lambda::Version"))
+        } else if (!strcmp(type, "AWS::Lambda::Version") &&
+                   json_object_get(json_object_get(r, "Properties"), "CodeSha256")) {
+            w.total++;
             rc = check_version(&w, id, r);
-        else if (!strcmp(type, "AWS::Lambda::Alias"))
+        } else if (!strcmp(type, "AWS::Lambda::Alias")) {
+            w.total++;
             rc = check_alias(&w, id, r);
+        }
         if (rc < 0)
             break;
     }
     json_object_set_new(section, "in_sync", json_integer(w.in_sync));
+    json_object_set_new(section, "total", json_integer(w.total));
+    if (rc < 0) {               /* what was found stays; the rest was not checked */
+        json_object_set_new(section, "checked", json_false());
+        json_object_set_new(section, "skipped", json_string("error"));
+    }
     return rc;
 }

@@ -50,8 +50,13 @@ static void value(struct buf *b, const json_t *v, int bare)
         buf_adds(b, "(none)");
         return;
     }
-    if (bare && json_is_string(v)) {
+    if (json_is_string(v)) {
+        /* already printable (report_printable): shown as it is, not escaped again */
+        if (!bare)
+            buf_addc(b, '"');
         buf_adds(b, json_string_value(v));
+        if (!bare)
+            buf_addc(b, '"');
         return;
     }
     s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
@@ -107,6 +112,23 @@ static void keyed(struct out *o, const json_t *sec, const char *title, const cha
                    !strcmp(sv(d, "kind"), "extra") ? "in the stack, not in the repository" :
                    "changed");
         expected_actual(o, "        ", d, !strcmp(key, "path") ? 0 : 1);
+    }
+}
+
+static void not_compared(struct out *o, const json_t *list)
+{
+    const json_t *u;
+    size_t i;
+
+    if (!json_array_size(list))
+        return;
+    heading(o, "Parameters not compared");
+    json_array_foreach(list, i, u) {
+        buf_adds(o->b, "    ");
+        on(o, YELLOW);
+        buf_adds(o->b, "?");
+        off(o);
+        buf_printf(o->b, " %s: %s\n", sv(u, "name"), sv(u, "reason"));
     }
 }
 
@@ -200,6 +222,7 @@ static void details(struct out *o, const json_t *r)
         buf_adds(o->b, "  the stack does not exist: deploy it (luaform deploy)\n");
     keyed(o, json_object_get(r, "template"), "Template (rendered vs deployed)", "path");
     keyed(o, json_object_get(r, "parameters"), "Parameters", "name");
+    not_compared(o, json_object_get(json_object_get(r, "parameters"), "not_compared"));
     keyed(o, json_object_get(r, "tags"), "Tags", "key");
     resources(o, json_object_get(r, "resources"));
     lambda(o, json_object_get(r, "lambda"));
@@ -294,7 +317,7 @@ static void md_text(struct buf *b, const char *s)
     }
 }
 
-int drift_report_markdown(const json_t *reports, struct buf *b, struct gen_err *e)
+int drift_report_markdown(const json_t *reports, struct buf *b, struct gen_err *e, int details)
 {
     struct buf text;
     const json_t *r;
@@ -314,8 +337,8 @@ int drift_report_markdown(const json_t *reports, struct buf *b, struct gen_err *
         buf_addc(b, '\n');
     }
     buf_init(&text);
-    rc = drift_report_text(reports, 0, &text, e);
-    if (rc == 0) {
+    rc = details ? drift_report_text(reports, 0, &text, e) : 0;
+    if (rc == 0 && details) {
         fence = backticks(buf_cstr(&text)) + 1;
         fence = fence < 3 ? 3 : fence;
         buf_adds(b, "\n<details><summary>Details</summary>\n\n");
@@ -453,6 +476,12 @@ static void gh_stack(struct gh *g, const json_t *r)
         annotate(g, GH_ERROR, sv(r, "stack"), "Lambda drift", buf_cstr(&m));
         buf_free(&m);
     }
+    json_array_foreach(json_object_get(json_object_get(r, "parameters"), "not_compared"), i, d) {
+        buf_init(&m);
+        buf_printf(&m, "parameter %s: %s", sv(d, "name"), sv(d, "reason"));
+        annotate(g, GH_WARNING, sv(r, "stack"), "not compared", buf_cstr(&m));
+        buf_free(&m);
+    }
     json_array_foreach(json_object_get(r, "unchecked"), i, d) {
         buf_init(&m);
         buf_printf(&m, "%s (%s) %s: %s", sv(d, "logical_id"), sv(d, "type"), sv(d, "status"),
@@ -471,13 +500,16 @@ static void gh_stack(struct gh *g, const json_t *r)
 
 int drift_report_github(const json_t *reports, struct buf *b, struct gen_err *e)
 {
+    json_t *p = report_printable(reports);
     struct gh g = { 0 };
     const json_t *r;
     size_t i;
 
+    if (!p)
+        return err_set(e, GEN_ENOMEM, NULL, 0, "out of memory");
     g.b = b;
     for (g.counting = 1; g.counting >= 0; g.counting--)
-        json_array_foreach(reports, i, r)
+        json_array_foreach(p, i, r)
             gh_stack(&g, r);
-    return buf_failed(b) ? err_set(e, GEN_ENOMEM, NULL, 0, "out of memory") : 0;
+    return done(b, p, e);
 }

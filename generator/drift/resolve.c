@@ -24,9 +24,19 @@ const char *drift_physical_id(const json_t *resources, const char *logical_id)
     return NULL;
 }
 
-/* Field n (0-based) of the stack's ARN, arn:PARTITION:cloudformation:
- * REGION:ACCOUNT:stack/..., into out. */
-static int arn_field(const char *arn, int n, char *out, size_t size)
+void drift_number_text(double d, char *out, size_t n)
+{
+    int prec;
+
+    for (prec = 15; prec < 17; prec++) {
+        snprintf(out, n, "%.*g", prec, d);
+        if (strtod(out, NULL) == d)
+            return;
+    }
+    snprintf(out, n, "%.17g", d);
+}
+
+int drift_arn_field(const char *arn, int n, char *out, size_t size)
 {
     const char *p = arn;
     size_t len;
@@ -55,7 +65,7 @@ static char *pseudo(const struct drift_scope *s, const char *name, const char **
                 !strcmp(name, "AWS::AccountId") ? 3 : -1;
 
     if (field >= 0) {
-        if (arn_field(s->stack_id, field, v, sizeof v) < 0) {
+        if (drift_arn_field(s->stack_id, field, v, sizeof v) < 0) {
             *why = "the stack's ARN does not say";
             return NULL;
         }
@@ -72,7 +82,7 @@ static char *pseudo(const struct drift_scope *s, const char *name, const char **
         }
     }
     if (!strcmp(name, "AWS::URLSuffix")) {
-        if (arn_field(s->stack_id, 0, v, sizeof v) < 0) {
+        if (drift_arn_field(s->stack_id, 0, v, sizeof v) < 0) {
             *why = "the stack's ARN does not say";
             return NULL;
         }
@@ -194,7 +204,7 @@ char *drift_resolve(const struct drift_scope *s, const json_t *v, const char **w
         return strdup(num);
     }
     if (json_is_real(v)) {
-        snprintf(num, sizeof num, "%.17g", json_real_value(v));
+        drift_number_text(json_real_value(v), num, sizeof num);
         return strdup(num);
     }
     if (!json_is_object(v) || json_object_size(v) != 1) {

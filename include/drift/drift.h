@@ -18,6 +18,7 @@
 #ifndef LUAFORM_DRIFT_H
 #define LUAFORM_DRIFT_H
 
+#include <stddef.h>
 #include <jansson.h>
 
 struct aws;
@@ -54,9 +55,11 @@ const json_t *drift_ignore_match(const json_t *rules, const char *stack, const c
                                  const char *type, const char *path, const char *kind);
 
 /* Two values CloudFormation reports as different that mean the same (a
- * JSON document re-serialised; a KMS key id and its ARN; an instance
- * profile name and its ARN): the reason, or NULL. */
-const char *drift_equivalent(const char *expected, const char *actual);
+ * JSON document re-serialised; a KMS key id and its ARN in the stack's
+ * region and account; an instance profile name and its ARN in the stack's
+ * account): the reason, or NULL. stack_id: the stack's ARN (NULL: no ARN
+ * form is taken as the same as a bare name). */
+const char *drift_equivalent(const char *expected, const char *actual, const char *stack_id);
 
 /* ------------------------------------------------------------ checking */
 
@@ -98,6 +101,9 @@ struct drift_opts {
 int drift_check(struct aws *a, const struct deploy_target *t, const struct drift_opts *o,
                 json_t **report, struct gen_err *e);
 
+/* The report of a stack that could not be checked at all (state error). */
+json_t *drift_error_report(const char *stack, const char *region, const char *error);
+
 /* Is there drift (or an error) in a report: 0 in sync, 2 drifted or not
  * deployed, 1 error or busy (the exit codes of luaform drift). */
 int drift_verdict(const json_t *report);
@@ -123,6 +129,14 @@ struct drift_scope {
     const char *stack_id;       /* arn:PARTITION:cloudformation:REGION:ACCOUNT:stack/NAME/ID */
 };
 char *drift_resolve(const struct drift_scope *s, const json_t *v, const char **why);
+
+/* A number as CloudFormation and JSON write it: the shortest text that
+ * reads back as the same double (0.1, not 0.10000000000000001). */
+void drift_number_text(double d, char *out, size_t n);
+
+/* Field n (0: partition, 2: region, 3: account) of an ARN into out; -1
+ * when it has no such field or it is empty. */
+int drift_arn_field(const char *arn, int n, char *out, size_t size);
 const char *drift_physical_id(const json_t *resources, const char *logical_id);
 
 #endif

@@ -18,8 +18,9 @@ int drift_report_text(const json_t *reports, int color, struct buf *out, struct 
 int drift_report_json(const json_t *reports, struct buf *out, struct gen_err *e);
 
 /* For $GITHUB_STEP_SUMMARY: a heading with the verdict, each summary line,
- * and the text report in a code block no value can close. */
-int drift_report_markdown(const json_t *reports, struct buf *out, struct gen_err *e);
+ * and (details) the text report in a code block no value can close. */
+int drift_report_markdown(const json_t *reports, struct buf *out, struct gen_err *e,
+                          int details);
 
 /* GitHub Actions workflow commands: one ::error per difference, ::warning
  * per unchecked resource, ::notice per ignored difference, at most

@@ -61,6 +61,12 @@ scenario of the moment. Every key is optional:
                                             as AWS::Lambda::Alias, is dropped):
                                             real AWS gives a version's ARN and an
                                             alias's, moto neither
+   "fail": {"OPERATION": {"code": "AccessDenied", "message": "...", "status": 403,
+                          "stack": "NAME"}},
+                                            answer OPERATION (a Query action, or
+                                            GetFunction/GetAlias) with this error,
+                                            unforwarded (only for that stack, when
+                                            "stack" is given)
    "stack_status": {"NAME": "UPDATE_IN_PROGRESS"},
                                             DescribeStacks shows the stack so
    "list_page_size": 2,                     page ListStackResources
@@ -479,7 +485,19 @@ class Handler(svcproxy.Handler):
         p = self.proxy
         with p.lock:
             p.bump("requests", rq.op)
-            if rq.service == "cloudformation" and rq.op in SCRIPTED:
+            fail = (p.scenario.get("fail") or {}).get(rq.op)
+            if fail and fail.get("stack") and \
+                    cfnproxy.stack_name_of(form.get("StackName", "")) != fail["stack"]:
+                fail = None
+            if fail:
+                p.bump("scripted", rq.op)
+                if rq.service == "lambda":
+                    canned = svcproxy.json_error(fail.get("status", 403), fail["code"],
+                                                 fail.get("message", "denied"))
+                else:
+                    canned = query_error(fail.get("status", 403), fail["code"],
+                                         fail.get("message", "denied"))
+            elif rq.service == "cloudformation" and rq.op in SCRIPTED:
                 p.bump("scripted", rq.op)
                 canned = p.query(rq, form)
             elif rq.service == "lambda" and rq.op in ("GetFunction", "GetAlias"):

@@ -131,7 +131,7 @@ try:
     code = zipped("def handler(e, c):\n    return 1\n")
     version_id = s3.put_object(Bucket="fnapp-artifacts", Key="app/fn.zip", Body=code)["VersionId"]
     cfg = write(os.path.join(d, "fnapp.yaml"), f"""\
-system: fnapp
+system: fnsys
 bucket: fnapp-artifacts
 key: app/fn.zip
 object_version: {version_id}
@@ -143,8 +143,8 @@ drift:
 """)
 
     # ------------------------------------------------------------ moto: template, parameters, tags
-    rc, so, se, _ = lf("deploy", "fnapp", "-c", cfg, "--yes", "--require-approval", "never")
-    check(rc == 0, "deploy fnapp to moto", so[-1500:] + se)
+    rc, so, se, _ = lf("deploy", "fnapp", "fnapp-extra", "-c", cfg, "--yes", "--require-approval", "never")
+    check(rc == 0, "deploy fnapp and fnapp-extra to moto", so[-1500:] + se)
     rc, so, se, _ = lf("drift", "fnapp", "-c", cfg, "--template-only")
     check(rc == 0, "a freshly deployed stack has no drift (exit 0)", so + se)
     first = so.splitlines()[0] if so else ""
@@ -213,6 +213,30 @@ drift:
     rc, so, se, _ = lf("drift", "fnapp", "-c", cfg, "-p", "stack_name=fnapp-absent", "--template-only")
     check(rc == 2 and "fnapp-absent: not deployed" in so, "a stack that is not deployed: exit 2", so + se)
     push()
+
+    # parameters drift cannot compare are listed, not passed over; a decimal is the same number
+    params = write(os.path.join(d, "params.json"), json.dumps({
+        "Parameters": {"Secret": {"Type": "String", "NoEcho": True},
+                       "Env": {"Type": "String"},
+                       "Weight": {"Type": "Number", "Default": 0.1}},
+        "Resources": {"Q": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "params-q"}}}}))
+    rc, so, se, _ = lf("deploy", params, "--stack-name", "params", "--parameter", "Secret=s3cret",
+                       "--parameter", "Env=prod", "--yes", "--require-approval", "never")
+    check(rc == 0, "deploy a template with a NoEcho parameter and a decimal default", so[-800:] + se)
+    rc, so, se, _ = lf("drift", params, "--stack-name", "params", "--template-only")
+    check(rc == 0 and "parameters in sync (2 not compared)" in so.splitlines()[0] and
+          "Parameters not compared" in so and "Secret: NoEcho" in so and
+          "Env: no value given and no default (give it with --parameter)" in so and "Weight" not in so,
+          "NoEcho and unknown parameters are listed as not compared; 0.1 is 0.1", so + se)
+    rc, so, se, _ = lf("drift", params, "--stack-name", "params", "--parameter", "Env=test",
+                       "--template-only", "--github")
+    check(rc == 2 and "Env (changed)" in so and
+          "::warning title=params not compared::parameter Secret: NoEcho" in so,
+          "given, the parameter is compared; the one not compared is a warning annotation", so + se)
+    rc, so, se, _ = lf("drift", params, "--stack-name", "params", "--template-only", "--github",
+                       "--format", "json")
+    check(rc == 1 and "give the JSON a file with -o FILE" in se and not so,
+          "--format json --github without -o: refused (the annotations would break the JSON)", so + se)
 
     # moto has no drift detection: without --template-only that is an error, never a pass
     rc, so, se, _ = lf("drift", "fnapp", "-c", cfg)
@@ -352,6 +376,63 @@ drift:
                                                 "message": "not authorized to perform: cloudformation:DetectStackDrift"}}))
     rc, so, se, _ = lf("drift", "fnapp", "-c", cfg, url=proxy.url)
     check(rc == 1 and "cloudformation:DetectStackDrift" in so + se, "a refused detection: exit 1", so + se)
+    # CloudFormation's verdict must agree with the drifts it lists; an unknown status is no verdict
+    proxy.scenario(dict(base, detect={"status": "DETECTION_COMPLETE", "stack_drift_status": "DRIFTED",
+                                      "drifted_count": 1}, drifts={"fnapp": []}))
+    rc, so, se, _ = lf("drift", "fnapp", "-c", cfg, url=proxy.url)
+    check(rc == 1 and "CloudFormation counts 1 drifted resources (stack DRIFTED) but lists 0" in so,
+          "DRIFTED with no drifted resource listed: exit 1, never in sync", so + se)
+    proxy.scenario(dict(base, detect={"status": "DETECTION_SOMETHING_NEW"}))
+    rc, so, se, _ = lf("drift", "fnapp", "-c", cfg, url=proxy.url)
+    check(rc == 1 and "unexpected DetectionStatus 'DETECTION_SOMETHING_NEW'" in so,
+          "a DetectionStatus luaform does not know: exit 1", so + se)
+
+    # Lambda or S3 refusing luaform: an error, and the summary does not say "in sync"
+    for op, err_code in (("GetFunction", "AccessDeniedException"), ("HeadObject", "AccessDenied")):
+        proxy.scenario(dict(base, fail={op: {"code": err_code, "message": f"not authorized: {op}"}}))
+        rc, so, se, _ = lf("drift", "fnapp", "-c", cfg, url=proxy.url)
+        check(rc == 1 and "Lambda code not checked (error)" in so.splitlines()[0] and
+              "Lambda code in sync" not in so, f"{op} denied: exit 1, Lambda not checked", so + se)
+
+    # one stack that cannot be read does not lose the others' reports
+    proxy.scenario(dict(base, fail={"GetTemplate": {"code": "AccessDenied", "stack": "fnapp-extra",
+                                                    "message": "not authorized: GetTemplate"}}))
+    rc, so, se, _ = lf("drift", "fnapp", "fnapp-extra", "-c", cfg, "--template-only", "-p", "team=x",
+                       url=proxy.url)
+    lines = so.splitlines()
+    check(rc == 1 and len(lines) > 2 and lines[0].startswith("fnapp: ") and "tags drifted (1)" in lines[0]
+          and lines[1].startswith("fnapp-extra: ") and "not authorized: GetTemplate" in so,
+          "a stack that fails is reported as an error beside the others' drift (exit 1)", so + se)
+
+    # an alias whose routing depends on a condition is not guessed at: unchecked
+    cond = write(os.path.join(d, "cond.json"), json.dumps({
+        "Conditions": {"Canary": {"Fn::Equals": ["a", "a"]}},
+        "Resources": {
+            "Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": json.loads(policy)}},
+            "Fn": {"Type": "AWS::Lambda::Function", "Properties": {
+                "FunctionName": "cond-fn", "Runtime": "python3.12", "Handler": "index.handler",
+                "Role": {"Fn::GetAtt": ["Role", "Arn"]},
+                "Code": {"S3Bucket": "fnapp-artifacts", "S3Key": "app/fn.zip", "S3ObjectVersion": version_id}}},
+            "V": {"Type": "AWS::Lambda::Version", "Properties": {"FunctionName": {"Ref": "Fn"}}},
+            "A": {"Type": "AWS::Lambda::Alias", "Properties": {
+                "FunctionName": {"Ref": "Fn"}, "Name": "live", "FunctionVersion": "1",
+                "RoutingConfig": {"Fn::If": ["Canary", {"AdditionalVersionWeights": [
+                    {"FunctionVersion": {"Fn::GetAtt": ["V", "Version"]}, "FunctionWeight": 0.5}]},
+                    {"Ref": "AWS::NoValue"}]}}}}}))
+    rc, so, se, _ = lf("deploy", cond, "--stack-name", "cond", "--yes", "--require-approval", "never")
+    check(rc == 0, "deploy a stack whose alias routes by a condition", so[-800:] + se)
+    carn = f"arn:aws:lambda:us-east-1:{moto.ACCOUNT}:function:cond-fn"
+    proxy.scenario(dict(base, resources={"cond": {
+        "V": {"PhysicalResourceId": carn + ":1"},
+        "A": {"PhysicalResourceId": carn + ":live", "ResourceType": "AWS::Lambda::Alias",
+              "ResourceStatus": "CREATE_COMPLETE"}}},
+        **{"lambda": {"functions": {"cond-fn": {"CodeSha256": sha(code)}},
+                      "aliases": {"cond-fn/live": {"Name": "live", "FunctionVersion": "1"}}}}))
+    rc, so, se, _ = lf("drift", cond, "--stack-name", "cond", url=proxy.url)
+    check(rc == 0 and "A  AWS::Lambda::Alias  NOT_CHECKED: the alias cannot be resolved "
+          "(RoutingConfig is not a plain list of weights (a condition?))" in so and
+          "Lambda code in sync" in so, "Fn::If in RoutingConfig: the alias is unchecked, never in sync", so + se)
+
     # a stack in the middle of an operation: reported as such, not as drift
     before = proxy.stats()["requests"].get("DetectStackDrift", 0)
     proxy.scenario(dict(base, stack_status={"fnapp": "UPDATE_IN_PROGRESS"}))

@@ -79,6 +79,10 @@ static void test_ignore_errors(void)
         { "drift:\n  ignore:\n    - type: AWS::S3::Bucket\n      path: A\n      reason: r\n", 4,
           "drift.ignore.1.path: expected a property path" },
         { "drift:\n  ignore:\n    - type: AWS::S3::Bucket\n      path: /A\n", 3, "reason is required" },
+        { "drift:\n  ignore:\n    - type: AWS::S3::Bucket\n      path: /Co*\n      reason: r\n", 4,
+          "drift.ignore.1.path: '*' stands for one whole segment" },
+        { "drift:\n  ignore:\n    - type: AWS::S3::Bucket\n      path: /*x/A\n      reason: r\n", 4,
+          "'*' stands for one whole segment" },
         { "drift:\n  ignore:\n    - type: AWS::S3::Bucket\n      path: /A\n      reason: \"  \"\n", 5,
           "drift.ignore.1.reason: expected a reason on one line" },
         { "drift:\n  ignore:\n    - type: AWS::S3::Bucket\n      path: /A\n      reason: \"a\\nb\"\n", 5,
@@ -103,27 +107,54 @@ static void test_ignore_errors(void)
     }
 }
 
+#define STACK "arn:aws:cloudformation:us-east-1:123456789012:stack/app/abc"
+
 static void test_equivalent(void)
 {
     const char *key = "1234abcd-12ab-34cd-56ef-1234567890ab";
+    const char *arn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 
-    T(drift_equivalent(key, "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"));
-    T(drift_equivalent("arn:aws-cn:kms:cn-north-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-                       key));
+    T(drift_equivalent(key, arn, STACK));
+    T(drift_equivalent(arn, key, STACK));
+    /* the key's ARN in another region (a multi-Region replica), account or
+     * partition, or with no stack to compare with: not the same */
+    T(!drift_equivalent(key, "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+                        STACK));
+    T(!drift_equivalent(key, "arn:aws:kms:us-east-1:999999999999:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+                        STACK));
+    T(!drift_equivalent(key, "arn:aws-cn:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+                        STACK));
+    T(!drift_equivalent(key, arn, NULL));
     /* another key, another service, an alias: not the same */
-    T(!drift_equivalent(key, "arn:aws:kms:us-east-1:123456789012:key/ffff"));
-    T(!drift_equivalent(key, "arn:aws:s3:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"));
-    T(!drift_equivalent("alias/x", "arn:aws:kms:us-east-1:123456789012:alias/x"));
-    T(drift_equivalent("web", "arn:aws:iam::123456789012:instance-profile/app/web"));
-    T(!drift_equivalent("web", "arn:aws:iam::123456789012:instance-profile/webserver"));
-    T(!drift_equivalent("web", "arn:aws:iam::123456789012:role/web"));
+    T(!drift_equivalent(key, "arn:aws:kms:us-east-1:123456789012:key/ffff", STACK));
+    T(!drift_equivalent(key, "arn:aws:s3:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+                        STACK));
+    T(!drift_equivalent("alias/x", "arn:aws:kms:us-east-1:123456789012:alias/x", STACK));
+    T(drift_equivalent("web", "arn:aws:iam::123456789012:instance-profile/app/web", STACK));
+    T(!drift_equivalent("web", "arn:aws:iam::999999999999:instance-profile/web", STACK));
+    T(!drift_equivalent("web", "arn:aws:iam::123456789012:instance-profile/webserver", STACK));
+    T(!drift_equivalent("web", "arn:aws:iam::123456789012:role/web", STACK));
     /* documents: the same data, or not */
-    T(drift_equivalent("{\"a\":[1,2],\"b\":\"x\"}", "{ \"b\": \"x\", \"a\": [1, 2] }"));
-    T(drift_equivalent("\"{\\\"a\\\":1}\"", "{\"a\":1}"));
-    T(!drift_equivalent("{\"a\":[1,2]}", "{\"a\":[2,1]}"));
-    T(!drift_equivalent("60", "90"));
-    T(!drift_equivalent("60", "60.0"));     /* scalars: CloudFormation's own business */
-    T(!drift_equivalent(NULL, "x") && !drift_equivalent("x", NULL));
+    T(drift_equivalent("{\"a\":[1,2],\"b\":\"x\"}", "{ \"b\": \"x\", \"a\": [1, 2] }", STACK));
+    T(drift_equivalent("\"{\\\"a\\\":1}\"", "{\"a\":1}", STACK));
+    T(!drift_equivalent("{\"a\":[1,2]}", "{\"a\":[2,1]}", STACK));
+    T(!drift_equivalent("60", "90", STACK));
+    T(!drift_equivalent("60", "60.0", STACK));     /* scalars: CloudFormation's own business */
+    T(!drift_equivalent(NULL, "x", STACK) && !drift_equivalent("x", NULL, STACK));
+}
+
+static void test_number_text(void)
+{
+    char t[64];
+
+    drift_number_text(0.1, t, sizeof t);
+    T(!strcmp(t, "0.1"));
+    drift_number_text(0.01, t, sizeof t);
+    T(!strcmp(t, "0.01"));
+    drift_number_text(1.0 / 3, t, sizeof t);
+    T(!strcmp(t, "0.3333333333333333"));
+    drift_number_text(2.5e-7, t, sizeof t);
+    T(!strcmp(t, "2.5e-07"));
 }
 
 static void test_resolve(void)
@@ -250,7 +281,7 @@ static void test_reports(void)
     json_array_clear(all);
     json_array_append_new(all, report_with(1, 0, "````` <script>"));
     buf_init(&b);
-    T(drift_report_markdown(all, &b, &e) == 0);
+    T(drift_report_markdown(all, &b, &e, 1) == 0);
     T(strstr(buf_cstr(&b), "\n``````\n") != NULL);
     T(strstr(buf_cstr(&b), "## luaform drift: drift found\n") == buf_cstr(&b));
     buf_free(&b);
@@ -278,6 +309,7 @@ int main(void)
     test_ignore_rules();
     test_ignore_errors();
     test_equivalent();
+    test_number_text();
     test_resolve();
     test_reports();
     return t_report();

@@ -1,11 +1,12 @@
--- fnapp: a small system for the drift tests only (tests/e2e/test_drift.py
+-- fnsys: a small system for the drift tests only (tests/e2e/test_drift.py
 -- points LUAFORM_SYSTEMS_DIR here): a function from an S3 artifact, a
 -- version of it, an alias that may route a canary, and a queue.
 return {
-  name = "fnapp",
+  name = "fnsys",
   example_config = "example.yaml",
   stacks = {
     { name = "fnapp", file = "app.lua", description = "the function, its version and alias, a queue" },
+    { name = "fnapp-extra", file = "extra.lua", description = "a queue" },
   },
   config = {
     region = { type = "string", default = "us-east-1", pattern = "^[a-z][a-z]%-[a-z%-]+%-%d$",
