@@ -307,16 +307,6 @@ static size_t backticks(const char *s)
     return best;
 }
 
-/* Markdown text: no character that starts markup. */
-static void md_text(struct buf *b, const char *s)
-{
-    for (; *s; s++) {
-        if (strchr("\\`*_{}[]()<>#+-.!|~&", *s))
-            buf_addc(b, '\\');
-        buf_addc(b, *s);
-    }
-}
-
 int drift_report_markdown(const json_t *reports, struct buf *b, struct gen_err *e, int details)
 {
     struct buf text;
@@ -331,9 +321,9 @@ int drift_report_markdown(const json_t *reports, struct buf *b, struct gen_err *
                "could not check everything");
     json_array_foreach(p, i, r) {
         buf_adds(b, "- **");
-        md_text(b, sv(r, "stack"));
+        report_markdown_text(b, sv(r, "stack"));
         buf_adds(b, "**: ");
-        md_text(b, sv(r, "summary"));
+        report_markdown_text(b, sv(r, "summary"));
         buf_addc(b, '\n');
     }
     buf_init(&text);

@@ -15,7 +15,7 @@ static const char *str(const json_t *o, const char *k)
 /* s as Markdown text inside a table cell or a list item: HTML and
  * Markdown's active characters escaped, no line breaks (control
  * characters are already \xNN: report_printable) */
-static void md(struct buf *b, const char *s)
+void report_markdown_text(struct buf *b, const char *s)
 {
     for (; *s; s++) {
         if (strchr("\\`*_{}[]()<>#|!~", *s))
@@ -31,7 +31,7 @@ static void md(struct buf *b, const char *s)
 static void code(struct buf *b, const char *s)
 {
     buf_adds(b, "<code>");
-    md(b, s);
+    report_markdown_text(b, s);
     buf_adds(b, "</code>");
 }
 
@@ -46,17 +46,17 @@ static void findings_table(struct buf *b, const json_t *list, int suppressed)
                              "|---|---|---|---|---|---|\n");
     json_array_foreach(list, i, f) {
         buf_adds(b, "| ");
-        md(b, str(f, "severity"));
+        report_markdown_text(b, str(f, "severity"));
         buf_adds(b, " | ");
         code(b, str(f, "rule"));
         buf_adds(b, " | ");
         code(b, str(f, "id"));
         buf_adds(b, " | ");
-        md(b, str(f, "file"));
+        report_markdown_text(b, str(f, "file"));
         buf_printf(b, ":%lld | ", (long long)json_integer_value(json_object_get(f, "line")));
-        md(b, str(f, "message"));
+        report_markdown_text(b, str(f, "message"));
         buf_adds(b, " | ");
-        md(b, str(f, suppressed ? "reason" : "fix"));
+        report_markdown_text(b, str(f, suppressed ? "reason" : "fix"));
         buf_adds(b, " |\n");
     }
 }
@@ -71,7 +71,7 @@ static void statements(struct buf *b, const char *title, const json_t *list, int
     buf_printf(b, "\n**%s**\n\n", title);
     json_array_foreach(list, i, s) {
         buf_adds(b, "- ");
-        md(b, who ? json_string_value(s) : str(s, "text"));
+        report_markdown_text(b, who ? json_string_value(s) : str(s, "text"));
         buf_adds(b, "\n");
     }
 }
@@ -80,11 +80,11 @@ static void statements(struct buf *b, const char *title, const json_t *list, int
 static void summary(struct buf *b, const json_t *p, const json_t *stack)
 {
     buf_adds(b, "<details><summary>");
-    md(b, str(p, "id"));
+    report_markdown_text(b, str(p, "id"));
     buf_adds(b, " (");
-    md(b, str(p, "type"));
+    report_markdown_text(b, str(p, "type"));
     buf_adds(b, ", ");
-    md(b, str(stack, "name"));
+    report_markdown_text(b, str(stack, "name"));
     buf_adds(b, ")</summary>\n");
 }
 
@@ -99,12 +99,12 @@ static void details(struct buf *b, const json_t *stack)
         statements(b, "Permissions", json_object_get(p, "permissions"), 0);
         if (json_is_string(json_object_get(p, "boundary"))) {
             buf_adds(b, "\n**Permissions boundary**: ");
-            md(b, str(p, "boundary"));
+            report_markdown_text(b, str(p, "boundary"));
             buf_adds(b, "\n");
         }
         json_array_foreach(json_object_get(p, "managed"), j, x) {
             buf_adds(b, j ? ", " : "\n**Managed policies**: ");
-            md(b, json_string_value(x));
+            report_markdown_text(b, json_string_value(x));
         }
         buf_adds(b, "\n\n</details>\n");
     }
@@ -139,7 +139,7 @@ int report_markdown(const json_t *whole, struct buf *out, struct gen_err *e)
         buf_adds(out, "\n### Invariants\n\n");
         json_array_foreach(json_object_get(report, "invariants"), i, x) {
             buf_adds(out, "- holds: ");
-            md(out, str(x, "name"));
+            report_markdown_text(out, str(x, "name"));
             buf_adds(out, "\n");
         }
     }

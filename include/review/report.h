@@ -24,6 +24,10 @@ int report_markdown(const json_t *report, struct buf *out, struct gen_err *e);
  * one result per finding (suppressed ones with an inSource suppression). */
 int report_sarif(const json_t *report, struct buf *out, struct gen_err *e);
 
+/* Text into markdown (a table cell, a list item) with every character
+ * that starts markup as an HTML entity, line breaks as spaces. */
+void report_markdown_text(struct buf *b, const char *s);
+
 /* A copy of v with every string's control characters escaped (err_escape):
  * nothing a template holds reaches a terminal or a pull-request comment as
  * a control sequence. NULL when out of memory. */
