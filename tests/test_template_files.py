@@ -236,7 +236,7 @@ check(rc == 0, "a JSON template with a UTF-8 byte order mark renders (cfn-lint r
 for args, text in ((["-o", "--check"], "option '-o' needs a value (not the option '--check')"),
                    (["-o", "a", "-o", "b"], "option '-o' is given twice"),
                    (["--format", "json", "--format", "yaml"], "option '--format' is given twice")):
-    rc, so, se, _ = run("render", src, *args)
+    rc, so, se, _ = run("render", src, *args, cwd=own)   # a regression writes there, not here
     check(rc == 1 and text in se, f"render {' '.join(args)}: {text}", se)
 for eol, what in (("\r", "CR"), ("\r\n", "CRLF")):
     f = write(os.path.join(own, "eol.yaml"), eol.join(["Resources:", "  B:", "    Type: AWS::S3::Bucket",
