@@ -14,11 +14,11 @@
 FUZZ_B       ?= build-fuzz
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 30
-FUZZ_TARGETS ?= xml config credentials isotime sigv4 render template
+FUZZ_TARGETS ?= xml config credentials isotime sigv4 render template drift
 FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_OPT      = -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link \
                 $(FUZZ_SAN)
-FUZZ_ALL      = xml config credentials isotime sigv4 render template
+FUZZ_ALL      = xml config credentials isotime sigv4 render template drift
 FUZZ_BINS     = $(FUZZ_ALL:%=$(FUZZ_B)/fuzz_%)
 
 fuzz-build:

@@ -96,6 +96,7 @@ make_seeds() {
              seed_times "$d" tests/unit/xml/* tests/unit/credentials/* \
                  tests/unit/*.c ;;
     sigv4) cp tests/fuzz/seeds/sigv4/* "$d/" ;;
+    drift) cp tests/fuzz/seeds/drift/* "$d/" ;;
     render)
         for f in templates/*/*.lua; do
             n=$(basename "$f")
