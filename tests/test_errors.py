@@ -35,9 +35,10 @@ def bad(name, text, want_line, want_msg, ext="lua", args=None, file=None):
     check(len(lines) == 1, f"{name}: one error line", se)
     check(lines and lines[0].startswith("luaform: " + where) and want_msg in lines[0],
           f"{name}: names {where} and says '{want_msg}'", se)
-    # within a second of work: CPU time, which the other tests running
-    # beside this one (tests/run.sh runs them in parallel) do not stretch
-    check(cpu < 1.0 and secs < 10, f"{name}: fails within a second", f"{cpu:.2f}s CPU, {secs:.2f}s")
+    # the limit stops it, not the 20 s timeout: a hang guard, not a speed
+    # test (bench/ measures speed; under ASan this takes several times as long)
+    check(cpu < 5.0 and secs < 15, f"{name}: stopped by its limit, not by the timeout",
+          f"{cpu:.2f}s CPU, {secs:.2f}s")
     check(os.listdir(out) == [], f"{name}: no output file", str(os.listdir(out)))
 
 
