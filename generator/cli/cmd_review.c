@@ -15,14 +15,14 @@
 const char review_usage[] =
     "usage: luaform review [STACK...] [--format text|json|markdown|sarif] [-o FILE]\n"
     "                      [--fail-on SEVERITY] [--against STACK] [-c CONFIG.yaml]\n"
-    "                      [-p KEY=VALUE]... [-v]\n"
+    "                      [-p KEY=VALUE]... [--rendered-dir DIR] [-v]\n"
     "\n"
     "Render each STACK (anything 'render' takes: a built-in stack, a system\n"
     "such as ltbase, a description file, a template file; none: every\n"
     "built-in stack) and review it as one report: for every IAM role, user\n"
     "and group who may assume it and what it may do, every resource policy,\n"
     "then the findings by severity. A finding's line is in the rendered file\n"
-    "(out/NAME.json) or in the template file given. The invariants each\n"
+    "(DIR/NAME.json) or in the template file given. The invariants each\n"
     "description declares are checked and listed; a broken one is an error.\n"
     "\n"
     "      --format FMT     text (default), json, markdown (a pull-request\n"
@@ -35,6 +35,9 @@ const char review_usage[] =
     "                       e.g. a rendered file a reviewer edited\n"
     "  -c, --config FILE    YAML config (default: the system's example config)\n"
     "  -p KEY=VALUE         override one config value (a.b=c for nested keys)\n"
+    "      --rendered-dir DIR  where the rendered templates are committed\n"
+    "                       (render -o; default: out): only names the files\n"
+    "                       findings point at, nothing is read there\n"
     "  -v, --verbose        add a Lua traceback to errors\n"
     "\n"
     "Suppress a finding in the resource's Metadata (a reason is required):\n"
@@ -43,12 +46,14 @@ const char review_usage[] =
     "\n"
     "Exit status: 0 done, 1 error, a broken invariant or --fail-on met.\n";
 
-enum { O_OUT = 1, O_FORMAT, O_FAIL_ON, O_AGAINST, O_CONFIG, O_PARAM, O_VERBOSE, O_HELP };
+enum { O_OUT = 1, O_FORMAT, O_FAIL_ON, O_AGAINST, O_CONFIG, O_PARAM, O_RENDERED, O_VERBOSE,
+       O_HELP };
 
 static const struct cli_opt review_options[] = {
     { "out", 'o', 1, O_OUT }, { "format", 0, 1, O_FORMAT }, { "fail-on", 0, 1, O_FAIL_ON },
     { "against", 0, 1, O_AGAINST },
     { "config", 'c', 1, O_CONFIG }, { "param", 'p', CLI_REPEAT, O_PARAM },
+    { "rendered-dir", 0, 1, O_RENDERED },
     { "verbose", 'v', 0, O_VERBOSE }, { "help", 'h', 0, O_HELP },
     { NULL, 0, 0, 0 }
 };
@@ -62,6 +67,7 @@ struct review_args {
     const char *out;
     const char *fail_on;
     const char *against;        /* --against STACK */
+    const char *rendered;       /* --rendered-dir: "out" */
     struct render_opts ro;
     char **params, **stacks;
     int np, ns;
@@ -94,6 +100,12 @@ static int parse(struct review_args *a, int argc, char **argv)
             a->fail_on = p.arg;
             break;
         case O_AGAINST: a->against = p.arg; break;
+        case O_RENDERED:
+            if (!*p.arg)
+                return cli_errorf("review: --rendered-dir needs a directory (. for the "
+                                  "repository's root)");
+            a->rendered = p.arg;
+            break;
         case O_CONFIG: a->ro.config_path = p.arg; break;
         case O_PARAM: a->params[a->np++] = (char *)p.arg; break;
         case O_VERBOSE: a->ro.verbose = 1; break;
@@ -117,16 +129,33 @@ static void add_invariants(json_t *report, json_t *checked)
 struct rendered {
     struct buf out;
     json_t *tpl;
-    char file[RENDER_MAX_NAME + 16];
+    char file[4096 + RENDER_MAX_NAME + 16];
 };
 
+/* The file render writes for stack name into dir (--rendered-dir), as a
+ * report names it: "out/NAME.json"; no "./" or doubled '/'. */
+static void rendered_file(char *file, size_t n, const char *dir, const char *name)
+{
+    size_t len = strlen(dir);
+
+    while (len > 1 && dir[len - 1] == '/')
+        len--;
+    if (len == 1 && dir[0] == '.')
+        snprintf(file, n, "%s.json", name);
+    else
+        snprintf(file, n, "%.*s%s%s.json", (int)len, dir, dir[len - 1] == '/' ? "" : "/",
+                 name);
+}
+
 /* Render target t into r and add the invariants it checks to report. A
- * description is shown as the file render writes (out/NAME.json), a
- * template file as itself; with against (--against), a template file is
- * held to against's invariants. in is what review_add_stacks reads. */
+ * description is shown as the file render writes (DIR/NAME.json, DIR
+ * rendered_dir), a template file as itself; with against (--against), a
+ * template file is held to against's invariants. in is what
+ * review_add_stacks reads. */
 static int render_one(json_t *report, const struct render_target *t,
-                      const struct render_opts *o, const struct render_target *against,
-                      struct rendered *r, struct review_input *in, struct gen_err *e)
+                      const struct render_opts *o, const char *rendered_dir,
+                      const struct render_target *against, struct rendered *r,
+                      struct review_input *in, struct gen_err *e)
 {
     struct render_opts plain = *o;
     json_t *checked = NULL;
@@ -147,7 +176,7 @@ static int render_one(json_t *report, const struct render_target *t,
     if (t->kind == RENDER_TEMPLATE_FILE) {
         *in = (struct review_input){t->name, t->desc.name, t->desc.data, t->desc.len, r->tpl};
     } else {
-        snprintf(r->file, sizeof r->file, "out/%s.json", t->name);
+        rendered_file(r->file, sizeof r->file, rendered_dir, t->name);
         *in = (struct review_input){t->name, r->file, r->out.data, r->out.len, r->tpl};
     }
     if (rc == 0 && checked)
@@ -160,7 +189,8 @@ static int render_one(json_t *report, const struct render_target *t,
 /* Render every stack of set, then review them together (one system's
  * stacks see each other's roles). */
 static int review_set(json_t *report, const struct render_set *set, const struct render_opts *o,
-                      const struct render_target *against, struct gen_err *e)
+                      const char *rendered_dir, const struct render_target *against,
+                      struct gen_err *e)
 {
     struct rendered *r = calloc(set->n ? set->n : 1, sizeof *r);
     struct review_input *in = calloc(set->n ? set->n : 1, sizeof *in);
@@ -170,7 +200,7 @@ static int review_set(json_t *report, const struct render_set *set, const struct
     for (i = 0; r && i < set->n; i++)
         buf_init(&r[i].out);
     for (i = 0; rc == 0 && i < set->n; i++)
-        rc = render_one(report, &set->v[i], o, against, &r[i], &in[i], e);
+        rc = render_one(report, &set->v[i], o, rendered_dir, against, &r[i], &in[i], e);
     if (rc == 0)
         rc = review_add_stacks(report, in, set->n, e);
     for (i = 0; r && i < set->n; i++) {
@@ -232,7 +262,8 @@ static int review_all(struct review_args *a)
         rc = a->against ? render_scope(&against, 1, &a->ro, &e)
                         : render_scope(&set, a->ns > 0, &a->ro, &e);
     if (rc == 0)
-        rc = review_set(report, &set, &a->ro, a->against ? &against.v[0] : NULL, &e);
+        rc = review_set(report, &set, &a->ro, a->rendered ? a->rendered : "out",
+                        a->against ? &against.v[0] : NULL, &e);
     if (rc == 0) {
         review_finish(report);
         rc = format(report, a->fmt, want_color(a), &out, &e);

@@ -3,12 +3,14 @@
 #include "cli/outputs.h"
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/files.h"
 #include "template/render.h"
 #include "workflow/workflow.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 const char workflows_usage[] =
     "usage: luaform workflows SYSTEM [-o DIR] [--ci] [-c CONFIG.yaml]\n"
@@ -22,11 +24,14 @@ const char workflows_usage[] =
     "`workflows:` map (see the README's CI recipe).\n"
     "\n"
     "Workflows (none named: all of them):\n"
-    "      --ci             ci.yml: on pull requests, pushes and nightly:\n"
-    "                       render --check, review (SARIF to code scanning),\n"
-    "                       drift (when workflows.drift_role_secret is set)\n"
+    "      --ci             ci.yml: on pull requests, merge queues, pushes and\n"
+    "                       nightly: render --check and workflows --check,\n"
+    "                       review (SARIF to code scanning, or markdown to the\n"
+    "                       job summary), drift (when\n"
+    "                       workflows.drift_role_secret is set)\n"
     "\n"
-    "  -o, --out DIR        output directory (default: .github/workflows)\n"
+    "  -o, --out DIR        output directory (default: workflows.dir,\n"
+    "                       .github/workflows)\n"
     "  -c, --config FILE    YAML config (default: the system's example\n"
     "                       config); the workflow passes it to luaform, so\n"
     "                       give its path from the repository's root, or set\n"
@@ -34,6 +39,10 @@ const char workflows_usage[] =
     "  -p workflows.KEY=VALUE  override one workflows setting\n"
     "      --check          write nothing; exit 2 if DIR differs from what\n"
     "                       would be generated\n"
+    "\n"
+    "A file in DIR that is not the workflow luaform generated for SYSTEM\n"
+    "(its first line, the workflow's name:, differs) is never replaced: an\n"
+    "error, with --check too.\n"
     "\n"
     "Exit status: 0 done, 1 error, 2 stale (--check).\n";
 
@@ -118,6 +127,41 @@ static int select_system(struct render_set *set, struct workflows_args *a, struc
                    "'luaform render --list')", a->system);
 }
 
+/* DIR must be a directory (or not be there yet), and each file there that
+ * an output would replace the workflow luaform generated for this system:
+ * a hand-written ci.yml, or another system's, is never overwritten.
+ * Returns 0, or EXIT_ERROR with the error printed. */
+static int check_targets(const char *dir, const char *system, const struct cli_output *v,
+                         size_t n)
+{
+    struct stat st;
+    struct gen_err e;
+    size_t i;
+
+    if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
+        return cli_errorf("workflows: '%s' is not a directory", dir);
+    for (i = 0; i < n; i++) {
+        char path[4400], *old = NULL;
+        size_t len = 0;
+        int rc, same;
+
+        snprintf(path, sizeof path, "%s/%s", dir, v[i].name);
+        rc = files_read(path, NULL, FILES_MAX_INPUT, FILES_MISSING_OK, &old, &len, &e);
+        if (rc < 0)
+            return cli_error(&e);
+        if (rc == 1)
+            continue;
+        same = workflow_same_kind(old, len, v[i].data);
+        free(old);
+        if (!same)
+            return cli_errorf("%s: not the workflow luaform generates for %s (its first line "
+                              "is not '%.*s'): luaform does not replace it; move it away or "
+                              "delete it", path, system, (int)strcspn(v[i].data->data, "\n"),
+                              v[i].data->data);
+    }
+    return 0;
+}
+
 static int generate(struct workflows_args *a, const struct workflow_settings *s)
 {
     struct cli_output files[MAX_KINDS];
@@ -137,12 +181,15 @@ static int generate(struct workflows_args *a, const struct workflow_settings *s)
             goto done;
         }
     }
-    if (a->check) {
+    if (check_targets(a->dir, s->system, files, (size_t)n) != 0) {
+        code = EXIT_ERROR;
+    } else if (a->check) {
         code = outputs_check(a->dir, files, (size_t)n, "luaform workflows") ? EXIT_STALE :
                EXIT_DONE;
         if (code == EXIT_STALE)
-            fprintf(stderr, "luaform: %s is stale: run 'luaform workflows %s -o %s' and commit "
-                    "the result\n", a->dir, a->system, a->dir);
+            fprintf(stderr, "luaform: %s is stale: run 'luaform workflows %s%s%s%s -o %s' and "
+                    "commit the result\n", a->dir, a->system, a->ro.config_path ? " -c " : "",
+                    a->ro.config_path ? a->ro.config_path : "", s->params, a->dir);
     } else if (outputs_write(a->dir, files, (size_t)n) == 0) {
         code = EXIT_DONE;
     }
@@ -161,7 +208,6 @@ int cmd_workflows(int argc, char **argv)
     int code = EXIT_ERROR, rc;
 
     memset(&a, 0, sizeof a);
-    a.dir = ".github/workflows";
     a.nkinds = nkinds();
     a.params = calloc((size_t)argc, sizeof *a.params);
     if (!a.params)
@@ -175,6 +221,8 @@ int cmd_workflows(int argc, char **argv)
         cli_error(&e);
         goto done;
     }
+    if (!a.dir)
+        a.dir = s.dir;
     code = generate(&a, &s);
 done:
     workflow_settings_free(&s);

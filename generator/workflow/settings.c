@@ -1,6 +1,6 @@
 /* settings.c: the config's `workflows:` map, checked key by key (each bad
  * value is an error at its line), -p workflows.KEY=VALUE, and the region
- * the system's stacks are deployed to. */
+ * drift falls back to for stacks that name none. */
 #include "workflow/settings.h"
 #include "core/err.h"
 #include "template/config.h"
@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #define DEFAULT_OUT_DIR "out"
+#define DEFAULT_DIR ".github/workflows"
 #define DEFAULT_NIGHTLY "17 4 * * *"
 #define DEFAULT_BRANCH "main"
 #define DEFAULT_RUNS_ON "ubuntu-24.04"
@@ -29,6 +30,17 @@ struct origin {
 static int only(const char *v, const char *accept)
 {
     return strspn(v, accept) == strlen(v);
+}
+
+/* Are the n characters at v all in accept? */
+static int only_n(const char *v, size_t n, const char *accept)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (!v[i] || !strchr(accept, v[i]))
+            return 0;
+    return 1;
 }
 
 #define ALNUM "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
@@ -75,10 +87,17 @@ static const char *bad_label(const char *v)
     return *v && only(v, ALNUM "._-") ? NULL : "a runner label such as ubuntu-24.04";
 }
 
+/* GitHub's filter patterns also take ? + ! [ ], which actionlint checks
+ * more strictly than luaform could: names and '*' patterns only. */
 static const char *bad_branch(const char *v)
 {
-    return *v && only(v, ALNUM "._/-*?!+") ? NULL :
-           "a branch name or pattern of letters, digits and . _ / - * ? ! +";
+    return *v && only(v, ALNUM "._/-*") ? NULL :
+           "a branch name or pattern of letters, digits and . _ / - *";
+}
+
+static const char *bad_bool(const char *v)
+{
+    return !strcmp(v, "true") || !strcmp(v, "false") ? NULL : "true or false";
 }
 
 static const char *bad_fail_on(const char *v)
@@ -146,15 +165,29 @@ static int cron_field(const char *f, size_t n, int lo, int hi, const char *const
     return 0;
 }
 
-/* A cron schedule as GitHub takes it: five fields (minute, hour, day of
- * month, month, day of week); "" is no schedule. */
+/* One number within [lo, hi], n characters at f. */
+static int cron_single(const char *f, size_t n, int lo, int hi)
+{
+    const char *q = f;
+    int v;
+
+    return n > 0 && n <= 2 && only_n(f, n, "0123456789") &&
+           cron_value(&q, lo, hi, NULL, &v) == 0 && q == f + n ? 0 : -1;
+}
+
+/* The nightly schedule as GitHub takes it: five fields (minute, hour, day
+ * of month, month, day of week), the minute and the hour one number each,
+ * so it runs at most once a day (actionlint refuses schedules more often
+ * than every 5 minutes, and a nightly check needs no more); "" is no
+ * schedule. */
 static const char *bad_cron(const char *v)
 {
     static const char *const months[] = { "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL",
                                           "AUG", "SEP", "OCT", "NOV", "DEC", NULL };
     static const char *const days[] = { "SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT", NULL };
-    static const struct { int lo, hi; const char *const *names; } fields[5] = {
-        { 0, 59, NULL }, { 0, 23, NULL }, { 1, 31, NULL }, { 1, 12, months }, { 0, 6, days }
+    static const struct { int lo, hi, single; const char *const *names; } fields[5] = {
+        { 0, 59, 1, NULL }, { 0, 23, 1, NULL }, { 1, 31, 0, NULL }, { 1, 12, 0, months },
+        { 0, 6, 0, days }
     };
     const char *p = v;
     int i;
@@ -166,21 +199,30 @@ static const char *bad_cron(const char *v)
 
         p += strspn(p, " ");
         n = strcspn(p, " ");
-        if (n == 0 || cron_field(p, n, fields[i].lo, fields[i].hi, fields[i].names) < 0)
+        if (fields[i].single ? cron_single(p, n, fields[i].lo, fields[i].hi) < 0 :
+            n == 0 || cron_field(p, n, fields[i].lo, fields[i].hi, fields[i].names) < 0)
             break;
         p += n;
     }
     if (i < 5 || p[strspn(p, " ")])
-        return "a cron schedule of five fields: minute hour day-of-month month "
-               "day-of-week, such as '17 4 * * *'; or empty for none";
+        return "a nightly schedule: five cron fields, minute hour day-of-month month "
+               "day-of-week, the minute and the hour one number each, such as '17 4 * * *'; "
+               "or empty for none";
     return NULL;
 }
 
 /* ------------------------------------------------------------ keys */
 
+enum key_kind {
+    KEY_STRING,                 /* a char array of the settings */
+    KEY_BOOL,                   /* an int of the settings: true or false */
+    KEY_LIST                    /* branches: a list (-p: comma-separated) */
+};
+
 struct key {
     const char *name;
-    size_t offset, size;        /* a string field of the settings; size 0: branches */
+    enum key_kind kind;
+    size_t offset, size;        /* the field of the settings (KEY_LIST: none) */
     const char *(*bad)(const char *v);
 };
 
@@ -188,17 +230,20 @@ struct key {
 
 /* Sorted: the list in errors is in this order. */
 static const struct key keys[] = {
-    { "branches", 0, 0, bad_branch },
-    { "config", FIELD(config), bad_path },
-    { "drift_role_secret", FIELD(drift_role_secret), bad_secret },
-    { "environment", FIELD(environment), bad_environment },
-    { "fail_on", FIELD(fail_on), bad_fail_on },
-    { "nightly", FIELD(nightly), bad_cron },
-    { "out_dir", FIELD(out_dir), bad_path },
-    { "runs_on", FIELD(runs_on), bad_label },
+    { "branches", KEY_LIST, 0, 0, bad_branch },
+    { "code_scanning", KEY_BOOL, FIELD(code_scanning), bad_bool },
+    { "config", KEY_STRING, FIELD(config), bad_path },
+    { "dir", KEY_STRING, FIELD(dir), bad_path },
+    { "drift_role_secret", KEY_STRING, FIELD(drift_role_secret), bad_secret },
+    { "environment", KEY_STRING, FIELD(environment), bad_environment },
+    { "fail_on", KEY_STRING, FIELD(fail_on), bad_fail_on },
+    { "nightly", KEY_STRING, FIELD(nightly), bad_cron },
+    { "out_dir", KEY_STRING, FIELD(out_dir), bad_path },
+    { "runs_on", KEY_STRING, FIELD(runs_on), bad_label },
 };
 
 #define NKEYS (sizeof keys / sizeof keys[0])
+_Static_assert(NKEYS <= 32, "from_param marks the keys -p sets in an unsigned");
 
 static const struct key *find_key(const char *name)
 {
@@ -229,15 +274,19 @@ static const char *describe(const json_t *v)
            json_is_boolean(v) ? "a boolean" : "a string";
 }
 
-/* Set a string key from text v (checked). */
-static int set_string(struct workflow_settings *s, const struct key *k, const char *v,
-                      struct origin at, struct gen_err *e)
+/* Set a string or boolean key from text v (checked). */
+static int set_value(struct workflow_settings *s, const struct key *k, const char *v,
+                     struct origin at, struct gen_err *e)
 {
     const char *why = k->bad(v);
 
     if (why)
         return err_set(e, GEN_EINPUT, at.file, at.line, "workflows.%s: '%s' is not valid "
                        "(expected %s)", k->name, v, why);
+    if (k->kind == KEY_BOOL) {
+        *(int *)(void *)((char *)s + k->offset) = !strcmp(v, "true");
+        return 0;
+    }
     if (strlen(v) >= k->size)
         return err_set(e, GEN_EINPUT, at.file, at.line, "workflows.%s: longer than %zu "
                        "characters", k->name, k->size - 1);
@@ -329,13 +378,14 @@ static int from_config(struct workflow_settings *s, const struct config *c, stru
         snprintf(path, sizeof path, "workflows.%s", name);
         if (!k)
             return unknown_key(name, line_of(c, path), e);
-        if (!k->size) {
+        if (k->kind == KEY_LIST) {
             rc = config_branches(s, c, v, e);
         } else if (!(t = text_of(c, path, v))) {
-            rc = err_set(e, GEN_EINPUT, c->file, line_of(c, path).line, "%s: expected a "
-                         "string, got %s", path, describe(v));
+            rc = err_set(e, GEN_EINPUT, c->file, line_of(c, path).line, "%s: expected %s, "
+                         "got %s", path, k->kind == KEY_BOOL ? "true or false" : "a string",
+                         describe(v));
         } else {
-            rc = set_string(s, k, t, line_of(c, path), e);
+            rc = set_value(s, k, t, line_of(c, path), e);
         }
         if (rc < 0)
             return rc;
@@ -345,8 +395,30 @@ static int from_config(struct workflow_settings *s, const struct config *c, stru
 
 /* ------------------------------------------------------------ from -p */
 
-/* -p workflows.KEY=VALUE; branches takes a comma-separated list. */
-static int from_param(struct workflow_settings *s, const char *kv, struct gen_err *e)
+/* Keep -p kv for the workflow's own check (workflows --check in CI must
+ * generate what this run does): ' -p "kv"', in the order given. Every
+ * value was checked: none holds a character the shell expands inside
+ * double quotes. */
+static int keep_param(struct workflow_settings *s, const char *kv, struct gen_err *e)
+{
+    size_t n = strlen(s->params);
+
+    if (strpbrk(kv, "\"$`\\"))
+        return err_set(e, GEN_EINPUT, "-p", 0, "'%s': the workflow could not pass this to "
+                       "luaform", kv);
+    if (snprintf(s->params + n, sizeof s->params - n, " -p \"%s\"", kv) >=
+        (int)(sizeof s->params - n)) {
+        s->params[n] = '\0';
+        return err_set(e, GEN_EINPUT, "-p", 0, "the -p settings are longer than %zu "
+                       "characters in all: set them in the config", sizeof s->params - 1);
+    }
+    return 0;
+}
+
+/* -p workflows.KEY=VALUE; branches takes a comma-separated list. *set
+ * gets the bit of the key's index in keys. */
+static int from_param(struct workflow_settings *s, const char *kv, unsigned *set,
+                      struct gen_err *e)
 {
     static const struct origin at = { "-p", 0 };
     const char *eq = strchr(kv, '='), *p;
@@ -363,55 +435,54 @@ static int from_param(struct workflow_settings *s, const char *kv, struct gen_er
     snprintf(name, sizeof name, "%.*s", (int)(eq - kv - 10), kv + 10);
     if (!(k = find_key(name)))
         return unknown_key(name, at, e);
-    if (k->size)
-        return set_string(s, k, eq + 1, at, e);
-    json_array_clear(s->branches);
-    for (p = eq + 1; rc == 0 && *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
-        char branch[256];
+    *set |= 1u << (k - keys);
+    if (k->kind != KEY_LIST) {
+        rc = set_value(s, k, eq + 1, at, e);
+    } else {
+        json_array_clear(s->branches);
+        for (p = eq + 1; rc == 0 && *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
+            char branch[256];
 
-        snprintf(branch, sizeof branch, "%.*s", (int)strcspn(p, ","), p);
-        rc = add_branch(s->branches, branch, "workflows.branches", at, e);
+            snprintf(branch, sizeof branch, "%.*s", (int)strcspn(p, ","), p);
+            rc = add_branch(s->branches, branch, "workflows.branches", at, e);
+        }
     }
-    return rc;
+    return rc < 0 ? rc : keep_param(s, kv, e);
 }
 
 /* ------------------------------------------------------------ the system */
 
 static int is_region(const char *r)
 {
-    return r && *r && strlen(r) < sizeof ((struct workflow_settings *)0)->region &&
+    return r && *r && strlen(r) < sizeof ((struct workflow_settings *)0)->fallback_region &&
            only(r, ALNUM "-");
 }
 
-/* Render every stack. The region drift checks is the one their deployment
- * settings share; when they name none (or several), the config's own
- * top-level `region`, when it has one; else none. */
+/* Render every stack (a config that does not render is an error here, not
+ * in CI). drift uses each stack's own region (its deploy{ region }); when
+ * a stack names none, the config's top-level `region`, when it has one, is
+ * the fallback (AWS_REGION, which never overrides a stack's own). */
 static int system_region(struct workflow_settings *s, const struct render_set *set,
                          const struct render_opts *o, const struct config *c,
                          struct gen_err *e)
 {
     const char *conf = json_string_value(json_object_get(c->values, "region"));
     size_t i;
-    int rc = 0, several = 0;
+    int rc = 0, unnamed = 0;
 
-    s->region[0] = '\0';
     for (i = 0; rc == 0 && i < set->n; i++) {
         struct buf out;
         json_t *deploy = NULL;
-        const char *r;
 
         buf_init(&out);
         rc = render_render(&set->v[i], o, &out, NULL, &deploy, e);
-        r = json_string_value(json_object_get(deploy, "region"));
-        if (rc == 0 && i == 0 && is_region(r))
-            snprintf(s->region, sizeof s->region, "%s", r);
-        else if (rc == 0 && (!r || strcmp(r, s->region)))
-            several = 1;
+        if (rc == 0 && !is_region(json_string_value(json_object_get(deploy, "region"))))
+            unnamed = 1;
         json_decref(deploy);
         buf_free(&out);
     }
-    if (several)
-        snprintf(s->region, sizeof s->region, "%s", is_region(conf) ? conf : "");
+    snprintf(s->fallback_region, sizeof s->fallback_region, "%s",
+             unnamed && is_region(conf) ? conf : "");
     return rc;
 }
 
@@ -426,6 +497,8 @@ static int defaults(struct workflow_settings *s, const struct render_set *set, s
     memset(s, 0, sizeof *s);
     snprintf(s->system, sizeof s->system, "%s", set->n ? set->v[0].system : "");
     snprintf(s->out_dir, sizeof s->out_dir, "%s", DEFAULT_OUT_DIR);
+    snprintf(s->dir, sizeof s->dir, "%s", DEFAULT_DIR);
+    s->code_scanning = 1;
     snprintf(s->nightly, sizeof s->nightly, "%s", DEFAULT_NIGHTLY);
     snprintf(s->runs_on, sizeof s->runs_on, "%s", DEFAULT_RUNS_ON);
     snprintf(s->fail_on, sizeof s->fail_on, "%s", DEFAULT_FAIL_ON);
@@ -455,14 +528,25 @@ static int config_arg(struct workflow_settings *s, const struct render_opts *o,
     return 0;
 }
 
-/* Settings that only make sense together. */
-static int consistent(const struct workflow_settings *s, const struct config *c,
+/* Has -p set key name (set: the bits from_param gave)? */
+static int by_param(unsigned set, const char *name)
+{
+    return (set >> (find_key(name) - keys)) & 1u;
+}
+
+/* Settings that only make sense together; the error is at the config's
+ * line, or at -p when -p set either. */
+static int consistent(const struct workflow_settings *s, const struct config *c, unsigned set,
                       struct gen_err *e)
 {
+    struct origin at = line_of(c, "workflows.environment");
+
+    if (by_param(set, "environment") || by_param(set, "drift_role_secret"))
+        at = (struct origin){ "-p", 0 };
     if (*s->environment && !*s->drift_role_secret)
-        return err_set(e, GEN_EINPUT, c->file, line_of(c, "workflows.environment").line,
-                       "workflows.environment: only the drift job takes an environment, and "
-                       "there is none without workflows.drift_role_secret");
+        return err_set(e, GEN_EINPUT, at.file, at.line, "workflows.environment: only the drift "
+                       "job takes an environment, and there is none without "
+                       "workflows.drift_role_secret");
     return 0;
 }
 
@@ -471,6 +555,7 @@ int workflow_settings_load(struct workflow_settings *s, const struct render_set 
                            struct gen_err *e)
 {
     struct config c;
+    unsigned by_p = 0;
     int rc, i;
 
     config_init(&c);
@@ -480,11 +565,11 @@ int workflow_settings_load(struct workflow_settings *s, const struct render_set 
     if (rc == 0 && c.luaform)
         rc = from_config(s, &c, e);
     for (i = 0; rc == 0 && i < nparams; i++)
-        rc = from_param(s, params[i], e);
+        rc = from_param(s, params[i], &by_p, e);
     if (rc == 0)
         rc = config_arg(s, o, e);
     if (rc == 0)
-        rc = consistent(s, &c, e);
+        rc = consistent(s, &c, by_p, e);
     if (rc == 0)
         rc = system_region(s, set, o, &c, e);
     config_free(&c);

@@ -9,7 +9,7 @@
 #include <string.h>
 
 const struct workflow_kind workflow_kinds[] = {
-    { "ci", "ci.yml", "render --check, review (SARIF to code scanning), drift",
+    { "ci", "ci.yml", "render and workflows --check, review, drift",
       workflow_ci },
     { NULL, NULL, NULL, NULL }
 };
@@ -110,6 +110,17 @@ const char *workflow_config_arg(const struct workflow_settings *s, char *buf, si
         return "";
     snprintf(buf, n, " -c %s", s->config);
     return buf;
+}
+
+int workflow_same_kind(const char *old, size_t n, const struct buf *generated)
+{
+    const char *nl = generated->data ? memchr(generated->data, '\n', generated->len) : NULL;
+    size_t line;
+
+    if (!nl)
+        return 0;
+    line = (size_t)(nl - generated->data) + 1;
+    return n >= line && memcmp(old, generated->data, line) == 0;
 }
 
 int workflow_generate(const struct workflow_kind *k, const struct workflow_settings *s,

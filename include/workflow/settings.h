@@ -1,7 +1,7 @@
 /* settings.h: the settings of a system's generated workflows: the config's
  * top-level `workflows:` map (checked key by key, each error at its
  * line), -p workflows.KEY=VALUE over it, and what the system's stacks say
- * (the region drift checks). */
+ * (the region drift falls back to). */
 #ifndef LUAFORM_WORKFLOW_SETTINGS_H
 #define LUAFORM_WORKFLOW_SETTINGS_H
 
@@ -16,6 +16,11 @@ struct workflow_settings {
                                    repository); "": none, the system's
                                    example config */
     char out_dir[256];          /* where the rendered templates are committed */
+    char dir[256];              /* where the workflows are committed (the
+                                   workflow checks itself there; -o's
+                                   default) */
+    int code_scanning;          /* 1: review's SARIF to code scanning; 0:
+                                   review's markdown to the job summary */
     char drift_role_secret[128];/* the secret holding the drift role's ARN;
                                    "": no drift job */
     char environment[128];      /* the drift job's environment; "": none */
@@ -24,8 +29,11 @@ struct workflow_settings {
                                    workflow: an array of strings */
     char runs_on[64];           /* the runner label */
     char fail_on[16];           /* review --fail-on */
-    char region[32];            /* drift --region; "": none (the stacks of
-                                   the system name no one region) */
+    char fallback_region[32];   /* the drift step's AWS_REGION: the config's
+                                   `region` when a stack names no region of
+                                   its own; "": none */
+    char params[1024];          /* the -p given, as arguments for the
+                                   workflow's own check: ' -p "KEY=VALUE"'... */
 };
 
 void workflow_settings_free(struct workflow_settings *s);

@@ -33,6 +33,12 @@ const struct workflow_kind *workflow_kind(const char *name);
 int workflow_generate(const struct workflow_kind *k, const struct workflow_settings *s,
                       struct buf *out, struct gen_err *e);
 
+/* Is old (n bytes: a file found where generated is to go) the same
+ * workflow luaform generated, for the same system, so that it may be
+ * replaced? Its first line, the workflow's `name:` (`name: luaform ci
+ * (ltbase)`), which luaform writes first, must be generated's. */
+int workflow_same_kind(const char *old, size_t n, const struct buf *generated);
+
 /* ------------------------------------------- pieces for the kinds */
 
 /* The actions a generated workflow may use, each pinned by commit. */

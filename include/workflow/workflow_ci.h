@@ -1,7 +1,9 @@
-/* workflow_ci.h: the CI workflow (ci.yml): on every pull request, on
- * pushes to the configured branches, nightly and by hand: render --check,
- * review uploaded to code scanning, and drift where a role is configured,
- * each a job with the least permissions it needs. */
+/* workflow_ci.h: the CI workflow (ci.yml): on every pull request, in
+ * merge queues, on pushes to the configured branches, nightly and by hand:
+ * render --check and workflows --check (the workflow checks itself),
+ * review uploaded to code scanning (or written to the job summary), and
+ * drift where a role is configured, each a job with the least permissions
+ * it needs. */
 #ifndef LUAFORM_WORKFLOW_CI_H
 #define LUAFORM_WORKFLOW_CI_H
 
