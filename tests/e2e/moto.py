@@ -218,5 +218,21 @@ class Proxy:
             self.proc.wait(timeout=10)
 
 
+class DriftProxy(Proxy):
+    """tests/e2e/driftproxy.py in front of moto: drift detection, Lambda
+    code hashes and aliases from a scenario (see its docstring)."""
+    SCRIPT = "driftproxy.py"
+
+    def scenario(self, doc):
+        """Replace the scenario the proxy answers from."""
+        req = urllib.request.Request(self.url + "/proxy-scenario", data=json.dumps(doc).encode(),
+                                     method="POST", headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            r.read()
+
+    def count(self, kind, op):
+        return self.stats()[kind].get(op, 0)
+
+
 def have_tools():
     return all(shutil.which(t) for t in ("moto_server", "aws"))

@@ -23,7 +23,6 @@ import io
 import json
 import os
 import sys
-import urllib.request
 import zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -113,14 +112,7 @@ def push(timeout="60", env="test", team="ops", extra=""):
     check(st["StackStatus"] == "UPDATE_COMPLETE", "update-stack behind luaform's back", str(st))
 
 
-class DriftProxy(moto.Proxy):
-    SCRIPT = "driftproxy.py"
-
-    def scenario(self, sc):
-        req = urllib.request.Request(self.url + "/proxy-scenario", data=json.dumps(sc).encode(),
-                                     method="POST", headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=10) as r:
-            r.read()
+DriftProxy = moto.DriftProxy
 
 
 proxy = None

@@ -13,7 +13,6 @@ import json
 import os
 import subprocess
 import sys
-import urllib.request
 import zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -27,18 +26,7 @@ import boto3  # noqa: E402
 AWSCALL = M.find_awscall(BIN, ROOT)
 
 
-class DriftProxy(M.Proxy):
-    """tests/e2e/driftproxy.py in front of moto."""
-    SCRIPT = "driftproxy.py"
-
-    def scenario(self, doc):
-        req = urllib.request.Request(self.url + "/proxy-scenario", data=json.dumps(doc).encode(),
-                                     method="POST", headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=10) as r:
-            r.read()
-
-    def count(self, kind, op):
-        return self.stats()[kind].get(op, 0)
+DriftProxy = M.DriftProxy
 
 
 m = M.FixedMoto()
