@@ -139,7 +139,7 @@ local function merge_file(schema, values, out, src, prefix)
 end
 
 local SPEC_KEYS = core.set{ "type", "default", "doc", "required", "pattern", "pattern_doc",
-  "allow_empty", "forbid", "min", "max", "values", "fields" }
+  "allow_empty", "forbid", "min", "max", "values", "fields", "check" }
 
 -- A manifest's schema, checked before it is used: its mistakes are the
 -- manifest's, blamed on it, not a confusing error in the library.
@@ -166,6 +166,9 @@ function M.check_schema(schema, file, prefix)
     end
     if not TYPES[spec.type] then bad("type must be one of string, integer, number, boolean, list, map") end
     if spec.type == "map" then M.check_schema(spec.fields, file, prefix .. k .. ".") end
+    if spec.check ~= nil and type(spec.check) ~= "function" then
+      bad("check must be a function(value, config) returning nil or what is wrong")
+    end
     if (spec.pattern ~= nil and type(spec.pattern) ~= "string") or
        (spec.pattern_doc ~= nil and type(spec.pattern_doc) ~= "string") or
        (spec.doc ~= nil and type(spec.doc) ~= "string") then
@@ -235,17 +238,38 @@ local function freeze(t, prefix)
   return view
 end
 
+-- Each spec's check(value, config), once every value is known (a check may
+-- compare keys: a certificate's region with the config's region). What it
+-- returns is an error at the line that set the value (the file's, or -p).
+local function run_checks(schema, out, whole, origin, file, prefix)
+  for _, k in ipairs(sorted_keys(schema)) do
+    local spec, path = schema[k], prefix .. k
+    if spec.type == "map" then
+      run_checks(spec.fields, out[k] or {}, whole, origin, file, path .. ".")
+    elseif spec.check and out[k] ~= nil then
+      local why = spec.check(out[k], whole)
+      if why ~= nil then
+        core.fail_at(origin[path] or { file = file or "?", line = 0 }, "%s: %s", path, tostring(why))
+      end
+    end
+  end
+end
+
 -- schema: table or nil (no schema: take values as they are).
 -- file/values/meta: the YAML config (values may be nil).
 -- overrides: list of { key = "a.b", value = "text" }.
 function M.load(schema, file, values, meta, overrides)
   local out
   if schema then
+    local origin = {}
     out = defaults(schema)
     if values ~= nil then
-      merge_file(schema, values, out, { kind = "file", file = file, meta = meta or {} }, "")
+      local src = { kind = "file", file = file, meta = meta or {} }
+      merge_file(schema, values, out, src, "")
+      for path in next, meta or {} do origin[path] = where(src, path) end
     end
     for _, o in ipairs(overrides or {}) do
+      origin[o.key] = where({ kind = "override" }, o.key)
       local spec = lookup(schema, o.key)
       local src = { kind = "override" }
       if not spec or spec.type == "map" then
@@ -259,6 +283,7 @@ function M.load(schema, file, values, meta, overrides)
       parent[last] = check(spec, o.value, src, o.key)
     end
     check_required(schema, out, { file = file }, "")
+    run_checks(schema, out, out, origin, file, "")
   else
     out = values or {}
     for _, o in ipairs(overrides or {}) do out[o.key] = o.value end
