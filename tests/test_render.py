@@ -134,7 +134,7 @@ except ImportError as exc:
 # are for; the other system renders with its example config.
 SYS = {"LUAFORM_SYSTEMS_DIR": os.path.join(ROOT, "tests/systems")}
 RELAY = ["relay-queue", "relay-topic"]
-PENNYWORTH = ["pennyworth-bootstrap", "pennyworth"]
+PENNYWORTH = ["pennyworth-bootstrap", "pennyworth-app"]
 RELAY_CFG = os.path.join(ROOT, "tests/configs/relay.yaml")
 RELAY_EXAMPLE = os.path.join(ROOT, "tests/systems/relay/example.yaml")
 LT_EXAMPLE = os.path.join(ROOT, "templates/ltbase/example.yaml")

@@ -36,7 +36,7 @@ return {
   stacks = {
     { name = "pennyworth-bootstrap", file = "bootstrap.lua",
       description = "GitHub OIDC provider, deploy role and its pennyworth-deployment policy" },
-    { name = "pennyworth", file = "app.lua",
+    { name = "pennyworth-app", file = "app.lua",
       description = "proxy function, HTTP API, custom domain, certificate, DNS, API key table" },
   },
   config = {
