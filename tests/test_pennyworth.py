@@ -55,7 +55,9 @@ HANDLER_EXTRAS = [
     "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:UpdateRole", "iam:UpdateRoleDescription",
     "s3:GetObjectVersion", "acm:RequestCertificate", "acm:AddTagsToCertificate",
     "acm:ListTagsForCertificate", "acm:RemoveTagsFromCertificate", "acm:UpdateCertificateOptions",
-    "acm:DeleteCertificate"]
+    "acm:DeleteCertificate",
+    # the guide's logs:*, the part that lists the account's log groups
+    "logs:DescribeLogGroups"]
 RUNTIME = {
     "dynamodb": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
                  "dynamodb:Query", "dynamodb:Scan"],

@@ -80,6 +80,11 @@ local function production()
     -- logs:* (guide): the function's log group (AWS::Logs::LogGroup handler).
     iam.allow{ sid = "FunctionLogGroup", actions = "logs:*",
                resources = { Sub(arn.log_group(n.log_group)), Sub(arn.log_group(n.log_group .. ":*")) } },
+    -- logs:* (guide), the rest: every handler of AWS::Logs::LogGroup calls
+    -- DescribeLogGroups, which lists the account's groups by prefix: it is
+    -- authorized on log-group:*, not on one group.
+    iam.allow{ sid = "DescribeLogGroups", actions = "logs:DescribeLogGroups",
+               resources = Sub(arn.log_group("*")) },
     -- route53 (guide): the hosted zone's records, and the change it waits on.
     iam.allow{ sid = "HostedZoneRecords",
                actions = { "route53:GetHostedZone", "route53:ChangeResourceRecordSets",
