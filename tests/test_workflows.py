@@ -97,7 +97,7 @@ rc, so, se, _ = run("workflows", "ltbase-beta", "-o", tmpdir())
 check(rc == 1 and "is a stack of system 'ltbase'" in se, "a stack is not a system", se)
 rc, so, se, _ = run("workflows", "nosuch", "-o", tmpdir())
 check(rc == 1 and "no built-in stack or system" in se, "unknown system", se)
-rc, so, se, _ = run("workflows", "ltbase", "--deploy")
+rc, so, se, _ = run("workflows", "ltbase", "--release")
 check(rc == 1 and "unknown option" in se, "unknown kind", se)
 d = tmpdir()
 rc, so, se, _ = run("workflows", "ltbase", "-c", drift_cfg, "-p", "workflows.config=",
