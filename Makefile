@@ -58,7 +58,8 @@ LIB_SRCS = $(addprefix generator/, \
              review/rules_escalation.c review/rules_resources.c \
              deploy/iam_diff.c \
              drift/ignore.c drift/resolve.c drift/lambda_code.c drift/drift.c drift/report.c \
-             workflow/settings.c workflow/workflow.c workflow/workflow_ci.c)
+             workflow/settings.c workflow/workflow.c workflow/workflow_ci.c \
+             workflow/workflow_deploy.c)
 CLI_SRCS = $(addprefix generator/cli/, cli.c outputs.c cmd_render.c cmd_review.c print_deploy.c deploy_args.c \
              cmd_plan.c cmd_drift.c cmd_deploy.c cmd_delete.c cmd_wait.c cmd_workflows.c main.c)
 GEN_SRC  = $(B)/lua_embed.c

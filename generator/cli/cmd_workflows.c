@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 
 const char workflows_usage[] =
-    "usage: luaform workflows SYSTEM [-o DIR] [--ci] [-c CONFIG.yaml]\n"
+    "usage: luaform workflows SYSTEM [-o DIR] [--ci] [--deploy] [-c CONFIG.yaml]\n"
     "                         [-p workflows.KEY=VALUE]... [--check]\n"
     "\n"
     "Generate the GitHub Actions workflows that check SYSTEM (such as ltbase)\n"
@@ -29,6 +29,11 @@ const char workflows_usage[] =
     "                       review (SARIF to code scanning, or markdown to the\n"
     "                       job summary), drift (when\n"
     "                       workflows.drift_role_secret is set)\n"
+    "      --deploy         deploy.yml, for a system whose system.lua has a\n"
+    "                       deploy_workflow (pennyworth): on pushes to the\n"
+    "                       branch the deploy role trusts and by hand, luaform\n"
+    "                       deploy with the role and values of the repository's\n"
+    "                       secrets; none named: written when the system has one\n"
     "\n"
     "  -o, --out DIR        output directory (default: workflows.dir,\n"
     "                       .github/workflows)\n"
@@ -53,7 +58,7 @@ static const struct cli_opt workflows_options[] = {
     { "out", 'o', 1, O_OUT }, { "config", 'c', 1, O_CONFIG },
     { "param", 'p', CLI_REPEAT, O_PARAM }, { "check", 0, 0, O_CHECK },
     { "help", 'h', 0, O_HELP },
-    { "ci", 0, 0, O_KIND + 0 },
+    { "ci", 0, 0, O_KIND + 0 }, { "deploy", 0, 0, O_KIND + 1 },
     { NULL, 0, 0, 0 }
 };
 
@@ -61,7 +66,7 @@ static const struct cli_opt workflows_options[] = {
 
 struct workflows_args {
     const char *system, *dir;
-    int check, nkinds;
+    int check, nkinds, named;   /* named: a kind was selected (--ci...) */
     int chosen[MAX_KINDS];      /* by index in workflow_kinds */
     struct render_opts ro;
     char **params;
@@ -107,6 +112,7 @@ static int parse(struct workflows_args *a, int argc, char **argv)
         return cli_errorf("workflows: name the SYSTEM to check (see 'luaform render --list')");
     for (i = 0; !any && i < a->nkinds; i++)
         a->chosen[i] = 1;
+    a->named = any;
     return 0;
 }
 
@@ -170,8 +176,17 @@ static int generate(struct workflows_args *a, const struct workflow_settings *s)
     int i, n = 0, code = EXIT_ERROR;
 
     for (i = 0; i < a->nkinds; i++) {
+        const struct workflow_kind *k = &workflow_kinds[i];
+
         if (!a->chosen[i])
             continue;
+        if (k->applies && !k->applies(s)) {
+            if (!a->named)
+                continue;
+            cli_errorf("workflows: system '%s' has no %s workflow (its system.lua has no "
+                       "%s_workflow)", s->system, k->name, k->name);
+            goto done;
+        }
         buf_init(&outs[n]);
         files[n].name = workflow_kinds[i].file;
         files[n].data = &outs[n];

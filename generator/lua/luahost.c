@@ -325,7 +325,15 @@ static int manifest_body(lua_State *L)
     if (!lua_istable(L, -1))
         return luaL_error(L, "a system manifest must return a table");
     m = lua_gettop(L);
+    lua_getfield(L, m, "config");   /* the schema, which manifest_schema drops */
     manifest_schema(L, m, src->name);
+    lua_settop(L, m + 1);
+    push_module(L, "luaform.manifest");
+    lua_getfield(L, -1, "check_deploy_workflow");
+    lua_pushvalue(L, m);
+    lua_pushstring(L, src->name);
+    lua_pushvalue(L, m + 1);
+    lua_call(L, 3, 0);
     lua_settop(L, m);
     return 1;
 }

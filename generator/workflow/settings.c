@@ -3,6 +3,7 @@
  * drift falls back to for stacks that name none. */
 #include "workflow/settings.h"
 #include "core/err.h"
+#include "lua/luahost.h"
 #include "template/config.h"
 #include "template/scope.h"
 
@@ -233,6 +234,7 @@ static const struct key keys[] = {
     { "branches", KEY_LIST, 0, 0, bad_branch },
     { "code_scanning", KEY_BOOL, FIELD(code_scanning), bad_bool },
     { "config", KEY_STRING, FIELD(config), bad_path },
+    { "deploy_environment", KEY_STRING, FIELD(deploy_environment), bad_environment },
     { "dir", KEY_STRING, FIELD(dir), bad_path },
     { "drift_role_secret", KEY_STRING, FIELD(drift_role_secret), bad_secret },
     { "environment", KEY_STRING, FIELD(environment), bad_environment },
@@ -486,10 +488,53 @@ static int system_region(struct workflow_settings *s, const struct render_set *s
     return rc;
 }
 
+/* The manifest's deploy_workflow, and the branch it deploys from: the
+ * config's value of its branch key (checked, as a branch filter, at its
+ * line), else that key's default. */
+static int system_deploy(struct workflow_settings *s, const struct render_set *set,
+                         const struct config *c, struct gen_err *e)
+{
+    const json_t *v = c->values;
+    const char *key, *p, *branch, *why;
+    json_t *m = NULL;
+    int rc;
+
+    if (!set->n || !set->v[0].manifest.name)
+        return 0;
+    if ((rc = luahost_manifest(&set->v[0].manifest, &m, e)) < 0)
+        return rc;
+    s->deploy = json_incref(json_object_get(m, "deploy_workflow"));
+    json_decref(m);
+    if (!s->deploy || !(key = json_string_value(json_object_get(s->deploy, "branch"))))
+        return 0;
+    for (p = key; v && *p; p += strcspn(p, ".") + (p[strcspn(p, ".")] == '.')) {
+        char part[128];
+
+        snprintf(part, sizeof part, "%.*s", (int)strcspn(p, "."), p);
+        v = json_object_get(v, part);
+    }
+    branch = v ? text_of(c, key, v) : json_string_value(json_object_get(s->deploy,
+                                                                        "branch_default"));
+    if (!branch)
+        return err_set(e, GEN_EINPUT, c->file, line_of(c, key).line, "%s: expected a branch "
+                       "name, got %s", key, v ? describe(v) : "none");
+    if ((why = bad_branch(branch)) || strchr(branch, '*'))
+        return err_set(e, GEN_EINPUT, c->file, line_of(c, key).line, "%s: '%s' cannot be the "
+                       "branch of the deploy workflow (expected %s)", key, branch,
+                       why ? why : "a branch name, without '*'");
+    if (strlen(branch) >= sizeof s->deploy_branch)
+        return err_set(e, GEN_EINPUT, c->file, line_of(c, key).line, "%s: longer than %zu "
+                       "characters", key, sizeof s->deploy_branch - 1);
+    snprintf(s->deploy_branch, sizeof s->deploy_branch, "%s", branch);
+    return 0;
+}
+
 void workflow_settings_free(struct workflow_settings *s)
 {
     json_decref(s->branches);
     s->branches = NULL;
+    json_decref(s->deploy);
+    s->deploy = NULL;
 }
 
 static int defaults(struct workflow_settings *s, const struct render_set *set, struct gen_err *e)
@@ -547,6 +592,12 @@ static int consistent(const struct workflow_settings *s, const struct config *c,
         return err_set(e, GEN_EINPUT, at.file, at.line, "workflows.environment: only the drift "
                        "job takes an environment, and there is none without "
                        "workflows.drift_role_secret");
+    at = by_param(set, "deploy_environment") ? (struct origin){ "-p", 0 } :
+         line_of(c, "workflows.deploy_environment");
+    if (*s->deploy_environment && !s->deploy)
+        return err_set(e, GEN_EINPUT, at.file, at.line, "workflows.deploy_environment: system "
+                       "'%s' has no deploy workflow (its system.lua has no deploy_workflow)",
+                       s->system);
     return 0;
 }
 
@@ -566,6 +617,8 @@ int workflow_settings_load(struct workflow_settings *s, const struct render_set 
         rc = from_config(s, &c, e);
     for (i = 0; rc == 0 && i < nparams; i++)
         rc = from_param(s, params[i], &by_p, e);
+    if (rc == 0)
+        rc = system_deploy(s, set, &c, e);
     if (rc == 0)
         rc = config_arg(s, o, e);
     if (rc == 0)

@@ -4,14 +4,17 @@
 #include "core/err.h"
 #include "template/emit_yaml.h"
 #include "workflow/workflow_ci.h"
+#include "workflow/workflow_deploy.h"
 
 #include <stdio.h>
 #include <string.h>
 
 const struct workflow_kind workflow_kinds[] = {
     { "ci", "ci.yml", "render and workflows --check, review, drift",
-      workflow_ci },
-    { NULL, NULL, NULL, NULL }
+      workflow_ci, NULL },
+    { "deploy", "deploy.yml", "deploy the stacks its system.lua's deploy_workflow names",
+      workflow_deploy, workflow_deploy_applies },
+    { NULL, NULL, NULL, NULL, NULL }
 };
 
 const struct workflow_kind *workflow_kind(const char *name)
@@ -102,6 +105,16 @@ json_t *workflow_job(const struct workflow_settings *s, const char *name, const 
     json_decref(perms);
     json_decref(steps);
     return job;
+}
+
+json_t *workflow_then(json_t *job, json_t *step)
+{
+    if (job && json_array_append_new(json_object_get(job, "steps"), step) == 0)
+        return job;
+    if (!job)
+        json_decref(step);
+    json_decref(job);
+    return NULL;
 }
 
 const char *workflow_config_arg(const struct workflow_settings *s, char *buf, size_t n)

@@ -46,17 +46,6 @@ fail:
     return NULL;
 }
 
-/* Append step to job's steps (steals it); job is freed on failure. */
-static json_t *then(json_t *job, json_t *step)
-{
-    if (job && json_array_append_new(json_object_get(job, "steps"), step) == 0)
-        return job;
-    if (!job)
-        json_decref(step);
-    json_decref(job);
-    return NULL;
-}
-
 /* render --check, then the workflows themselves: generated again with
  * the same config and -p, in the directory they are committed to. */
 static json_t *render_job(const struct workflow_settings *s)
@@ -71,10 +60,10 @@ static json_t *render_job(const struct workflow_settings *s)
     snprintf(wcmd, sizeof wcmd, WORKFLOW_LUAFORM " workflows %s%s%s -o %s --check", s->system,
              workflow_config_arg(s, c, sizeof c), s->params, s->dir);
     snprintf(wname, sizeof wname, "%s/ is what luaform generates (workflows --check)", s->dir);
-    job = then(workflow_job(s, "render --check", NULL, NULL,
+    job = workflow_then(workflow_job(s, "render --check", NULL, NULL,
                             json_pack("{s:s}", "contents", "read")),
                workflow_run(name, cmd));
-    return then(job, workflow_run(wname, wcmd));
+    return workflow_then(job, workflow_run(wname, wcmd));
 }
 
 /* With code scanning: the review writes the SARIF and then fails the step
@@ -94,7 +83,7 @@ static json_t *review_sarif(const struct workflow_settings *s, const char *name,
     job = workflow_job(s, "review", "github.event_name != 'schedule'", NULL,
                        json_pack("{s:s, s:s, s:s}", "actions", "read", "contents", "read",
                                  "security-events", "write"));
-    job = then(job, workflow_run(name, cmd));
+    job = workflow_then(job, workflow_run(name, cmd));
     upload = workflow_uses(WORKFLOW_UPLOAD_SARIF, "Upload the review to code scanning",
                            "always() && hashFiles('" SARIF "') != '' && (" WORKFLOW_SAME_REPO ")");
     if (upload && json_object_set_new(upload, "with", json_pack("{s:s, s:s}", "sarif_file",
@@ -102,7 +91,7 @@ static json_t *review_sarif(const struct workflow_settings *s, const char *name,
         json_decref(upload);
         upload = NULL;
     }
-    return then(job, upload);
+    return workflow_then(job, upload);
 }
 
 /* Without code scanning (a private repository without GitHub Code
@@ -122,7 +111,7 @@ static json_t *review_summary(const struct workflow_settings *s, const char *nam
              "  cat " MARKDOWN " >> \"$GITHUB_STEP_SUMMARY\"\n"
              "fi\n"
              "exit \"$status\"\n", review, s->fail_on);
-    return then(workflow_job(s, "review", "github.event_name != 'schedule'", NULL,
+    return workflow_then(workflow_job(s, "review", "github.event_name != 'schedule'", NULL,
                              json_pack("{s:s}", "contents", "read")),
                 workflow_run(name, cmd));
 }
@@ -186,7 +175,7 @@ static json_t *drift_job(const struct workflow_settings *s)
         json_decref(job);
         job = NULL;
     }
-    return then(job, step);
+    return workflow_then(job, step);
 }
 
 json_t *workflow_ci(const struct workflow_settings *s)

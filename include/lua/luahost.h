@@ -42,8 +42,8 @@ struct luahost_job {
 int luahost_render(const struct luahost_job *job, json_t **tpl, json_t **deploy,
               struct gen_err *e);
 
-/* Run a system manifest (system.lua), check its config schema and return
- * its table as JSON, the schema replaced by "config_keys": every key a
+/* Run a system manifest (system.lua), check its config schema and its
+ * deploy_workflow (lua/luaform/manifest.lua) and return its table as JSON, the schema replaced by "config_keys": every key a
  * config may set, dotted, sorted (absent when it has no schema). */
 int luahost_manifest(const struct luahost_source *src, json_t **out, struct gen_err *e);
 

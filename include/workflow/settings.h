@@ -1,7 +1,7 @@
 /* settings.h: the settings of a system's generated workflows: the config's
  * top-level `workflows:` map (checked key by key, each error at its
  * line), -p workflows.KEY=VALUE over it, and what the system's stacks say
- * (the region drift falls back to). */
+ * (the region drift falls back to, the deploy workflow of its manifest). */
 #ifndef LUAFORM_WORKFLOW_SETTINGS_H
 #define LUAFORM_WORKFLOW_SETTINGS_H
 
@@ -24,6 +24,14 @@ struct workflow_settings {
     char drift_role_secret[128];/* the secret holding the drift role's ARN;
                                    "": no drift job */
     char environment[128];      /* the drift job's environment; "": none */
+    char deploy_environment[128];/* the deploy job's environment; "": none */
+    json_t *deploy;             /* the manifest's deploy_workflow, checked
+                                   (lua/luaform/manifest.lua): stacks,
+                                   role_secret, secrets, branch_default;
+                                   NULL: the system has no deploy workflow */
+    char deploy_branch[256];    /* the branch whose pushes deploy: the
+                                   config's value of deploy_workflow.branch
+                                   (else its default); "": workflows.branches */
     char nightly[128];          /* the schedule's cron; "": no schedule */
     json_t *branches;           /* the branches whose pushes run the
                                    workflow: an array of strings */

@@ -20,6 +20,8 @@ struct workflow_kind {
     const char *file;           /* "ci.yml" */
     const char *summary;        /* one line for the usage text */
     json_t *(*build)(const struct workflow_settings *s);
+    /* Does the system of s get this workflow? NULL: every system does. */
+    int (*applies)(const struct workflow_settings *s);
 };
 
 /* Every kind luaform knows, NULL-terminated by a { NULL } entry. */
@@ -62,6 +64,10 @@ json_t *workflow_job(const struct workflow_settings *s, const char *name, const 
                      const char *environment, json_t *perms);
 
 #define WORKFLOW_TIMEOUT 30
+
+/* Append step to job's steps (steals both; the step even when job is
+ * NULL); returns job, or NULL (job freed) when out of memory. */
+json_t *workflow_then(json_t *job, json_t *step);
 
 /* The arguments every luaform command of the workflow takes after the
  * system: " -c CONFIG" when the workflow passes a config, else "". */

@@ -39,6 +39,17 @@ return {
     { name = "pennyworth-app", file = "app.lua",
       description = "proxy function, HTTP API, custom domain, certificate, DNS, API key table" },
   },
+  -- `luaform workflows pennyworth` writes deploy.yml: on a push to
+  -- github.branch (the branch the deploy role trusts) and by hand, the app
+  -- stack deployed with the deploy role, every value from the guide's
+  -- GitHub secrets. The bootstrap stack is the admin's, deployed by hand.
+  deploy_workflow = {
+    stacks = { "pennyworth" },
+    role_secret = "AWS_DEPLOY_ROLE_ARN",
+    secrets = { hosted_zone_id = "ROUTE53_HOSTED_ZONE_ID", stack_name = "STACK_NAME",
+                region = "AWS_REGION", base_domain = "BASE_DOMAIN" },
+    branch = "github.branch",
+  },
   config = {
     region = { type = "string", default = "us-west-2", pattern = "^[a-z][a-z]%-[a-z%-]+%-%d$",
                pattern_doc = "an AWS region such as us-west-2", doc = "the region of both stacks" },
