@@ -17,7 +17,7 @@ import sys
 import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lftest import ROOT, check, report, run, tmpdir, write  # noqa: E402
+from lftest import BIN, ROOT, check, report, run, tmpdir, write  # noqa: E402
 from validators import HOW, actionlint, have_validators, validate_all  # noqa: E402
 
 COMMITTED = os.path.join(ROOT, "out", "workflows", "pennyworth")
@@ -220,11 +220,11 @@ PW_ARGS = ["-p", "base_domain=uproro.com", "-p", "hosted_zone_id=Z0123456789ABCD
            "--yes", "--require-approval", "never",
            "--role-arn", SECRETS["AWS_DEPLOY_ROLE_ARN"]]
 p, argv = stub_run(deploy_step(ex)["run"], ENV)
-check(p.returncode == 0 and argv == ["deploy", "pennyworth"] + PW_ARGS,
+check(p.returncode == 0 and argv == ["deploy", "pennyworth-app"] + PW_ARGS,
       "example: the exact luaform command line", f"{p.returncode} {p.stderr} {argv}")
 _, cw = load(pc)
 p, argv = stub_run(deploy_step(cw)["run"], ENV)
-check(p.returncode == 0 and argv == ["deploy", "pennyworth", "-c", "ops/pennyworth.yaml"] + PW_ARGS,
+check(p.returncode == 0 and argv == ["deploy", "pennyworth-app", "-c", "ops/pennyworth.yaml"] + PW_ARGS,
       "config: -c workflows.config, then the secrets", f"{p.returncode} {p.stderr} {argv}")
 # a value with spaces and shell characters reaches luaform as one argument
 p, argv = stub_run(deploy_step(ex)["run"], dict(ENV, STACK_NAME="a b $(id) `x` ;"))
@@ -253,7 +253,7 @@ check(p.returncode == 0 and argv == ["deploy", "relay-topic", "relay-queue", "-p
 # the command line the stub saw is one luaform takes: the real binary
 # renders with those -p and only then stops, at the credentials (no
 # OIDC token outside GitHub; a bad -p would be refused before that)
-p = subprocess.run([os.path.join(ROOT, "luaform"), "deploy", "pennyworth", *PW_ARGS,
+p = subprocess.run([BIN, "deploy", "pennyworth-app", *PW_ARGS,
                     "--endpoint-url", "http://127.0.0.1:9", "--max-attempts", "1"],
                    cwd=ROOT, capture_output=True, text=True, timeout=60,
                    env=dict({k: v for k, v in os.environ.items()
@@ -261,7 +261,7 @@ p = subprocess.run([os.path.join(ROOT, "luaform"), "deploy", "pennyworth", *PW_A
 check(p.returncode == 1 and p.stderr.startswith("luaform: no AWS credentials found") and
       "ACTIONS_ID_TOKEN_REQUEST_URL not set" in p.stderr,
       "luaform deploy takes the workflow's arguments", p.stderr[-400:])
-p = subprocess.run([os.path.join(ROOT, "luaform"), "deploy", "pennyworth",
+p = subprocess.run([BIN, "deploy", "pennyworth-app",
                     *[a.replace("eu-west-1", "bad") for a in PW_ARGS]],
                    cwd=ROOT, capture_output=True, text=True, timeout=60)
 check(p.returncode == 1 and p.stderr.startswith("luaform: -p: region: 'bad' is not valid"),

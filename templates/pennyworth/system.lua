@@ -44,7 +44,7 @@ return {
   -- stack deployed with the deploy role, every value from the guide's
   -- GitHub secrets. The bootstrap stack is the admin's, deployed by hand.
   deploy_workflow = {
-    stacks = { "pennyworth" },
+    stacks = { "pennyworth-app" },
     role_secret = "AWS_DEPLOY_ROLE_ARN",
     secrets = { hosted_zone_id = "ROUTE53_HOSTED_ZONE_ID", stack_name = "STACK_NAME",
                 region = "AWS_REGION", base_domain = "BASE_DOMAIN" },
