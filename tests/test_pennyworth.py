@@ -57,7 +57,9 @@ HANDLER_EXTRAS = [
     "acm:ListTagsForCertificate", "acm:RemoveTagsFromCertificate", "acm:UpdateCertificateOptions",
     "acm:DeleteCertificate",
     # the guide's logs:*, the part that lists the account's log groups
-    "logs:DescribeLogGroups"]
+    "logs:DescribeLogGroups",
+    # the LogGroup create handler and the Role delete handler
+    "logs:DescribeResourcePolicies", "iam:ListInstanceProfilesForRole"]
 RUNTIME = {
     "dynamodb": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
                  "dynamodb:Query", "dynamodb:Scan"],
@@ -137,14 +139,15 @@ check(dev_policy["ManagedPolicyName"] == "pennyworth-deployment" and len(dev_stm
       "development: the guide's development policy, action for action, on *", json.dumps(dev_stmts))
 
 policy = boot["Resources"]["DeploymentPolicy"]["Properties"]
-pst = policy["PolicyDocument"]["Statement"]
+allst = policy["PolicyDocument"]["Statement"]
+pst = [s for s in allst if s["Effect"] == "Allow"]
 actions = [a for s in pst for a in as_list(s["Action"])]
 check(sorted(set(actions)) == sorted(set(GUIDE_PRODUCTION + HANDLER_EXTRAS)),
       "production: the guide's production list, action for action, plus the handler permissions named here",
       f"missing {sorted(set(GUIDE_PRODUCTION + HANDLER_EXTRAS) - set(actions))} "
       f"extra {sorted(set(actions) - set(GUIDE_PRODUCTION + HANDLER_EXTRAS))}")
 star_ok = {"route53:ListHostedZones", "acm:ListCertificates", "iam:ListRoles", "iam:ListPolicies",
-           "acm:RequestCertificate"}
+           "acm:RequestCertificate", "logs:DescribeResourcePolicies"}
 wide = [(s["Sid"], a) for s in pst for a in as_list(s["Action"]) if "*" in as_list(s["Resource"]) and a not in star_ok]
 check(not wide, "production: '*' only for the actions that act on no resource", str(wide))
 passes = [s for s in pst if "iam:PassRole" in as_list(s["Action"])]
@@ -156,6 +159,26 @@ widen = [s for s in pst if {"iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRo
 check(widen and all(json.dumps(s.get("Condition", {})).find("pennyworth-execution-boundary") > 0 and
                     [sub(r) for r in s["Resource"]] == [EXEC_ROLE] for s in widen),
       "role writes that widen only on the execution role, only with the boundary", json.dumps(widen))
+records = [s for s in pst if "route53:ChangeResourceRecordSets" in as_list(s["Action"])]
+check(len(records) == 1 and records[0]["Condition"] == {
+        "ForAllValues:StringLike": {"route53:ChangeResourceRecordSetsNormalizedRecordNames":
+                                    ["api.example.com", "_*.api.example.com"]},
+        "ForAllValues:StringEquals": {"route53:ChangeResourceRecordSetsRecordTypes": ["A", "CNAME"]}},
+      "DNS changes only for api.<domain> and ACM's validation record under it, A and CNAME only",
+      json.dumps(records))
+denies = [s for s in allst if s["Effect"] == "Deny"]
+check(len(denies) == 1 and {"iam:CreatePolicy", "iam:DeletePolicy", "iam:CreatePolicyVersion",
+                            "iam:SetDefaultPolicyVersion"} <= set(denies[0]["Action"]) and
+      sorted(sub(r) for r in denies[0]["Resource"]) ==
+      [P + "iam::${AWS::AccountId}:policy/pennyworth-deployment",
+       P + "iam::${AWS::AccountId}:policy/pennyworth-execution-boundary"],
+      "the boundary and the deploy policy cannot be deleted, re-created or re-versioned by the deploy role",
+      json.dumps(denies))
+creates = [s for s in pst if "iam:CreatePolicy" in as_list(s["Action"])]
+check(len(creates) == 1 and [sub(r) for r in creates[0]["Resource"]] ==
+      [P + "iam::${AWS::AccountId}:policy/pennyworth-app-*"],
+      "CreatePolicy/DeletePolicy only under pennyworth-app-*, a prefix the admin's policies lack",
+      json.dumps(creates))
 cfn = [s for s in pst if "cloudformation:*" in as_list(s["Action"])][0]
 check([sub(r) for r in cfn["Resource"]] ==
       [P + "cloudformation:${AWS::Region}:${AWS::AccountId}:stack/pennyworth/*",
@@ -200,8 +223,8 @@ check(app["Outputs"]["ApiUrl"]["Value"] == "https://api.example.com/", "the API 
 
 # ------------------------------------------------------------ invariants and review
 rc, so, se, _ = run("review", "pennyworth", "--fail-on", "high")
-check(rc == 0 and "0 critical, 0 high" in so and "invariants: 3 hold" in so,
-      "luaform review pennyworth --fail-on high passes, its three invariants hold", so[:600] + se)
+check(rc == 0 and "0 critical, 0 high" in so and "invariants: 4 hold" in so,
+      "luaform review pennyworth --fail-on high passes, its four invariants hold", so[:600] + se)
 broken = load(prod, "pennyworth-app")
 broken["Resources"]["ExecutionRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][0]["Action"].append("dynamodb:BatchWriteItem")
 bad_tpl = write(os.path.join(tmpdir(), "pennyworth-app.json"), json.dumps(broken, indent=2))
@@ -217,10 +240,30 @@ rc, so, se, _ = run("review", bad_tpl, "--against", "pennyworth-bootstrap")
 check(rc == 1 and "may pass the role to any service" in so + se,
       "PassRole without iam:PassedToService breaks the PassRole invariant", so[-800:] + se)
 
+broken = load(prod, "pennyworth-bootstrap")
+st = broken["Resources"]["DeploymentPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+broken["Resources"]["DeploymentPolicy"]["Properties"]["PolicyDocument"]["Statement"] = [
+    dict(s, Resource=[{"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/pennyworth-*"}])
+    if s["Sid"] == "AppPolicies" else s for s in st if s["Effect"] == "Allow"]
+bad_tpl = write(os.path.join(tmpdir(), "pennyworth-bootstrap.json"), json.dumps(broken, indent=2))
+rc, so, se, _ = run("review", bad_tpl, "--against", "pennyworth-bootstrap")
+check(rc == 1 and "cannot change the boundary or its own policy" in so + se,
+      "CreatePolicy over the boundary's name breaks the boundary invariant", so[-800:] + se)
+broken = load(prod, "pennyworth-bootstrap")
+del broken["Resources"]["DeployRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Condition"][
+    "StringEquals"]["token.actions.githubusercontent.com:aud"]
+bad_tpl = write(os.path.join(tmpdir(), "pennyworth-bootstrap.json"), json.dumps(broken, indent=2))
+rc, so, se, _ = run("review", bad_tpl, "--against", "pennyworth-bootstrap")
+check(rc == 1 and "may assume the deploy role" in so + se and "aud" in so + se,
+      "a trust without aud breaks the trust invariant", so[-800:] + se)
+
 # ------------------------------------------------------------ bad configs: one error at the config line
 base = open(EXAMPLE).read()
 for name, old, new, want in (
         ("a bad domain", "base_domain: example.com", "base_domain: exa_mple.com", "base_domain: 'exa_mple.com' is not valid"),
+        ("api.<domain> too long for a created certificate", "base_domain: example.com",
+         "base_domain: " + "b" * 40 + "." + "c" * 20 + ".com",
+         "is longer than the 64 characters of an ACM certificate's name"),
         ("a domain label over 63 characters", "base_domain: example.com", "base_domain: " + "a" * 64 + ".com",
          "is longer than 63 characters"),
         ("a certificate in another region",
@@ -265,7 +308,7 @@ if moto.have_tools():
             v = iam.get_policy_version(PolicyArn=pols[0]["Arn"], VersionId=pols[0]["DefaultVersionId"])
             got = v["PolicyVersion"]["Document"]
             got = json.loads(got) if isinstance(got, str) else got
-            check(sorted({a for s in got["Statement"] for a in as_list(s["Action"])}) ==
+            check(sorted({a for s in got["Statement"] if s["Effect"] == "Allow" for a in as_list(s["Action"])}) ==
                   sorted(set(GUIDE_PRODUCTION + HANDLER_EXTRAS)), "IAM holds the production policy as rendered")
         # The app stack is not deployed to moto: moto skips every
         # AWS::ApiGatewayV2::* type and AWS::CertificateManager::Certificate

@@ -70,10 +70,13 @@ local role = resource "ExecutionRole" {
 
 -- Created here with its retention, before the function: Lambda would
 -- create it without one, outside the stack.
+-- Deleted with the stack: a retained group of this fixed name would make
+-- the next create of the stack fail (AlreadyExists).
 local logs = resource "LogGroup" {
   Type = "AWS::Logs::LogGroup",
-  DeletionPolicy = "Retain",          -- the logs outlive the stack (for their retention)
-  UpdateReplacePolicy = "Retain",
+  Metadata = { luaform = { suppress = {
+    { rule = "LF-RETAIN-001", reason = "a retained log group of this fixed name would block re-creating the stack" },
+    { rule = "LF-RETAIN-002", reason = "a retained log group of this fixed name would block replacing it" } } } },
   Properties = { LogGroupName = n.log_group, RetentionInDays = config.lambda.log_retention_days },
 }
 
@@ -104,6 +107,8 @@ local api = resource "HttpApi" {
     Name = n.app_stack,
     ProtocolType = "HTTP",
     Description = "Pennyworth's OpenAI-compatible API",
+    -- reachable at https://api.<domain> only, not also at execute-api
+    DisableExecuteApiEndpoint = true,
   },
 }
 

@@ -71,7 +71,9 @@ local function production()
     -- call apigateway:GET/POST/PATCH/PUT/DELETE on these paths).
     iam.allow{ sid = "HttpApiAndDomain", actions = "apigateway:*",
                resources = { Sub(arn.apigw("/apis")), Sub(arn.apigw("/apis/*")),
-                             Sub(arn.apigw("/domainnames")), Sub(arn.apigw("/domainnames/*")),
+                             Sub(arn.apigw("/domainnames")),
+                             Sub(arn.apigw("/domainnames/" .. n.api_domain)),
+                             Sub(arn.apigw("/domainnames/" .. n.api_domain .. "/*")),
                              Sub(arn.apigw("/tags/*")) } },
     -- dynamodb:* (guide): the API key table (and its indexes, streams,
     -- backups: PointInTimeRecovery is UpdateContinuousBackups on it).
@@ -85,11 +87,21 @@ local function production()
     -- authorized on log-group:*, not on one group.
     iam.allow{ sid = "DescribeLogGroups", actions = "logs:DescribeLogGroups",
                resources = Sub(arn.log_group("*")) },
-    -- route53 (guide): the hosted zone's records, and the change it waits on.
-    iam.allow{ sid = "HostedZoneRecords",
-               actions = { "route53:GetHostedZone", "route53:ChangeResourceRecordSets",
-                           "route53:ListResourceRecordSets" },
+    -- route53 (guide): the hosted zone, read; its records, changed only for
+    -- api.<domain> (the alias) and ACM's validation CNAME under it
+    -- (_<hash>.api.<domain>): never the apex, MX or NS, nor records other
+    -- systems keep in a shared zone.
+    iam.allow{ sid = "HostedZone",
+               actions = { "route53:GetHostedZone", "route53:ListResourceRecordSets" },
                resources = Sub("arn:${AWS::Partition}:route53:::hostedzone/" .. config.hosted_zone_id) },
+    iam.allow{ sid = "ApiRecords", actions = "route53:ChangeResourceRecordSets",
+               resources = Sub("arn:${AWS::Partition}:route53:::hostedzone/" .. config.hosted_zone_id),
+               condition = {
+                 ["ForAllValues:StringLike"] = {
+                   ["route53:ChangeResourceRecordSetsNormalizedRecordNames"] =
+                     { n.api_domain, "_*." .. n.api_domain } },
+                 ["ForAllValues:StringEquals"] = {
+                   ["route53:ChangeResourceRecordSetsRecordTypes"] = { "A", "CNAME" } } } },
     iam.allow{ sid = "Route53Changes", actions = "route53:GetChange",
                resources = Sub("arn:${AWS::Partition}:route53:::change/*") },
     -- route53:ListHostedZones and acm:ListCertificates (guide) act on no
@@ -125,11 +137,27 @@ local function production()
     -- created by your stack"): that role, to Lambda only.
     iam.allow{ sid = "PassExecutionRole", actions = "iam:PassRole", resources = exec_role,
                condition = { StringEquals = { ["iam:PassedToService"] = "lambda.amazonaws.com" } } },
-    -- iam Get/Create/DeletePolicy (guide): the stacks create no managed
-    -- policy; narrowed to pennyworth-* policies.
-    iam.allow{ sid = "PennyworthPolicies",
-               actions = { "iam:GetPolicy", "iam:CreatePolicy", "iam:DeletePolicy" },
+    -- iam Get/Create/DeletePolicy (guide): the app stack creates no managed
+    -- policy; reading Pennyworth's, creating and deleting only under
+    -- pennyworth-app-*, a prefix neither the boundary nor this policy has
+    -- (deleting and re-creating the boundary would lift it).
+    iam.allow{ sid = "ReadPennyworthPolicies", actions = "iam:GetPolicy",
                resources = Sub(arn.policy("pennyworth-*")) },
+    iam.allow{ sid = "AppPolicies", actions = { "iam:CreatePolicy", "iam:DeletePolicy" },
+               resources = Sub(arn.policy("pennyworth-app-*")) },
+    -- and, whatever another statement or a later edit says: the boundary
+    -- and this policy are the admin's
+    iam.deny{ sid = "NotTheAdminsPolicies",
+              actions = { "iam:CreatePolicy", "iam:DeletePolicy", "iam:CreatePolicyVersion",
+                          "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion" },
+              resources = { boundary_arn, Sub(arn.policy(common.DEPLOY_POLICY)) } },
+    -- Not in the guide's list: the AWS::Logs::LogGroup create handler reads
+    -- the account's resource policies (DescribeResourcePolicies: "*" only),
+    -- and the AWS::IAM::Role delete handler lists the role's instance
+    -- profiles (ListInstanceProfilesForRole).
+    iam.allow{ sid = "HandlerReads", actions = "logs:DescribeResourcePolicies", resources = "*" },
+    iam.allow{ sid = "RoleInstanceProfiles", actions = "iam:ListInstanceProfilesForRole",
+               resources = exec_role },
     -- iam:CreateServiceLinkedRole (guide): API Gateway's, which a custom
     -- domain needs; no other service's.
     iam.allow{ sid = "ApiGatewayServiceLinkedRole", actions = "iam:CreateServiceLinkedRole",
@@ -233,6 +261,15 @@ invariant("only " .. subject .. " may assume the deploy role", policy.assumed_on
   role = "DeployRole", provider = provider, subjects = subject, audience = "sts.amazonaws.com",
 })
 
+invariant("the deploy role cannot change the boundary or its own policy", function(t)
+  if config.deploy_policy == "production" then
+    policy.role(t, "DeployRole"):never({ "iam:CreatePolicy", "iam:DeletePolicy",
+      "iam:CreatePolicyVersion", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion" },
+      { "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/" .. common.BOUNDARY,
+        "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/" .. common.DEPLOY_POLICY })
+  end
+end)
+
 invariant("iam:PassRole only for the execution role, only to Lambda", function(t)
   for _, s in ipairs(policy.role(t, "DeployRole").permissions) do
     if policy.grants(s, "iam:PassRole") then
@@ -250,5 +287,11 @@ end)
 
 output "AwsDeployRoleArn" { Description = "GitHub secret AWS_DEPLOY_ROLE_ARN", Value = role:arn() }
 output "AwsRegion" { Description = "GitHub secret AWS_REGION", Value = config.region }
+-- The other GitHub secrets, known before the app stack exists (the deploy
+-- role may only touch the stack named here: STACK_NAME must be it).
+output "Route53HostedZoneId" { Description = "GitHub secret ROUTE53_HOSTED_ZONE_ID",
+                               Value = config.hosted_zone_id }
+output "StackName" { Description = "GitHub secret STACK_NAME", Value = n.app_stack }
+output "BaseDomain" { Description = "GitHub secret BASE_DOMAIN", Value = config.base_domain }
 output "ExecutionRoleArn" { Description = "The only role the deploy role may pass (to Lambda)",
                             Value = exec_role }

@@ -19,14 +19,18 @@ local DOMAIN = "^[a-z0-9][a-z0-9%-]*%.[a-z0-9%.%-]*[a-z]$"
 local REPO = "^[%w_.-]+/[%w_.-]+$"
 local VERSION_ID = "^[%w._+/=-]+$"
 
-local function domain_ok(v)
-  if #v > 253 then return "a domain name is at most 253 characters" end
+local function domain_ok(v, config)
+  if #v > 249 then return "at most 249 characters (api.<base_domain> is a name of 253 at most)" end
   for label in (v .. "."):gmatch("([^.]*)%.") do
     if label == "" then return "'" .. v .. "' has an empty label" end
     if #label > 63 then return "label '" .. label .. "' is longer than 63 characters" end
     if label:match("^%-") or label:match("%-$") then
       return "label '" .. label .. "' starts or ends with '-'"
     end
+  end
+  if config.certificate_arn == "" and #("api." .. v) > 64 then
+    return "api." .. v .. " is longer than the 64 characters of an ACM certificate's name " ..
+           "(give certificate_arn, or a shorter domain)"
   end
 end
 
