@@ -30,6 +30,17 @@ local function part(what, v)
   return v
 end
 
+-- The account's GitHub OIDC provider, as a trust names it: the ARN of an
+-- existing one (an account holds one per URL, so systems share it), or a
+-- new GitHubOidcProvider resource (resource: the description's).
+function M.provider(resource, existing)
+  if existing ~= nil and existing ~= "" then return existing end
+  return resource "GitHubOidcProvider" {
+    Type = "AWS::IAM::OIDCProvider",
+    Properties = { Url = M.URL, ClientIdList = { M.AUDIENCE } },
+  }:ref()
+end
+
 M.sub = {
   -- any workflow of the repository (a wildcard: reviewed as such)
   repo = function(r) return "repo:" .. repo(r) .. ":*" end,

@@ -55,18 +55,7 @@ resource "ArtifactBucketPolicy" {
 
 ---------------------------------------------------------------- GitHub OIDC
 
-local provider
-if config.github.oidc_provider_arn ~= "" then
-  provider = config.github.oidc_provider_arn
-else
-  provider = resource "GitHubOidcProvider" {
-    Type = "AWS::IAM::OIDCProvider",
-    Properties = {
-      Url = github.URL,
-      ClientIdList = { github.AUDIENCE },
-    },
-  }:ref()
-end
+local provider = github.provider(resource, config.github.oidc_provider_arn)
 
 ---------------------------------------------------------------- Role A
 
