@@ -312,7 +312,7 @@ if moto.have_tools():
                   sorted(set(GUIDE_PRODUCTION + HANDLER_EXTRAS)), "IAM holds the production policy as rendered")
         # The app stack is not deployed to moto: moto skips every
         # AWS::ApiGatewayV2::* type and AWS::CertificateManager::Certificate
-        # (../shared/MOTO.md, measured), and ApiDnsRecord's
+        # (measured on moto_server), and ApiDnsRecord's
         # Fn::GetAtt ApiDomain.RegionalDomainName on the skipped
         # AWS::ApiGatewayV2::DomainName fails ExecuteChangeSet. cfn-lint
         # and the invariants above are the checks of that stack.
