@@ -124,6 +124,13 @@ def check_stacks(t, cfg, label):
                       any(x.startswith("iam:") for x in aslist(s["Action"]))]
     exec_roles = [f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{prefix}-app/"
                   f"{prefix}-{stage}-exec" for stage in ("beta", "prod")]
+    svc = [x for s2 in statements(c) if s2["Effect"] == "Allow" for x in aslist(s2["Action"])]
+    for need in ("lambda:GetFunctionCodeSigningConfig", "lambda:GetFunctionRecursionConfig",
+                 "lambda:GetRuntimeManagementConfig", "lambda:GetProvisionedConcurrencyConfig",
+                 "iam:UpdateRole", "iam:UpdateRoleDescription"):
+        check(need in svc, f"{label}: the service role holds the handler permission {need}")
+    check("iam:UpdateAssumeRolePolicy" not in svc,
+          f"{label}: the service role cannot rewrite an app role's trust")
     for s in iam_statements:
         want = exec_roles if "iam:PassRole" in aslist(s["Action"]) else [app_roles]
         check([sub_text(r) for r in aslist(s["Resource"])] == want,
@@ -154,7 +161,11 @@ def check_stacks(t, cfg, label):
     stacks = sorted([f"arn:${{AWS::Partition}}:cloudformation:${{AWS::Region}}:${{AWS::AccountId}}:stack/{prefix}-beta/*",
                      f"arn:${{AWS::Partition}}:cloudformation:${{AWS::Region}}:${{AWS::AccountId}}:stack/{prefix}-prod/*"])
     for x, s in acts:
-        if x.startswith("cloudformation:"):
+        if x == "cloudformation:DescribeStackDriftDetectionStatus":
+            # names a detection, never a stack: "*" is its only resource
+            check(aslist(s["Resource"]) == ["*"] and aslist(s["Action"]) == [x],
+                  f"{label}: {x} on '*', alone in its statement (it supports no other resource)")
+        elif x.startswith("cloudformation:"):
             check(sorted(sub_text(r) for r in aslist(s["Resource"])) == stacks,
                   f"{label}: {x} only on the app stacks")
         if x.startswith("lambda:"):
@@ -165,11 +176,17 @@ def check_stacks(t, cfg, label):
         "Fn::GetAtt": ["CloudFormationServiceRole", "Arn"]}}},
           f"{label}: Role B's change sets run as the service role")
     for need in ("cloudformation:ExecuteChangeSet", "cloudformation:DescribeStacks", "s3:GetObject",
-                 "s3:ListBucket", "lambda:GetAlias"):
+                 "s3:ListBucket", "lambda:GetAlias",
+                 # luaform tags its change sets; drift lists resources and polls the detection
+                 "cloudformation:TagResource", "cloudformation:ListStackResources",
+                 "cloudformation:DetectStackDrift", "cloudformation:DescribeStackDriftDetectionStatus",
+                 "cloudformation:DescribeStackResourceDrifts"):
         check(need in names, f"{label}: Role B can {need}")
 
     # -- foundation outputs
     o = fnd["Outputs"]
+    check(o.get("VendorKeyPrefix", {}).get("Value") == cfg.get("vendor_prefix", "releases/"),
+          f"{label}: the vendor key prefix is handed over as an output", json.dumps(o.get("VendorKeyPrefix")))
     check(o["ArtifactReceiverRoleArn"]["Value"] == {"Fn::GetAtt": ["ArtifactReceiverRole", "Arn"]}
           and o["ArtifactBucketName"]["Value"] == {"Ref": "ArtifactBucket"}
           and "DeploymentRoleArn" in o and "CloudFormationServiceRoleArn" in o,

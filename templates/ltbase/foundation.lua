@@ -133,7 +133,12 @@ local cfn_role = resource "CloudFormationServiceRole" {
           "lambda:UpdateFunctionConfiguration", "lambda:PublishVersion",
           "lambda:ListVersionsByFunction", "lambda:CreateAlias", "lambda:UpdateAlias",
           "lambda:DeleteAlias", "lambda:GetAlias", "lambda:ListAliases",
-          "lambda:TagResource", "lambda:UntagResource", "lambda:ListTags" } },
+          "lambda:TagResource", "lambda:UntagResource", "lambda:ListTags",
+          -- the AWS::Lambda::Function handler's reads on create and update
+          -- (its published handler permissions; the first real deploy fails
+          -- without them)
+          "lambda:GetFunctionCodeSigningConfig", "lambda:GetFunctionRecursionConfig",
+          "lambda:GetRuntimeManagementConfig", "lambda:GetProvisionedConcurrencyConfig" } },
         iam.allow{ sid = "CreateBoundedRoles", resources = app_roles, actions = {
             "iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy",
             "iam:PutRolePermissionsBoundary" },
@@ -141,7 +146,12 @@ local cfn_role = resource "CloudFormationServiceRole" {
         iam.allow{ sid = "ManageAppRoles", resources = app_roles, actions = {
           "iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies",
           "iam:ListAttachedRolePolicies", "iam:DeleteRolePolicy", "iam:DetachRolePolicy",
-          "iam:DeleteRole", "iam:TagRole", "iam:UntagRole" } },
+          "iam:DeleteRole", "iam:TagRole", "iam:UntagRole",
+          -- the AWS::IAM::Role handler's update path for the description
+          -- and session length. Not iam:UpdateAssumeRolePolicy: the app
+          -- roles' trust is Lambda's and never changes, and it would let this
+          -- role make a (bounded) role trust anyone
+          "iam:UpdateRole", "iam:UpdateRoleDescription" } },
         iam.allow{ sid = "PassAppRolesToLambda", resources = exec_roles, actions = "iam:PassRole",
           condition = { StringEquals = { ["iam:PassedToService"] = "lambda.amazonaws.com" } } },
         iam.deny{ sid = "KeepBoundaries", resources = "*",
@@ -189,8 +199,13 @@ local role_b = resource "DeploymentRole" {
           "cloudformation:DescribeStacks", "cloudformation:DescribeStackEvents",
           "cloudformation:DescribeStackResources", "cloudformation:GetTemplate",
           "cloudformation:GetTemplateSummary", "cloudformation:DetectStackDrift",
-          "cloudformation:DescribeStackDriftDetectionStatus",
-          "cloudformation:DescribeStackResourceDrifts" } },
+          "cloudformation:DescribeStackResourceDrifts", "cloudformation:ListStackResources",
+          -- luaform sends the stacks' tags with each change set
+          "cloudformation:TagResource" } },
+        -- luaform drift polls the detection it started; this action names
+        -- no stack (its only resource is "*", Service Authorization Reference)
+        iam.allow{ sid = "DriftDetectionStatus", resources = "*",
+          actions = "cloudformation:DescribeStackDriftDetectionStatus" },
         iam.allow{ sid = "ChangeSetsRunAsServiceRole", resources = app_stacks,
           actions = "cloudformation:CreateChangeSet",
           condition = { StringEquals = { ["cloudformation:RoleArn"] = cfn_role:arn() } } },
@@ -252,8 +267,18 @@ invariant("role B cannot change role A, itself, the bucket policy or the foundat
     b:never({ "iam:*", "sts:AssumeRole*" }, { role_a:arn(), role_b:arn() })
     b:never({ "s3:PutBucket*", "s3:DeleteBucket*", "s3:PutEncryptionConfiguration",
               "s3:PutLifecycleConfiguration" }, bucket_arn)
-    -- no CloudFormation action at all on the foundation stack
-    b:never("cloudformation:*", partition_arn .. "cloudformation:${AWS::Region}:${AWS::AccountId}:stack/"
+    -- no CloudFormation action on the foundation stack: every action that
+    -- names a stack (DescribeStackDriftDetectionStatus names a detection,
+    -- never a stack: "*" is its only form, and it reveals no stack)
+    b:never({ "cloudformation:Create*", "cloudformation:Update*", "cloudformation:Delete*",
+              "cloudformation:Execute*", "cloudformation:Set*", "cloudformation:Cancel*",
+              "cloudformation:ContinueUpdateRollback", "cloudformation:Rollback*",
+              "cloudformation:Signal*", "cloudformation:Tag*", "cloudformation:Untag*",
+              "cloudformation:Import*", "cloudformation:DetectStack*", "cloudformation:List*",
+              "cloudformation:Get*", "cloudformation:DescribeStacks",
+              "cloudformation:DescribeStackEvents", "cloudformation:DescribeStackResource*",
+              "cloudformation:DescribeChangeSet*" },
+            partition_arn .. "cloudformation:${AWS::Region}:${AWS::AccountId}:stack/"
             .. config.name_prefix .. "-foundation/*")
   end)
 
@@ -288,6 +313,8 @@ end)
 output "ArtifactBucketName" { Description = "Hand to LTBase: the bucket they deliver to", Value = bucket }
 output "ArtifactBucketArn" { Value = bucket_arn }
 output "ArtifactReceiverRoleArn" { Description = "Hand to LTBase: Role A", Value = role_a:arn() }
+output "VendorKeyPrefix" { Description = "Hand to LTBase: the only key prefix Role A may put under",
+                           Value = config.bucket.vendor_prefix }
 output "DeploymentRoleArn" { Description = "Store in the ops repository's secrets: Role B",
                              Value = role_b:arn() }
 output "CloudFormationServiceRoleArn" {
