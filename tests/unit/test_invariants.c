@@ -135,7 +135,7 @@ static void test_foundation(void)
     T(json_array_append_new(v, json_pack("{s:s, s:[s], s:[s]}", "Effect", "Allow",
                                          "Action", "iam:*", "Resource", "*")) == 0);
     breaks("ltbase-foundation", copy, inv, file, names[2],
-           "Resources.DeploymentRole.Properties.Policies[0].PolicyDocument.Statement[9]: "
+           "Resources.DeploymentRole.Properties.Policies[0].PolicyDocument.Statement[10]: "
            "allows iam:*");
 
     /* role B may execute change sets on the foundation stack */
@@ -144,7 +144,7 @@ static void test_foundation(void)
     T(json_array_append_new(v, json_pack("{s:s}", "Fn::Sub", "arn:${AWS::Partition}:cloudformation:"
         "${AWS::Region}:${AWS::AccountId}:stack/ltbase-foundation/*")) == 0);
     breaks("ltbase-foundation", copy, inv, file, names[3],
-           "Statement[0]: allows cloudformation:DescribeChangeSet on arn:${AWS::Partition}:"
+           "Statement[0]: allows cloudformation:DeleteChangeSet on arn:${AWS::Partition}:"
            "cloudformation:${AWS::Region}:${AWS::AccountId}:stack/ltbase-foundation/*");
 
     /* the service role may create roles without the boundary */
