@@ -205,6 +205,16 @@ def check_stacks(t, cfg, label):
                              "S3ObjectVersion": cfg[stage + "_version"]},
               f"{label}: {stage} code from the bucket with its object version", json.dumps(fn["Code"]))
         check(fn["Role"] == {"Fn::GetAtt": ["ExecutionRole", "Arn"]}, f"{label}: {stage} uses its own role")
+        lg = R2.get("LogGroup", {})
+        check(lg.get("Type") == "AWS::Logs::LogGroup" and
+              lg["Properties"] == {"LogGroupName": f"/aws/lambda/{prefix}-{stage}", "RetentionInDays": 30} and
+              R2["Function"].get("DependsOn") == ["LogGroup"],
+              f"{label}: {stage}: the function's log group is the stack's, with a retention, made first",
+              json.dumps(lg))
+        groups = [s2 for s2 in statements(c) if s2["Effect"] == "Allow" and "logs:CreateLogGroup" in aslist(s2["Action"])]
+        check(len(groups) == 1 and f"log-group:/aws/lambda/{prefix}-{stage}" in json.dumps(groups[0]["Resource"]) and
+              "logs:PutRetentionPolicy" in groups[0]["Action"],
+              f"{label}: {stage}: the service role may create it and set its retention", json.dumps(groups))
         versions = [k for k, v in R2.items() if v["Type"] == "AWS::Lambda::Version"]
         check(len(versions) == 1 and all(R2[k]["DeletionPolicy"] == "Retain" and
                                           R2[k]["UpdateReplacePolicy"] == "Retain" for k in versions),

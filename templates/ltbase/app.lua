@@ -45,8 +45,19 @@ function M.function_stack(env, stage)
     },
   }
 
+  -- Created here with a retention, before the function: Lambda would
+  -- create it at the first invocation, without one and outside any stack.
+  env.resource "LogGroup" {
+    Type = "AWS::Logs::LogGroup",
+    Metadata = { luaform = { suppress = {
+      { rule = "LF-RETAIN-001", reason = "a retained log group of this fixed name would block re-creating the stack" },
+      { rule = "LF-RETAIN-002", reason = "a retained log group of this fixed name would block replacing it" } } } },
+    Properties = { LogGroupName = "/aws/lambda/" .. fname, RetentionInDays = config.lambda.log_retention_days },
+  }
+
   local fn = env.resource "Function" {
     Type = "AWS::Lambda::Function",
+    DependsOn = { "LogGroup" },
     Properties = {
       FunctionName = fname,
       Description = "LTBase data plane (" .. stage .. ")",

@@ -157,6 +157,24 @@ local cfn_role = resource "CloudFormationServiceRole" {
         iam.deny{ sid = "KeepBoundaries", resources = "*",
           actions = { "iam:DeleteRolePermissionsBoundary", "iam:CreatePolicyVersion",
                       "iam:SetDefaultPolicyVersion" } },
+        -- the functions' log groups (AWS::Logs::LogGroup handlers): created,
+        -- given their retention, tagged, deleted
+        iam.allow{ sid = "FunctionLogGroups", resources = {
+            Sub(arn("logs", "/aws/lambda/" .. n.beta_function)),
+            Sub(arn("logs", "/aws/lambda/" .. n.beta_function .. ":*")),
+            Sub(arn("logs", "/aws/lambda/" .. n.prod_function)),
+            Sub(arn("logs", "/aws/lambda/" .. n.prod_function .. ":*")) },
+          actions = { "logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy",
+                      "logs:DeleteRetentionPolicy", "logs:TagResource", "logs:UntagResource",
+                      "logs:ListTagsForResource", "logs:TagLogGroup", "logs:UntagLogGroup",
+                      "logs:ListTagsLogGroup" } },
+        -- every LogGroup handler lists the account's groups by prefix
+        -- (DescribeLogGroups, authorized on log-group:*), and its create
+        -- handler reads the account's resource policies ("*" only)
+        iam.allow{ sid = "LogGroupHandlerReads", resources = Sub(arn("logs", "*")),
+          actions = "logs:DescribeLogGroups" },
+        iam.allow{ sid = "LogResourcePolicies", resources = "*",
+          actions = "logs:DescribeResourcePolicies" },
         iam.allow{ sid = "ReadStageArtifacts", resources = stage_objects,
           actions = { "s3:GetObject", "s3:GetObjectVersion" } },
       },

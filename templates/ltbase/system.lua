@@ -72,6 +72,10 @@ return {
       architecture = { type = "string", default = "arm64", values = { "arm64", "x86_64" } },
       memory_mb = { type = "integer", default = 512, min = 128, max = 10240 },
       timeout_s = { type = "integer", default = 30, min = 1, max = 900 },
+      log_retention_days = { type = "integer", default = 30,
+        values = { 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
+                   2192, 2557, 2922, 3288, 3653 },
+        doc = "how long the functions' logs are kept (CloudWatch Logs' retention values)" },
     } },
     beta = { type = "map", fields = {
       artifact_key = { type = "string", default = "beta/current.zip", pattern = "^beta/.+$",
