@@ -14,7 +14,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lftest import ROOT, check, report, run, tmpdir  # noqa: E402
+from lftest import ROOT, check, report, run, tmpdir, write  # noqa: E402
 
 AUD = "token.actions.githubusercontent.com:aud"
 SUB = "token.actions.githubusercontent.com:sub"
@@ -283,5 +283,24 @@ check(v1 != v2 and v2 == v3 and len(v1) == len(v2) == 1, "version logical ID fol
       f"{v1} {v2}")
 b1 = version_ids(render(), "ltbase-beta")
 check(b1 != v1, "beta and prod versions never share a logical ID")
+
+# ------------------------------------------------------------ the partition of a region (LTBase's
+# service role ARN in the app stacks' deploy settings), as botocore maps it
+part_desc = write(os.path.join(tmpdir(), "partitions.lua"), """\
+local common = require("ltbase.common")
+description("partitions")
+local out = {}
+for _, r in ipairs({ "us-east-1", "cn-north-1", "us-gov-west-1", "us-iso-east-1", "us-isob-east-1",
+                     "eu-isoe-west-1", "us-isof-south-1" }) do
+  out[#out + 1] = r .. "=" .. common.partition(r)
+end
+resource "Q" { Type = "AWS::SQS::Queue", Properties = { QueueName = table.concat(out, ",") } }
+""")
+pd = tmpdir()
+rc, so, se, _ = run("render", part_desc, "-o", pd)
+qn = json.load(open(os.path.join(pd, "partitions.json")))["Resources"]["Q"]["Properties"]["QueueName"] if rc == 0 else se
+check(qn == "us-east-1=aws,cn-north-1=aws-cn,us-gov-west-1=aws-us-gov,us-iso-east-1=aws-iso,"
+      "us-isob-east-1=aws-iso-b,eu-isoe-west-1=aws-iso-e,us-isof-south-1=aws-iso-f",
+      "ltbase.common.partition maps every partition as botocore does (us-iso*, eu-isoe included)", qn)
 
 report()

@@ -20,10 +20,16 @@ function M.names(config)
   }
 end
 
--- The partition of a region, for ARNs written outside a template.
+-- The partition of a region, for ARNs written outside a template (as
+-- botocore's partitions.json and luaform's aws/region.c map them).
+local PARTITIONS = {
+  { "^cn%-", "aws-cn" }, { "^us%-gov%-", "aws-us-gov" }, { "^us%-isob%-", "aws-iso-b" },
+  { "^us%-isof%-", "aws-iso-f" }, { "^us%-iso%-", "aws-iso" }, { "^eu%-isoe%-", "aws-iso-e" },
+}
 function M.partition(region)
-  if region:match("^cn%-") then return "aws-cn" end
-  if region:match("^us%-gov%-") then return "aws-us-gov" end
+  for _, p in ipairs(PARTITIONS) do
+    if region:match(p[1]) then return p[2] end
+  end
   return "aws"
 end
 
