@@ -26,7 +26,7 @@
 struct lambda_walk {
     struct aws *a;
     struct drift_scope scope;
-    json_t *report, *diffs, *unchecked;
+    json_t *diffs, *unchecked;
     int in_sync, total;
     struct gen_err *e;
 };
@@ -354,7 +354,6 @@ int drift_lambda(struct aws *a, const json_t *tpl, const char *stack_id, const j
     w.scope.params = params;
     w.scope.resources = resources;
     w.scope.stack_id = stack_id;
-    w.report = report;
     w.unchecked = json_object_get(report, "unchecked");
     w.diffs = json_array();
     section = json_pack("{s:b, s:o}", "checked", 1, "differences", w.diffs);

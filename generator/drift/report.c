@@ -8,6 +8,7 @@
 #include "core/err.h"
 #include "review/report.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,14 +25,12 @@ struct out {
 
 static void on(struct out *o, const char *sgr)
 {
-    if (o->color)
-        buf_printf(o->b, "\033[%sm", sgr);
+    report_sgr(o->b, o->color, sgr);
 }
 
 static void off(struct out *o)
 {
-    if (o->color)
-        buf_adds(o->b, "\033[0m");
+    report_sgr(o->b, o->color, NULL);
 }
 
 static const char *sv(const json_t *o, const char *k)
@@ -413,79 +412,85 @@ static void expected_actual_line(struct buf *m, const json_t *d)
     value(m, json_object_get(d, "actual"), 0);
 }
 
+/* One annotation about stack r: the message from fmt, and when diff is
+ * given, its expected and actual values after it. */
+static void annotatef(struct gh *g, int kind, const json_t *r, const char *title,
+                      const json_t *diff, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+static void annotatef(struct gh *g, int kind, const json_t *r, const char *title,
+                      const json_t *diff, const char *fmt, ...)
+{
+    struct buf m;
+    va_list ap;
+    char *part;
+    int n;
+
+    buf_init(&m);
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    part = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (part) {                 /* the message whole, never cut */
+        va_start(ap, fmt);
+        vsnprintf(part, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+        buf_adds(&m, part);
+        free(part);
+    } else {
+        g->b->failed = 1;       /* out of memory: the report says so (buf_failed) */
+        buf_free(&m);
+        return;
+    }
+    if (diff)
+        expected_actual_line(&m, diff);
+    annotate(g, kind, sv(r, "stack"), title, buf_cstr(&m));
+    buf_free(&m);
+}
+
 static void gh_keyed(struct gh *g, const json_t *r, const char *sec, const char *key,
                      const char *title)
 {
     const json_t *d;
     size_t i;
-    struct buf m;
 
-    json_array_foreach(json_object_get(json_object_get(r, sec), "differences"), i, d) {
-        buf_init(&m);
-        buf_printf(&m, "%s %s: ", sv(d, key), sv(d, "kind"));
-        expected_actual_line(&m, d);
-        annotate(g, GH_ERROR, sv(r, "stack"), title, buf_cstr(&m));
-        buf_free(&m);
-    }
+    json_array_foreach(json_object_get(json_object_get(r, sec), "differences"), i, d)
+        annotatef(g, GH_ERROR, r, title, d, "%s %s: ", sv(d, key), sv(d, "kind"));
 }
 
 static void gh_stack(struct gh *g, const json_t *r)
 {
     const json_t *d, *x;
     size_t i, j;
-    struct buf m;
 
     if (*sv(r, "error"))
-        annotate(g, GH_ERROR, sv(r, "stack"), "not checked", sv(r, "error"));
+        annotatef(g, GH_ERROR, r, "not checked", NULL, "%s", sv(r, "error"));
     if (!strcmp(sv(r, "state"), "not_deployed"))
-        annotate(g, GH_ERROR, sv(r, "stack"), "not deployed", "the stack does not exist");
+        annotatef(g, GH_ERROR, r, "not deployed", NULL, "the stack does not exist");
     gh_keyed(g, r, "template", "path", "template drift");
     gh_keyed(g, r, "parameters", "name", "parameter drift");
     gh_keyed(g, r, "tags", "key", "tag drift");
     json_array_foreach(json_object_get(json_object_get(r, "resources"), "drifted_resources"), i, d) {
-        if (!json_array_size(json_object_get(d, "differences"))) {
-            buf_init(&m);
-            buf_printf(&m, "%s (%s) %s", sv(d, "logical_id"), sv(d, "type"), sv(d, "status"));
-            annotate(g, GH_ERROR, sv(r, "stack"), "resource drift", buf_cstr(&m));
-            buf_free(&m);
-        }
-        json_array_foreach(json_object_get(d, "differences"), j, x) {
-            buf_init(&m);
-            buf_printf(&m, "%s (%s) %s %s: ", sv(d, "logical_id"), sv(d, "type"), sv(x, "path"),
-                       sv(x, "kind"));
-            expected_actual_line(&m, x);
-            annotate(g, GH_ERROR, sv(r, "stack"), "resource drift", buf_cstr(&m));
-            buf_free(&m);
-        }
+        if (!json_array_size(json_object_get(d, "differences")))
+            annotatef(g, GH_ERROR, r, "resource drift", NULL, "%s (%s) %s", sv(d, "logical_id"),
+                      sv(d, "type"), sv(d, "status"));
+        json_array_foreach(json_object_get(d, "differences"), j, x)
+            annotatef(g, GH_ERROR, r, "resource drift", x, "%s (%s) %s %s: ", sv(d, "logical_id"),
+                      sv(d, "type"), sv(x, "path"), sv(x, "kind"));
     }
-    json_array_foreach(json_object_get(json_object_get(r, "lambda"), "differences"), i, d) {
-        buf_init(&m);
-        buf_printf(&m, "%s (%s) %s: %s; ", sv(d, "logical_id"), sv(d, "function"), sv(d, "what"),
-                   sv(d, "detail"));
-        expected_actual_line(&m, d);
-        annotate(g, GH_ERROR, sv(r, "stack"), "Lambda drift", buf_cstr(&m));
-        buf_free(&m);
-    }
-    json_array_foreach(json_object_get(json_object_get(r, "parameters"), "not_compared"), i, d) {
-        buf_init(&m);
-        buf_printf(&m, "parameter %s: %s", sv(d, "name"), sv(d, "reason"));
-        annotate(g, GH_WARNING, sv(r, "stack"), "not compared", buf_cstr(&m));
-        buf_free(&m);
-    }
-    json_array_foreach(json_object_get(r, "unchecked"), i, d) {
-        buf_init(&m);
-        buf_printf(&m, "%s (%s) %s: %s", sv(d, "logical_id"), sv(d, "type"), sv(d, "status"),
-                   sv(d, "reason"));
-        annotate(g, GH_WARNING, sv(r, "stack"), "unchecked", buf_cstr(&m));
-        buf_free(&m);
-    }
-    json_array_foreach(json_object_get(r, "ignored"), i, d) {
-        buf_init(&m);
-        buf_printf(&m, "%s (%s) %s: %s", sv(d, "logical_id"), sv(d, "type"),
-                   *sv(d, "path") ? sv(d, "path") : "(the resource)", sv(d, "reason"));
-        annotate(g, GH_NOTICE, sv(r, "stack"), "ignored", buf_cstr(&m));
-        buf_free(&m);
-    }
+    json_array_foreach(json_object_get(json_object_get(r, "lambda"), "differences"), i, d)
+        annotatef(g, GH_ERROR, r, "Lambda drift", d, "%s (%s) %s: %s; ", sv(d, "logical_id"),
+                  sv(d, "function"), sv(d, "what"), sv(d, "detail"));
+    json_array_foreach(json_object_get(json_object_get(r, "parameters"), "not_compared"), i, d)
+        annotatef(g, GH_WARNING, r, "not compared", NULL, "parameter %s: %s", sv(d, "name"),
+                  sv(d, "reason"));
+    json_array_foreach(json_object_get(r, "unchecked"), i, d)
+        annotatef(g, GH_WARNING, r, "unchecked", NULL, "%s (%s) %s: %s", sv(d, "logical_id"),
+                  sv(d, "type"), sv(d, "status"), sv(d, "reason"));
+    json_array_foreach(json_object_get(r, "ignored"), i, d)
+        annotatef(g, GH_NOTICE, r, "ignored", NULL, "%s (%s) %s: %s", sv(d, "logical_id"),
+                  sv(d, "type"), *sv(d, "path") ? sv(d, "path") : "(the resource)",
+                  sv(d, "reason"));
 }
 
 int drift_report_github(const json_t *reports, struct buf *b, struct gen_err *e)

@@ -20,16 +20,20 @@ struct out {
 #define MAGENTA "35"
 #define GREEN "32"
 
+void report_sgr(struct buf *b, int color, const char *sgr)
+{
+    if (color)
+        buf_printf(b, "\033[%sm", sgr ? sgr : "0");
+}
+
 static void on(struct out *o, const char *sgr)
 {
-    if (o->color)
-        buf_printf(o->b, "\033[%sm", sgr);
+    report_sgr(o->b, o->color, sgr);
 }
 
 static void off(struct out *o)
 {
-    if (o->color)
-        buf_adds(o->b, "\033[0m");
+    report_sgr(o->b, o->color, NULL);
 }
 
 static const char *sgr_of(const char *severity)

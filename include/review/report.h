@@ -24,6 +24,9 @@ int report_markdown(const json_t *report, struct buf *out, struct gen_err *e);
  * one result per finding (suppressed ones with an inSource suppression). */
 int report_sarif(const json_t *report, struct buf *out, struct gen_err *e);
 
+/* An ANSI SGR sequence ("1" bold, "31" red; NULL: reset) when color. */
+void report_sgr(struct buf *b, int color, const char *sgr);
+
 /* Text into markdown (a table cell, a list item) with every character
  * that starts markup as an HTML entity, line breaks as spaces. */
 void report_markdown_text(struct buf *b, const char *s);

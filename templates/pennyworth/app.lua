@@ -72,7 +72,7 @@ local role = resource "ExecutionRole" {
 -- create it without one, outside the stack.
 -- Deleted with the stack: a retained group of this fixed name would make
 -- the next create of the stack fail (AlreadyExists).
-local logs = resource "LogGroup" {
+resource "LogGroup" {
   Type = "AWS::Logs::LogGroup",
   Metadata = { luaform = { suppress = {
     { rule = "LF-RETAIN-001", reason = "a retained log group of this fixed name would block re-creating the stack" },
@@ -97,7 +97,6 @@ local fn = resource "ProxyFunction" {
     Environment = { Variables = { APIKEYS_TABLE = tbl } },
   },
 }
-local _ = logs
 
 ---------------------------------------------------------------- the HTTP API
 
@@ -112,7 +111,7 @@ local api = resource "HttpApi" {
   },
 }
 
-local integration = resource "ProxyIntegration" {
+resource "ProxyIntegration" {
   Type = "AWS::ApiGatewayV2::Integration",
   Properties = {
     ApiId = api,
@@ -127,7 +126,6 @@ resource "DefaultRoute" {
   Properties = { ApiId = api, RouteKey = "$default",
                  Target = Sub("integrations/${ProxyIntegration}") },
 }
-local _i = integration
 
 local stage = resource "DefaultStage" {
   Type = "AWS::ApiGatewayV2::Stage",
